@@ -1,0 +1,270 @@
+// The resolved, normalized lab: what every target reads. Only `resolve` computes; targets map
+// this Model to their IR without deciding anything. Everything here is deeply frozen, every
+// list is sorted by name (or kept in config order where order has meaning, e.g. NICs, vdevs),
+// and each resource carries `source`, the config path that produced it (provenance).
+
+export const MODEL_FORMAT = 1;
+
+/** A config path such as "instances.forgejo" or "hosts.nas.zfs.pools.tank". */
+export type ConfigPath = string;
+
+export interface Model {
+  readonly formatVersion: typeof MODEL_FORMAT;
+  readonly lab: LabModel;
+  readonly admins: readonly AdminModel[];
+  readonly hosts: readonly HostModel[];
+  readonly networks: readonly NetworkModel[];
+  readonly storagePools: readonly StoragePoolModel[];
+  readonly profiles: readonly ProfileModel[];
+  readonly instances: readonly InstanceModel[];
+  readonly ingress: IngressModel | null;
+  readonly ca: CaModel;
+}
+
+export interface LabModel {
+  readonly name: string;
+  readonly domain: string;
+  readonly timezone: string;
+  /** Tailscale ranges (CGNAT + ULA). */
+  readonly tailnet: readonly string[];
+}
+
+export interface AdminModel {
+  readonly name: string;
+  readonly description: string;
+  readonly sshKeys: readonly string[];
+  readonly source: ConfigPath;
+}
+
+export interface DiskModel {
+  readonly id: string; // /dev/disk/by-id/…
+  readonly size: string; // as configured, e.g. "1TB"
+  readonly sizeBytes: number;
+  readonly kind: "nvme" | "ssd" | "hdd";
+  /** Pool the disk belongs to, or null when unused. */
+  readonly zpool: string | null;
+}
+
+export type Topology = "stripe" | "mirror" | "raidz1" | "raidz2" | "raidz3";
+
+export interface VdevModel {
+  readonly topology: Topology;
+  readonly disks: readonly string[]; // by-id paths, config order
+}
+
+export interface DatasetModel {
+  /** Name below the pool, e.g. "root", "nix", "incus", "media". */
+  readonly name: string;
+  /** Mount path, or null for an unmounted container dataset (mountpoint=none). */
+  readonly mountpoint: string | null;
+  /** ZFS properties specific to this dataset (sorted keys), e.g. { reservation: "10G" }. */
+  readonly properties: Readonly<Record<string, string>>;
+  /** Why the dataset exists: "system" (/, /nix, /var, /home), "incus", "reserve" or "user". */
+  readonly role: "system" | "incus" | "reserve" | "user";
+  readonly source: ConfigPath;
+}
+
+export interface ZpoolModel {
+  readonly name: string;
+  readonly boot: boolean;
+  readonly vdevs: readonly VdevModel[];
+  /** Sorted by name. */
+  readonly datasets: readonly DatasetModel[];
+  /** ZFS size string for the reserve dataset, e.g. "10G". */
+  readonly reserve: string;
+  /** Incus storage pools (names) backed by <pool>/incus. */
+  readonly incusStorage: readonly string[];
+  readonly source: ConfigPath;
+}
+
+export type LanModel =
+  | {
+      readonly mode: "static";
+      readonly interface: string;
+      readonly address: string; // 192.168.1.10
+      readonly prefixLength: number; // 24
+      readonly subnet: string; // 192.168.1.0/24
+      readonly gateway: string;
+      readonly nameservers: readonly string[];
+    }
+  | {
+      readonly mode: "dhcp";
+      readonly interface: string;
+      readonly subnet: string | null;
+    };
+
+export interface TailscaleModel {
+  readonly authKeyFile: string;
+  /** Guest subnets advertised as routes (sorted); empty when advertising is off. */
+  readonly advertiseRoutes: readonly string[];
+  readonly exposeIncusApi: boolean;
+}
+
+export interface GitopsModel {
+  readonly repository: string;
+  readonly branch: string;
+  readonly deployKeyFile: string;
+  readonly knownHosts: readonly string[];
+  readonly interval: string;
+  readonly allowedSigners: readonly string[];
+}
+
+export interface HostModel {
+  readonly name: string;
+  readonly description: string;
+  /** 8 lowercase hex digits, from lab.lock.json. */
+  readonly hostId: string;
+  readonly cpu: { readonly model: string | null; readonly cores: number; readonly threads: number };
+  readonly memory: string;
+  readonly memoryBytes: number;
+  readonly memoryReserve: string;
+  readonly memoryReserveBytes: number;
+  readonly disks: readonly DiskModel[]; // config order
+  readonly nics: readonly { readonly name: string; readonly speed: string | null }[];
+  readonly lan: LanModel;
+  readonly ssh: { readonly port: number; readonly permitRootLogin: "no" | "prohibit-password" };
+  /** Boot pool first, then the others by name. */
+  readonly zpools: readonly ZpoolModel[];
+  readonly tailscale: TailscaleModel | null;
+  readonly gitops: GitopsModel | null;
+  readonly incus: { readonly channel: "lts" | "feature" };
+  /** Names of the Incus bridges on this host (sorted). */
+  readonly networks: readonly string[];
+  /** Names of the instances on this host (sorted). */
+  readonly instances: readonly string[];
+  readonly stateVersion: string;
+  readonly source: ConfigPath;
+}
+
+export interface NetworkModel {
+  readonly name: string;
+  readonly host: string;
+  readonly description: string;
+  readonly subnet: string; // 10.10.0.0/24
+  readonly prefixLength: number;
+  readonly gateway: string; // 10.10.0.1
+  /** Incus ipv4.address: gateway/prefix, e.g. 10.10.0.1/24. */
+  readonly address: string;
+  readonly nat: boolean;
+  readonly dnsDomain: string;
+  readonly source: ConfigPath;
+}
+
+export interface StoragePoolModel {
+  readonly name: string;
+  readonly host: string;
+  readonly zpool: string;
+  /** The ZFS dataset Incus uses as source, e.g. "tank/incus". */
+  readonly dataset: string;
+  readonly description: string;
+  readonly source: ConfigPath;
+}
+
+export interface ProfileModel {
+  readonly name: string;
+  readonly description: string;
+  readonly config: Readonly<Record<string, string>>; // sorted keys
+  /** Hosts (remotes) that need this profile because an instance there uses it (sorted). */
+  readonly hosts: readonly string[];
+  readonly source: ConfigPath;
+}
+
+export interface InstanceNicModel {
+  readonly name: string;
+  readonly network: string;
+  readonly ipv4: string;
+  /** True when the address came from the config, false when allocated in lab.lock.json. */
+  readonly staticIp: boolean;
+  /** From lab.lock.json, e.g. 10:66:6a:12:34:56. */
+  readonly mac: string;
+  readonly source: ConfigPath;
+}
+
+export interface ExposedPortModel {
+  /** Device name, e.g. "tcp-443". */
+  readonly name: string;
+  readonly protocol: "tcp" | "udp";
+  readonly hostPort: number;
+  readonly instancePort: number;
+  readonly source: ConfigPath;
+}
+
+export interface VolumeModel {
+  readonly name: string; // as configured, e.g. "data"
+  /** Incus volume name: <instance>-<name>. */
+  readonly incusName: string;
+  readonly storage: string;
+  readonly size: string;
+  readonly path: string;
+  readonly source: ConfigPath;
+}
+
+export interface InstanceModel {
+  readonly name: string;
+  readonly host: string;
+  /** Incus instance type. */
+  readonly type: "container" | "virtual-machine";
+  readonly image: string;
+  readonly description: string;
+  readonly cpu: number;
+  readonly memory: string;
+  readonly memoryBytes: number;
+  readonly rootDisk: { readonly storage: string; readonly size: string };
+  readonly profiles: readonly string[]; // config order
+  readonly nics: readonly InstanceNicModel[]; // config order
+  /** The instance's address: the first NIC's IPv4. */
+  readonly ipv4: string;
+  readonly serves: readonly number[]; // sorted
+  readonly ports: readonly ExposedPortModel[]; // sorted by protocol, host port
+  readonly volumes: readonly VolumeModel[]; // config order
+  readonly snapshots: { readonly schedule: string; readonly expiry: string } | null;
+  readonly autostart: boolean;
+  readonly cloudInit: string | null;
+  /** https URLs of the routes that target this instance (sorted). */
+  readonly urls: readonly string[];
+  /** True for the ingress (Traefik) instance. */
+  readonly ingress: boolean;
+  readonly source: ConfigPath;
+}
+
+export interface RouteModel {
+  readonly name: string;
+  readonly hostname: string; // git.lab.home.arpa
+  readonly url: string; // https://git.lab.home.arpa
+  readonly instance: string;
+  readonly port: number;
+  readonly scheme: "http" | "https";
+  /** Backend URL Traefik uses, e.g. http://10.10.0.11:3000 */
+  readonly backend: string;
+  readonly source: ConfigPath;
+}
+
+export interface IngressModel {
+  readonly instance: string;
+  readonly host: string;
+  /** The Traefik instance's address. */
+  readonly address: string;
+  readonly allow: readonly string[];
+  readonly routes: readonly RouteModel[]; // sorted by name
+  readonly source: ConfigPath;
+}
+
+export interface CaModel {
+  readonly domain: string;
+  readonly organization: string;
+  readonly rootCommonName: string;
+  readonly intermediateCommonName: string;
+  /** Directory on the host (never in the repository). */
+  readonly dir: string;
+  readonly rootDays: number;
+  readonly intermediateDays: number;
+  readonly leafDays: number;
+  readonly renewBeforeDays: number;
+  /** Public files inside `dir`, written by ca.sh. */
+  readonly files: {
+    readonly rootCert: string; // <dir>/root.crt
+    readonly fullchain: string; // <dir>/fullchain.crt (leaf + intermediate)
+    readonly leafKey: string; // <dir>/leaf.key
+  };
+  readonly source: ConfigPath;
+}

@@ -1,0 +1,158 @@
+// Turns zod issues into diagnostics that say what to do, in the user's words (config paths,
+// the field's own description, the known keys when a key is unknown).
+import type { z } from "zod";
+import { LabSchema } from "../config/schema.ts";
+import type { Diagnostic, PathSegment } from "./diagnostics.ts";
+
+type AnySchema = z.ZodType & { _zod: { def: Record<string, any> } };
+
+function unwrap(s: AnySchema): AnySchema {
+  let cur = s;
+  for (;;) {
+    const def = cur._zod.def;
+    if (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault") cur = def.innerType;
+    else if (def.type === "pipe") cur = def.in;
+    else return cur;
+  }
+}
+
+/** The schema node at a config path (for descriptions and known keys), or null. */
+export function schemaAt(path: readonly PathSegment[], root: AnySchema = LabSchema as unknown as AnySchema, input?: unknown): AnySchema | null {
+  let cur: AnySchema = root;
+  let value: any = input;
+  for (const seg of path) {
+    const node = unwrap(cur);
+    const def = node._zod.def;
+    if (def.type === "object") {
+      const next = def.shape[seg as string];
+      if (!next) return null;
+      cur = next;
+    } else if (def.type === "record") cur = def.valueType;
+    else if (def.type === "array") cur = def.element;
+    else if (def.type === "union") {
+      // Discriminated unions (LAN mode): pick the option matching the input's discriminator.
+      const opts: AnySchema[] = def.options;
+      const disc = def.discriminator as string | undefined;
+      const chosen =
+        (disc && value && typeof value === "object"
+          ? opts.find((o) => unwrap(o)._zod.def.shape?.[disc]?._zod.def.values?.includes(value[disc]))
+          : undefined) ?? opts.find((o) => unwrap(o)._zod.def.shape?.[seg as string]);
+      if (!chosen) return null;
+      const next = unwrap(chosen)._zod.def.shape?.[seg as string];
+      if (!next) return null;
+      cur = next;
+    } else return null;
+    value = value == null ? undefined : value[seg as any];
+  }
+  return cur;
+}
+
+function knownKeys(node: AnySchema | null, input: unknown): string[] {
+  if (!node) return [];
+  const inner = unwrap(node);
+  const def = inner._zod.def;
+  if (def.type === "object") return Object.keys(def.shape).sort();
+  if (def.type === "union") {
+    const disc = def.discriminator as string | undefined;
+    const v = input as any;
+    const chosen = def.options.find((o: AnySchema) => disc && v && unwrap(o)._zod.def.shape?.[disc]?._zod.def.values?.includes(v[disc]));
+    if (chosen) return Object.keys(unwrap(chosen)._zod.def.shape).sort();
+  }
+  return [];
+}
+
+function getAt(input: unknown, path: readonly PathSegment[]): unknown {
+  let v: any = input;
+  for (const seg of path) v = v == null ? undefined : v[seg as any];
+  return v;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+const FOUNDATION = "ZFS, Incus, OpenSSH, Tailscale and the GitOps agent";
+
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], input: unknown): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const push = (path: readonly PathSegment[], message: string, rule = "schema") =>
+    out.push({ severity: "error", rule, path: path.map((p) => (typeof p === "symbol" ? String(p) : p)) as PathSegment[], message });
+
+  for (const issue of issues) {
+    const path = issue.path as PathSegment[];
+    const node = schemaAt(path, undefined, input);
+    const desc = node?.description;
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const parent = schemaAt(path, undefined, input);
+        const known = knownKeys(parent, getAt(input, path));
+        for (const key of issue.keys) {
+          // Hosts have a closed list of settings: an application must become an instance.
+          if (path.length === 2 && path[0] === "hosts") {
+            push(
+              [...path, key],
+              `hosts run no application service: only ${FOUNDATION}. Declare '${key}' as an instance (instances.${key}) running on this host instead`,
+              "host-no-app-services",
+            );
+            continue;
+          }
+          const close = known.filter((k) => editDistance(k, key) <= 2);
+          const hint = close.length ? `did you mean '${close[0]}'? ` : "";
+          push([...path, key], `unknown setting '${key}': ${hint}known settings here are ${known.map((k) => `'${k}'`).join(", ")}`);
+        }
+        break;
+      }
+      case "invalid_type": {
+        const got = getAt(input, path);
+        if (got === undefined) push(path, `missing required setting${desc ? `: ${desc}` : ""}`);
+        else push(path, `expected ${issue.expected}, got ${describeType(got)}${desc ? ` (${desc})` : ""}`);
+        break;
+      }
+      case "invalid_value": {
+        const vals = (issue as any).values as unknown[];
+        push(path, `must be one of ${vals.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(getAt(input, path))}`);
+        break;
+      }
+      case "invalid_union": {
+        const got = getAt(input, path);
+        // Discriminated union with a wrong discriminator (LAN mode).
+        push(path, `does not match any allowed form${desc ? ` (${desc})` : ""}; got ${describeType(got)}`);
+        break;
+      }
+      case "too_small": {
+        const i = issue as any;
+        if (i.origin === "array") push(path, `needs at least ${i.minimum} item(s)${desc ? ` (${desc})` : ""}`);
+        else if (i.origin === "string") push(path, `must not be empty${desc ? ` (${desc})` : ""}`);
+        else push(path, `must be ≥ ${i.minimum}, got ${JSON.stringify(getAt(input, path))}`);
+        break;
+      }
+      case "too_big": {
+        const i = issue as any;
+        push(path, `must be ≤ ${i.maximum}, got ${JSON.stringify(getAt(input, path))}`);
+        break;
+      }
+      default: {
+        const got = getAt(input, path);
+        const shown = typeof got === "string" ? `, got ${JSON.stringify(got)}` : "";
+        push(path, `${issue.message}${shown}`);
+      }
+    }
+  }
+  return out;
+}
