@@ -1,0 +1,390 @@
+import { shellProgram } from "../../printers/shell/index.ts";
+
+// The fixed program text of ca.sh. It is code, so it is a static literal; every lab-specific value
+// arrives through the readonly variables the planner assigns (names listed in plan.ts):
+//   CA_DOMAIN CA_DEFAULT_DIR ROOT_SUBJECT INTERMEDIATE_SUBJECT
+//   ROOT_DAYS INTERMEDIATE_DAYS LEAF_DAYS RENEW_BEFORE_DAYS
+// `$\{` below is bash's `${` (see shellProgram). The openssl recipe and its reasons are in
+// shared/refs/ca/README.md; file names must match CA_FILES in types.ts.
+export const CA_PROGRAM = shellProgram`
+shopt -s inherit_errexit
+# Keys are created under this mask, so they are never readable by others, not even briefly.
+umask 077
+# ASCII character ranges in the checks below, whatever the caller's locale.
+export LC_ALL=C
+
+readonly PROG=ca.sh
+readonly DAY=86400
+# Apple rejects any TLS server certificate valid for longer, private roots included.
+readonly MAX_LEAF_DAYS=825
+readonly DNS_NAME_RE='^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$'
+
+# LABGEN_CA_DIR wins so that the script can run (and be tested) somewhere else.
+CA_DIR=$\{LABGEN_CA_DIR:-$CA_DEFAULT_DIR}
+if [[ $CA_DIR != /* ]]; then
+  CA_DIR=$PWD/$CA_DIR
+fi
+readonly CA_DIR
+readonly ROOT_KEY=$CA_DIR/root.key
+readonly ROOT_CRT=$CA_DIR/root.crt
+readonly INT_KEY=$CA_DIR/intermediate.key
+readonly INT_CRT=$CA_DIR/intermediate.crt
+readonly LEAF_KEY=$CA_DIR/leaf.key
+readonly LEAF_CRT=$CA_DIR/leaf.crt
+readonly FULLCHAIN=$CA_DIR/fullchain.crt
+
+WORK=
+SERIAL=
+
+usage() {
+  printf 'usage: %s <command>\n\n' "$PROG"
+  printf '  init              create the root and intermediate CA; refuses if any CA file exists\n'
+  printf '  issue             issue the certificate for *.%s and %s (replaces the current one)\n' "$CA_DOMAIN" "$CA_DOMAIN"
+  printf '  renew [--days N]  re-issue only if it expires within N days (default %s)\n' "$RENEW_BEFORE_DAYS"
+  printf '  verify            check the chain, dates, keys and host names\n'
+  printf '  paths             show where the files are and which ones are public\n'
+  printf '  help              this text and the paths\n\n'
+  printf 'Files live in the directory named by LABGEN_CA_DIR if set, else in %s.\n' "$CA_DEFAULT_DIR"
+}
+
+die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit 1
+}
+
+warn() {
+  printf '%s: warning: %s\n' "$PROG" "$*" >&2
+}
+
+say() {
+  printf '%s: %s\n' "$PROG" "$*"
+}
+
+usage_error() {
+  printf '%s: %s\n\n' "$PROG" "$*" >&2
+  usage >&2
+  exit 2
+}
+
+cleanup() {
+  if [[ -n $WORK ]]; then
+    rm -rf -- "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A whole number of days without leading zeros (bash arithmetic would read 08 as octal).
+is_count() {
+  [[ $1 =~ ^(0|[1-9][0-9]{0,4})$ ]]
+}
+
+check_settings() {
+  # The domain is written into an openssl config file; the generator validated it, and this
+  # re-check keeps a hand-edited value from injecting config syntax.
+  if ! [[ $CA_DOMAIN =~ $DNS_NAME_RE && $CA_DOMAIN =~ ^.{1,62}$ ]]; then
+    die "CA_DOMAIN must be a DNS name of at most 62 characters (letters, digits, '-', '.'): $CA_DOMAIN"
+  fi
+  local n
+  for n in "$ROOT_DAYS" "$INTERMEDIATE_DAYS" "$LEAF_DAYS" "$RENEW_BEFORE_DAYS"; do
+    is_count "$n" || die "day counts must be whole numbers: $n"
+  done
+  if ((LEAF_DAYS < 1 || LEAF_DAYS > MAX_LEAF_DAYS)); then
+    die "LEAF_DAYS must be between 1 and $MAX_LEAF_DAYS (clients reject longer validity): $LEAF_DAYS"
+  fi
+  if ((INTERMEDIATE_DAYS < 1 || INTERMEDIATE_DAYS > ROOT_DAYS)); then
+    die "INTERMEDIATE_DAYS must be between 1 and ROOT_DAYS: $INTERMEDIATE_DAYS"
+  fi
+}
+
+need_openssl() {
+  command -v openssl >/dev/null 2>&1 || die "openssl not found on PATH (OpenSSL 3 or newer is required)"
+  local version
+  version=$(openssl version)
+  [[ $version =~ ^OpenSSL\ ([3-9]|[1-9][0-9])\. ]] || die "OpenSSL 3 or newer is required, found: $version"
+}
+
+# Runs openssl quietly; on failure shows what it said and stops.
+ossl() {
+  local log
+  if ! log=$(openssl "$@" 2>&1); then
+    printf '%s\n' "$log" >&2
+    die "openssl $1 failed"
+  fi
+}
+
+require_files() {
+  local f
+  for f in "$@"; do
+    [[ -f $f ]] || die "$f is missing (run '$PROG init' and '$PROG issue' first, or set LABGEN_CA_DIR)"
+  done
+}
+
+# Scratch space inside the CA directory: same file system, so the final mv is an atomic rename.
+make_work() {
+  WORK=$(mktemp -d "$CA_DIR/.ca-tmp.XXXXXXXX")
+  write_config "$WORK/openssl.cnf"
+}
+
+# Subjects come from -subj; the sections below hold the extensions. x509 -req ignores extensions in
+# the CSR (no -copy_extensions), so what a certificate may do is decided here only.
+write_config() {
+  cat >"$1" <<EOF
+[ req ]
+distinguished_name = dn
+prompt             = no
+[ dn ]
+CN = placeholder
+
+[ root_ext ]
+basicConstraints     = critical, CA:TRUE, pathlen:1
+keyUsage             = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+nameConstraints      = critical, permitted;DNS:$CA_DOMAIN
+
+[ int_ext ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;DNS:$CA_DOMAIN
+
+[ leaf_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = @leaf_san
+
+[ leaf_san ]
+DNS.1 = *.$CA_DOMAIN
+DNS.2 = $CA_DOMAIN
+EOF
+}
+
+new_key() {
+  ossl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:$1" -out "$2"
+}
+
+# Random 128-bit serial (CA/B practice; also makes every re-issue distinguishable).
+new_serial() {
+  SERIAL=0x$(openssl rand -hex 16)
+  [[ $SERIAL =~ ^0x[0-9a-f]{32}$ ]] || die "openssl rand did not return a serial"
+}
+
+end_date() {
+  local line
+  line=$(openssl x509 -noout -enddate -dateopt iso_8601 -in "$1")
+  printf '%s' "$\{line#notAfter=}"
+}
+
+key_matches() {
+  local from_key from_cert
+  from_key=$(openssl pkey -in "$1" -pubout)
+  from_cert=$(openssl x509 -in "$2" -noout -pubkey)
+  [[ $from_key == "$from_cert" ]]
+}
+
+# ln never replaces an existing name, so even a concurrent init cannot overwrite a CA; if one link
+# fails, the links this run already made are removed again.
+place_new() {
+  local name other
+  for name in "$@"; do
+    if ! ln -- "$WORK/$name" "$CA_DIR/$name"; then
+      for other in "$@"; do
+        if [[ $WORK/$other -ef $CA_DIR/$other ]]; then
+          rm -f -- "$CA_DIR/$other"
+        fi
+      done
+      die "could not create $CA_DIR/$name; nothing was changed"
+    fi
+  done
+}
+
+cmd_init() {
+  local f
+  # A CA is state: regenerating it would change the root every device trusts. Check before
+  # touching anything, so a refusal changes nothing.
+  for f in "$ROOT_KEY" "$ROOT_CRT" "$INT_KEY" "$INT_CRT" "$LEAF_KEY" "$LEAF_CRT" "$FULLCHAIN"; do
+    if [[ -e $f || -L $f ]]; then
+      die "refusing to overwrite the existing CA: $f exists (nothing was changed)"
+    fi
+  done
+  mkdir -p -- "$CA_DIR"
+  chmod 700 -- "$CA_DIR"
+  make_work
+
+  new_key P-384 "$WORK/root.key"
+  new_serial
+  ossl req -x509 -new -utf8 -config "$WORK/openssl.cnf" -extensions root_ext \
+    -key "$WORK/root.key" -subj "$ROOT_SUBJECT" -set_serial "$SERIAL" \
+    -days "$ROOT_DAYS" -sha384 -out "$WORK/root.crt"
+
+  new_key P-384 "$WORK/intermediate.key"
+  ossl req -new -utf8 -config "$WORK/openssl.cnf" \
+    -key "$WORK/intermediate.key" -subj "$INTERMEDIATE_SUBJECT" -out "$WORK/intermediate.csr"
+  new_serial
+  ossl x509 -req -in "$WORK/intermediate.csr" -CA "$WORK/root.crt" -CAkey "$WORK/root.key" \
+    -set_serial "$SERIAL" -days "$INTERMEDIATE_DAYS" -sha384 \
+    -extfile "$WORK/openssl.cnf" -extensions int_ext -out "$WORK/intermediate.crt"
+
+  ossl verify -x509_strict -CAfile "$WORK/root.crt" "$WORK/intermediate.crt"
+  chmod 644 -- "$WORK/root.crt" "$WORK/intermediate.crt"
+  place_new root.key root.crt intermediate.key intermediate.crt
+  say "created the CA in $CA_DIR"
+  say "install $ROOT_CRT on hosts and devices; root.key is needed again only to re-create the intermediate, keep it offline"
+  say "next: $PROG issue"
+}
+
+cmd_issue() {
+  require_files "$INT_KEY" "$INT_CRT" "$ROOT_CRT"
+  make_work
+
+  new_key P-256 "$WORK/leaf.key"
+  ossl req -new -utf8 -config "$WORK/openssl.cnf" \
+    -key "$WORK/leaf.key" -subj "/CN=*.$CA_DOMAIN" -out "$WORK/leaf.csr"
+  new_serial
+  ossl x509 -req -in "$WORK/leaf.csr" -CA "$INT_CRT" -CAkey "$INT_KEY" \
+    -set_serial "$SERIAL" -days "$LEAF_DAYS" -sha384 \
+    -extfile "$WORK/openssl.cnf" -extensions leaf_ext -out "$WORK/leaf.crt"
+  cat -- "$WORK/leaf.crt" "$INT_CRT" >"$WORK/fullchain.crt"
+  chmod 644 -- "$WORK/leaf.crt" "$WORK/fullchain.crt"
+
+  # Check the new certificate before it replaces anything.
+  ossl verify -x509_strict -purpose sslserver -CAfile "$ROOT_CRT" -untrusted "$INT_CRT" \
+    -verify_hostname "$CA_DOMAIN" "$WORK/leaf.crt"
+
+  # Each rename is atomic: a reader sees the old or the new file, never part of one.
+  mv -f -- "$WORK/leaf.key" "$LEAF_KEY"
+  mv -f -- "$WORK/leaf.crt" "$LEAF_CRT"
+  mv -f -- "$WORK/fullchain.crt" "$FULLCHAIN"
+
+  say "issued *.$CA_DOMAIN and $CA_DOMAIN, serial $SERIAL, valid until $(end_date "$LEAF_CRT")"
+  if ! openssl x509 -noout -checkend $((LEAF_DAYS * DAY)) -in "$INT_CRT" >/dev/null; then
+    warn "intermediate.crt expires before this certificate ($(end_date "$INT_CRT")); clients will reject the chain from then on"
+  fi
+}
+
+cmd_renew() {
+  local days=$RENEW_BEFORE_DAYS expires
+  while (($# > 0)); do
+    case $1 in
+      --days)
+        (($# >= 2)) || usage_error "renew: --days needs a number"
+        days=$2
+        shift 2
+        ;;
+      --days=*)
+        days=$\{1#--days=}
+        shift
+        ;;
+      *)
+        usage_error "renew: unknown argument: $1"
+        ;;
+    esac
+  done
+  is_count "$days" || usage_error "renew: --days wants a whole number of days, got: $days"
+  check_settings
+  need_openssl
+
+  if [[ -f $LEAF_CRT ]] && openssl x509 -noout -checkend $((days * DAY)) -in "$LEAF_CRT" >/dev/null 2>&1; then
+    expires=$(end_date "$LEAF_CRT")
+    say "still valid for more than $days days (until $expires); not renewed"
+    return 0
+  fi
+  say "the certificate is missing or expires within $days days; re-issuing"
+  cmd_issue
+}
+
+cmd_verify() {
+  require_files "$ROOT_CRT" "$INT_CRT" "$LEAF_CRT" "$LEAF_KEY" "$FULLCHAIN"
+  local host f
+  ossl verify -x509_strict -CAfile "$ROOT_CRT" "$INT_CRT"
+  say "ok: intermediate.crt is signed by root.crt and within its dates"
+  # The apex, and one name that only the wildcard covers.
+  for host in "$CA_DOMAIN" "verify-wildcard.$CA_DOMAIN"; do
+    ossl verify -x509_strict -purpose sslserver -CAfile "$ROOT_CRT" -untrusted "$INT_CRT" \
+      -verify_hostname "$host" "$LEAF_CRT"
+    say "ok: leaf.crt chains to root.crt and is valid for $host"
+  done
+  cat -- "$LEAF_CRT" "$INT_CRT" | cmp -s - "$FULLCHAIN" ||
+    die "fullchain.crt is not leaf.crt followed by intermediate.crt (run '$PROG issue')"
+  say "ok: fullchain.crt is leaf.crt + intermediate.crt"
+  key_matches "$LEAF_KEY" "$LEAF_CRT" || die "leaf.key does not belong to leaf.crt (run '$PROG issue')"
+  if [[ -f $INT_KEY ]]; then
+    key_matches "$INT_KEY" "$INT_CRT" || die "intermediate.key does not belong to intermediate.crt"
+  fi
+  if [[ -f $ROOT_KEY ]]; then
+    key_matches "$ROOT_KEY" "$ROOT_CRT" || die "root.key does not belong to root.crt"
+  fi
+  say "ok: the keys belong to their certificates"
+  for f in "$ROOT_CRT" "$INT_CRT" "$LEAF_CRT"; do
+    say "$(basename -- "$f") valid until $(end_date "$f")"
+  done
+  if ! openssl x509 -noout -checkend $((RENEW_BEFORE_DAYS * DAY)) -in "$LEAF_CRT" >/dev/null; then
+    warn "leaf.crt expires within $RENEW_BEFORE_DAYS days: run '$PROG renew'"
+  fi
+  say "verify: all checks passed"
+}
+
+cmd_paths() {
+  printf 'CA directory: %s\n' "$CA_DIR"
+  printf '  (configured: %s; LABGEN_CA_DIR overrides it)\n\n' "$CA_DEFAULT_DIR"
+  printf '%-7s %-16s %s\n' \
+    public root.crt "root certificate: install it on hosts and devices as the trust anchor" \
+    secret root.key "root key: needed only to (re-)create the intermediate; keep it offline" \
+    public intermediate.crt "intermediate certificate (also inside fullchain.crt)" \
+    secret intermediate.key "signs the server certificate (issue, renew)" \
+    public leaf.crt "server certificate for *.$CA_DOMAIN and $CA_DOMAIN" \
+    public fullchain.crt "leaf.crt + intermediate.crt: what the server sends (Traefik certFile)" \
+    secret leaf.key "server key (Traefik keyFile)"
+  printf '\nSecret files are mode 0600 and never belong in a repository.\n'
+}
+
+main() {
+  (($# > 0)) || usage_error "missing command"
+  local cmd=$1
+  shift
+  case $cmd in
+    init | issue | verify | paths)
+      (($# == 0)) || usage_error "$cmd takes no arguments"
+      ;;
+  esac
+  case $cmd in
+    init)
+      check_settings
+      need_openssl
+      cmd_init
+      ;;
+    issue)
+      check_settings
+      need_openssl
+      cmd_issue
+      ;;
+    renew)
+      cmd_renew "$@"
+      ;;
+    verify)
+      check_settings
+      need_openssl
+      cmd_verify
+      ;;
+    paths)
+      cmd_paths
+      ;;
+    help | -h | --help)
+      usage
+      printf '\n'
+      cmd_paths
+      ;;
+    *)
+      usage_error "unknown command: $cmd"
+      ;;
+  esac
+}
+
+main "$@"
+`;
