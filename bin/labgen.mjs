@@ -2,7 +2,7 @@
 // Runs the compiled CLI (npm ci builds dist/ through the prepare script).
 import { existsSync } from "node:fs";
 
-const entry = new URL("../dist/generator/cli/main.js", import.meta.url);
+const entry = new URL("../dist/labgen.mjs", import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write("labgen: dist/ is missing; run `npm run build` (npm ci does it for you)\n");
   process.exit(2);

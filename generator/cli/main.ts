@@ -58,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--out") a.out = value();
     else if (arg === "--force") a.force = true;
     else if (arg === "--timings") a.timings = true;
+    else if (arg === "-h" || arg === "--help" || arg === "--version") continue; // handled by run()
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else a.command.push(arg);
   }
@@ -128,7 +129,7 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
     const r = await compile({ configFile, lockFile });
     if (!r.ok) return reportFailure(r, io);
     reportWarnings(r, configFile, io);
-    if (args.timings) io.err(Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(", "));
+    if (args.timings) io.err(`timings: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(", ")}`);
     return r;
   };
 
@@ -145,7 +146,9 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
       }
       // The lock first: if out/ were written and the lock not, the next run would re-allocate.
       if (r.lockChanged) writeAtomic(lockFile, r.lockText);
+      const t0 = performance.now();
       applyWrite(outDir, plan);
+      if (args.timings) io.err(`timings: write ${(performance.now() - t0).toFixed(1)} ms, maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
       for (const a of r.allocated) io.out(`allocated ${a}`);
       io.out(`${rel(outDir)}: ${summary(plan)}${r.lockChanged ? `; ${rel(lockFile)} updated` : ""}`);
       return 0;

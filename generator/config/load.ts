@@ -1,10 +1,11 @@
 // Loads lab.config.ts (and its relative imports) with jiti, a maintained TS loader, mapping the
 // "labgen" import to this package so a config works both in this repository and next to the
-// flake. TypeScript itself is never loaded here.
+// flake. TypeScript itself is never loaded here; Sucrase strips the types.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, extname, resolve as resolvePath } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
+import { transform } from "sucrase";
 import type { Diagnostic } from "../validate/diagnostics.ts";
 
 export interface LoadedConfig {
@@ -26,9 +27,12 @@ export class ConfigLoadError extends Error {
   }
 }
 
-// Works from the TypeScript sources (tests, jiti) and from the compiled dist/ alike.
+// What `import { defineLab } from "labgen"` means: the sources next to this file (tests, jiti),
+// or the bundled entry next to dist/labgen.mjs.
 const here = fileURLToPath(import.meta.url);
-const labgenEntry = resolvePath(dirname(here), `index${extname(here)}`);
+const labgenEntry =
+  [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
+  resolvePath(dirname(here), "index.ts");
 
 function fail(file: string, message: string, line?: number, column?: number): never {
   throw new ConfigLoadError(file, { severity: "error", rule: "load", path: [], message, line, column });
@@ -44,6 +48,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     // The transpile cache makes warm runs fast; LABGEN_NO_CACHE=1 measures the cold path.
     fsCache: process.env.LABGEN_NO_CACHE !== "1",
     interopDefault: true,
+    // Sucrase only strips types and rewrites imports: ~10x faster than jiti's default Babel
+    // pipeline on a cold start, and a config needs nothing more.
+    transform: (o) => ({
+      code: transform(o.source, { transforms: ["typescript", "imports"], filePath: o.filename }).code,
+    }),
   });
   let mod: unknown;
   try {

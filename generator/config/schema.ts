@@ -337,9 +337,9 @@ const Ingress = z
 
 const Ca = z
   .strictObject({
-    organization: z.string().min(1).default("Homelab").describe("O= of the CA subjects."),
-    rootName: z.string().min(1).default("Homelab Root CA").describe("CN of the root CA."),
-    intermediateName: z.string().min(1).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
+    organization: z.string().min(1).max(64).default("Homelab").describe("O= of the CA subjects."),
+    rootName: z.string().min(1).max(64).default("Homelab Root CA").describe("CN of the root CA."),
+    intermediateName: z.string().min(1).max(64).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
     dir: AbsPath.default("/var/lib/labgen/ca").describe(
       "Directory ON THE HOST where ca.sh keeps keys and certificates (mode 0700; never in this repository).",
     ),

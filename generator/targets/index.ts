@@ -1,13 +1,14 @@
 // The targets, in the order their files are planned. Each maps the Model to files; docs comes
 // last because lab.json records the provenance of every other file.
 import type { Model } from "../resolve/model.ts";
+import { planCa } from "./ca/index.ts";
 import { planDocs } from "./docs/docs.ts";
 import { planSchema } from "./docs/schema.ts";
 import type { OutputFile } from "./types.ts";
 
 type Target = (model: Model) => OutputFile[];
 
-const TARGETS: Target[] = [];
+const TARGETS: Target[] = [planCa];
 
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t(model));

@@ -521,7 +521,8 @@ export const RULES: Rule[] = [
     id: "domain",
     summary: "the lab domain is a valid DNS name",
     check(lab, d) {
-      const p = dnsNameProblem(lab.domain);
+      // The wildcard certificate's CN "*.<domain>" must fit X.509's 64-character limit.
+      const p = lab.domain.length > 62 ? "is longer than 62 characters (the certificate name *.<domain> must fit in 64)" : dnsNameProblem(lab.domain);
       if (p) d.error("domain", ["domain"], `'${lab.domain}' ${p}`);
       for (const [n, net] of entries(lab.networks)) {
         const p2 = net.dnsDomain !== undefined ? dnsNameProblem(net.dnsDomain) : null;

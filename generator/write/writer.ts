@@ -3,7 +3,7 @@
 // generated file that was edited by hand (unless forced). The manifest records what labgen wrote
 // and the sha256 it wrote, which is how hand edits and stale files are told apart.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 
 export const MANIFEST = ".labgen-manifest.json";
@@ -12,6 +12,7 @@ export interface PlannedFile {
   /** Relative to the output directory, with forward slashes. */
   readonly path: string;
   readonly content: string;
+  readonly executable?: boolean;
 }
 
 export interface Manifest {
@@ -28,6 +29,7 @@ export interface Change {
   readonly before: string | null;
   /** Planned bytes (null for a delete). */
   readonly after: string | null;
+  readonly executable?: boolean;
 }
 
 export interface Conflict {
@@ -80,14 +82,18 @@ export function planWrite(outDir: string, files: readonly PlannedFile[]): WriteP
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     planned.add(f.path);
     manifest.files[f.path] = sha256(f.content);
-    const before = readIfExists(join(outDir, f.path));
-    if (before === null) changes.push({ path: f.path, kind: "create", before, after: f.content });
-    else if (before === f.content) changes.push({ path: f.path, kind: "unchanged", before, after: f.content });
+    const abs = join(outDir, f.path);
+    const before = readIfExists(abs);
+    const x = f.executable === true;
+    if (before === null) changes.push({ path: f.path, kind: "create", before, after: f.content, executable: x });
+    else if (before === f.content)
+      // Same bytes but a lost exec bit (e.g. a checkout without modes) still needs fixing.
+      changes.push({ path: f.path, kind: x && !isExecutable(abs) ? "update" : "unchanged", before, after: f.content, executable: x });
     else {
       const recorded = old.files[f.path];
       if (recorded === undefined) conflicts.push({ path: f.path, reason: "exists but was not written by labgen" });
       else if (recorded !== sha256(before)) conflicts.push({ path: f.path, reason: "was edited by hand since labgen wrote it" });
-      changes.push({ path: f.path, kind: "update", before, after: f.content });
+      changes.push({ path: f.path, kind: "update", before, after: f.content, executable: x });
     }
   }
   for (const path of Object.keys(old.files).sort()) {
@@ -101,11 +107,20 @@ export function planWrite(outDir: string, files: readonly PlannedFile[]): WriteP
   return { changes, conflicts, manifest, manifestChanged };
 }
 
+function isExecutable(p: string): boolean {
+  try {
+    return (statSync(p).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Atomic replace: a reader never sees a half-written file. */
-export function writeAtomic(path: string, content: string): void {
+export function writeAtomic(path: string, content: string, executable = false): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.labgen-tmp-${process.pid}`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
+  chmodSync(tmp, executable ? 0o755 : 0o644); // the umask may have narrowed it
   renameSync(tmp, path);
 }
 
@@ -126,7 +141,7 @@ function pruneEmptyDirs(outDir: string, from: string): void {
 export function applyWrite(outDir: string, plan: WritePlan): void {
   for (const c of plan.changes) {
     const abs = join(outDir, ...c.path.split("/"));
-    if (c.kind === "create" || c.kind === "update") writeAtomic(abs, c.after!);
+    if (c.kind === "create" || c.kind === "update") writeAtomic(abs, c.after!, c.executable);
     else if (c.kind === "delete") {
       unlinkSync(abs);
       pruneEmptyDirs(outDir, abs);
