@@ -114,6 +114,17 @@ const Zpool = z
   })
   .describe("A ZFS pool, created by disko.");
 
+const AutoSnapshot = z
+  .strictObject({
+    hourly: z.number().int().min(0).default(24).describe("Hourly snapshots to keep."),
+    daily: z.number().int().min(0).default(14).describe("Daily snapshots to keep."),
+    weekly: z.number().int().min(0).default(4).describe("Weekly snapshots to keep."),
+    monthly: z.number().int().min(0).default(6).describe("Monthly snapshots to keep."),
+  })
+  .describe(
+    "Automatic snapshots of the host's own datasets (/, /var, /home, labgen state, extra datasets) by sanoid; Incus datasets are left to Incus's per-instance snapshots.",
+  );
+
 const Lan = z
   .discriminatedUnion("mode", [
     z.strictObject({
@@ -170,6 +181,12 @@ const Gitops = z
       .array(z.string().min(1))
       .default([])
       .describe("If non-empty, only deploy commits signed by one of these SSH public keys (git allowed_signers lines)."),
+    keepSnapshots: z
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe("How many pre-deploy ZFS snapshots (of the Incus datasets and labgen's state) to keep for rollback."),
   })
   .describe("Pull-based GitOps: the host fetches the repository, rebuilds itself and applies OpenTofu.");
 
@@ -189,7 +206,16 @@ const Host = z
     description: z.string().default("").describe("What this machine is."),
     hardware: Hardware,
     lan: Lan,
-    zfs: z.strictObject({ pools: z.record(z.string(), Zpool).describe("ZFS pools by name.") }).describe("ZFS on the host."),
+    zfs: z
+      .strictObject({
+        pools: z.record(z.string(), Zpool).describe("ZFS pools by name."),
+        autoSnapshot: AutoSnapshot.default({ hourly: 24, daily: 14, weekly: 4, monthly: 6 }),
+        scrub: z
+          .string()
+          .default("monthly")
+          .describe('When to scrub every pool (systemd calendar, e.g. "monthly" or "Sun *-*-1..7 03:00").'),
+      })
+      .describe("ZFS on the host."),
     memoryReserve: Size.default("4GiB").describe(
       "RAM kept for the host itself (ZFS ARC, Incus, NixOS); instances may use the rest.",
     ),
@@ -335,6 +361,19 @@ const Ingress = z
   })
   .describe("Ingress: one Traefik instance, HTTPS only, certificates from the lab CA.");
 
+const Tofu = z
+  .strictObject({
+    host: z
+      .string()
+      .optional()
+      .describe("Host that runs `tofu apply` (its GitOps agent applies; it reaches its own Incus over the unix socket). Default: the first host by name."),
+    stateDir: AbsPath.default("/var/lib/labgen/tofu").describe("Directory ON THE HOST for the OpenTofu state (on the snapshotted labgen state dataset)."),
+    passphraseFile: AbsPath.default("/var/lib/labgen/secrets/tofu-state-passphrase").describe(
+      "File ON THE HOST with the passphrase for OpenTofu state encryption (never in this repository).",
+    ),
+  })
+  .describe("OpenTofu: where the Incus layer is applied from and where its (encrypted) state lives.");
+
 const Ca = z
   .strictObject({
     organization: z.string().min(1).max(64).default("Homelab").describe("O= of the CA subjects."),
@@ -378,6 +417,7 @@ export const LabSchema = z
     profiles: z.record(z.string(), Profile).default({}).describe("Incus profiles by name."),
     instances: z.record(z.string(), Instance).default({}).describe("Incus instances by name."),
     ingress: Ingress.optional(),
+    tofu: Tofu.default({ stateDir: "/var/lib/labgen/tofu", passphraseFile: "/var/lib/labgen/secrets/tofu-state-passphrase" }),
     ca: Ca.default({
       organization: "Homelab",
       rootName: "Homelab Root CA",

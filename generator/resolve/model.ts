@@ -19,6 +19,18 @@ export interface Model {
   readonly instances: readonly InstanceModel[];
   readonly ingress: IngressModel | null;
   readonly ca: CaModel;
+  readonly tofu: TofuModel;
+}
+
+export interface TofuModel {
+  /** The host whose GitOps agent runs `tofu apply` (local unix socket to its own Incus). */
+  readonly host: string;
+  readonly stateDir: string;
+  /** <stateDir>/terraform.tfstate */
+  readonly stateFile: string;
+  /** Passphrase for OpenTofu state encryption, a file on the apply host. */
+  readonly passphraseFile: string;
+  readonly source: ConfigPath;
 }
 
 export interface LabModel {
@@ -59,8 +71,11 @@ export interface DatasetModel {
   readonly mountpoint: string | null;
   /** ZFS properties specific to this dataset (sorted keys), e.g. { reservation: "10G" }. */
   readonly properties: Readonly<Record<string, string>>;
-  /** Why the dataset exists: "system" (/, /nix, /var, /home), "incus", "reserve" or "user". */
-  readonly role: "system" | "incus" | "reserve" | "user";
+  /**
+   * Why the dataset exists: "system" (/, /nix, /var, /home), "state" (/var/lib/labgen: OpenTofu
+   * state, CA, secrets, deploy status), "incus" (Incus storage, unmounted), "reserve" or "user".
+   */
+  readonly role: "system" | "state" | "incus" | "reserve" | "user";
   readonly source: ConfigPath;
 }
 
@@ -107,6 +122,24 @@ export interface GitopsModel {
   readonly knownHosts: readonly string[];
   readonly interval: string;
   readonly allowedSigners: readonly string[];
+  /** Pre-deploy snapshots kept for rollback. */
+  readonly keepSnapshots: number;
+  /** Where the agent keeps its checkout of the repository: /var/lib/labgen/checkout. */
+  readonly checkoutDir: string;
+  /** Machine-readable result of the last run: /var/lib/labgen/status.json. */
+  readonly statusFile: string;
+  /** True when this host also runs `tofu apply` (model.tofu.host). */
+  readonly appliesTofu: boolean;
+}
+
+/** sanoid retention for the host's own datasets. */
+export interface AutoSnapshotModel {
+  readonly hourly: number;
+  readonly daily: number;
+  readonly weekly: number;
+  readonly monthly: number;
+  /** Full dataset names (pool/name), sorted: system, state and user datasets, never Incus or the reserve. */
+  readonly datasets: readonly string[];
 }
 
 export interface HostModel {
@@ -125,6 +158,13 @@ export interface HostModel {
   readonly ssh: { readonly port: number; readonly permitRootLogin: "no" | "prohibit-password" };
   /** Boot pool first, then the others by name. */
   readonly zpools: readonly ZpoolModel[];
+  /** Full names of the Incus datasets (pool/incus), sorted. */
+  readonly incusDatasets: readonly string[];
+  /** The labgen state dataset, e.g. rpool/labgen, mounted at /var/lib/labgen. */
+  readonly stateDataset: string;
+  readonly autoSnapshot: AutoSnapshotModel;
+  /** systemd calendar for services.zfs.autoScrub. */
+  readonly scrub: string;
   readonly tailscale: TailscaleModel | null;
   readonly gitops: GitopsModel | null;
   readonly incus: { readonly channel: "lts" | "feature" };

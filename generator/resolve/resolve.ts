@@ -130,8 +130,17 @@ function* range(from: number, to: number): Generator<number> {
   for (let a = from; a < to; a++) yield a;
 }
 
+/** labgen's own state on every host (a dataset of the boot pool). */
+export const STATE_DIR = "/var/lib/labgen";
+
+/** The host that applies OpenTofu: configured, or the first host by name. */
+export function tofuHostOf(lab: LabConfig): string {
+  return lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
+}
+
 function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): M.Model {
   const domain = lab.domain;
+  const tofuHost = tofuHostOf(lab);
   const ingress = lab.ingress ?? null;
 
   const networks: M.NetworkModel[] = byName(
@@ -263,9 +272,12 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
           const incusStorage = storagePools.filter((s) => s.host === name && s.zpool === p).map((s) => s.name);
           const src = `hosts.${name}.zfs.pools.${p}`;
           const datasets: M.DatasetModel[] = [];
-          if (pool.boot)
+          if (pool.boot) {
             for (const [ds, mp] of [["root", "/"], ["nix", "/nix"], ["var", "/var"], ["home", "/home"]] as const)
               datasets.push({ name: ds, mountpoint: mp, properties: {}, role: "system", source: src });
+            // State that must survive a re-install lives in its own dataset, snapshotted before deploys.
+            datasets.push({ name: "labgen", mountpoint: STATE_DIR, properties: {}, role: "state", source: src });
+          }
           if (incusStorage.length) datasets.push({ name: "incus", mountpoint: null, properties: {}, role: "incus", source: src });
           datasets.push({ name: "reserved", mountpoint: null, properties: { reservation: zfsSize(pool.reserve) }, role: "reserve", source: `${src}.reserve` });
           for (const [ds, spec] of Object.entries(pool.datasets)) {
@@ -308,6 +320,12 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
               };
             })()
           : { mode: "dhcp" as const, interface: h.lan.interface, subnet: (h.lan as { subnet?: string }).subnet ?? null };
+      const bootPool = zpools.find((p) => p.boot)!;
+      const snapDatasets = zpools
+        .flatMap((p) => p.datasets.filter((d) => d.role === "system" || d.role === "state" || d.role === "user").map((d) => `${p.name}/${d.name}`))
+        // /nix is reproducible from the flake: snapshotting it only costs space.
+        .filter((d) => d !== `${bootPool.name}/nix`)
+        .sort();
       return {
         name,
         description: h.description,
@@ -322,6 +340,10 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         lan,
         ssh: { port: h.ssh.port, permitRootLogin: h.ssh.permitRootLogin },
         zpools,
+        incusDatasets: zpools.filter((p) => p.incusStorage.length).map((p) => `${p.name}/incus`).sort(),
+        stateDataset: `${bootPool.name}/labgen`,
+        autoSnapshot: { ...h.zfs.autoSnapshot, datasets: snapDatasets },
+        scrub: h.zfs.scrub,
         tailscale: h.tailscale
           ? {
               authKeyFile: h.tailscale.authKeyFile,
@@ -337,6 +359,10 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
               knownHosts: [...h.gitops.knownHosts],
               interval: h.gitops.interval,
               allowedSigners: [...h.gitops.allowedSigners],
+              keepSnapshots: h.gitops.keepSnapshots,
+              checkoutDir: `${STATE_DIR}/checkout`,
+              statusFile: `${STATE_DIR}/status.json`,
+              appliesTofu: name === tofuHost,
             }
           : null,
         incus: { channel: h.incus.channel },
@@ -386,6 +412,13 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
       renewBeforeDays: ca.renewBeforeDays,
       files: { rootCert: `${ca.dir}/root.crt`, fullchain: `${ca.dir}/fullchain.crt`, leafKey: `${ca.dir}/leaf.key` },
       source: "ca",
+    },
+    tofu: {
+      host: tofuHost,
+      stateDir: lab.tofu.stateDir,
+      stateFile: `${lab.tofu.stateDir}/terraform.tfstate`,
+      passphraseFile: lab.tofu.passphraseFile,
+      source: "tofu",
     },
   };
 }

@@ -380,14 +380,14 @@ export const RULES: Rule[] = [
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const mounts = new Map<string, string>();
-        for (const m of ["/", "/nix", "/var", "/home", "/boot"]) mounts.set(m, "the boot pool's system datasets");
+        for (const m of ["/", "/nix", "/var", "/home", "/boot", "/var/lib/labgen"]) mounts.set(m, "the boot pool's system datasets");
         for (const [p, pool] of entries(host.zfs.pools))
           for (const [ds, spec] of entries(pool.datasets)) {
             const path = ["hosts", h, "zfs", "pools", p, "datasets", ds];
             if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/.test(ds))
               d.error("datasets", path, `dataset name '${ds}' is invalid: use letters, digits, _ . : - and / between levels`);
-            if (["root", "nix", "var", "home", "incus", "reserved"].includes(ds))
-              d.error("datasets", path, `dataset '${ds}' is managed by labgen (root, nix, var, home, incus, reserved): choose another name`);
+            if (["root", "nix", "var", "home", "labgen", "incus", "reserved"].includes(ds))
+              d.error("datasets", path, `dataset '${ds}' is managed by labgen (root, nix, var, home, labgen, incus, reserved): choose another name`);
             const mp = spec.mountpoint;
             if (mp && mp !== "none") {
               const prev = mounts.get(mp);
@@ -549,6 +549,24 @@ export const RULES: Rule[] = [
         const kind = secretKind(s);
         if (kind) d.error("secret-value", path, `this value looks like ${kind}: never put secrets in lab.config.ts; store the secret in a file on the host and give its path`);
       });
+    },
+  },
+  {
+    id: "tofu-host",
+    summary: "the OpenTofu apply host exists, and reaches every other host's Incus over the tailnet",
+    check(lab, d) {
+      const applier = lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
+      if (lab.tofu.host !== undefined && !(lab.tofu.host in lab.hosts)) {
+        d.error("tofu-host", ["tofu", "host"], `unknown host '${lab.tofu.host}': OpenTofu must run on one of ${Object.keys(lab.hosts).join(", ")}`);
+        return;
+      }
+      for (const [h, host] of entries(lab.hosts)) {
+        if (h === applier || !Object.values(lab.instances).some((i) => i.host === h)) continue;
+        if (!host.tailscale?.exposeIncusApi)
+          d.error("tofu-host", ["hosts", h, "tailscale"], `host '${applier}' applies OpenTofu and must reach the Incus API of '${h}': enable tailscale with exposeIncusApi: true on '${h}' (the API is never exposed on the LAN)`);
+      }
+      for (const [path, value] of [[["tofu", "passphraseFile"], lab.tofu.passphraseFile], [["tofu", "stateDir"], lab.tofu.stateDir]] as const)
+        if (value.startsWith("/nix/store")) d.error("secret-paths", [...path], "OpenTofu state and its passphrase must not live in the Nix store (world-readable)");
     },
   },
   {
