@@ -1,0 +1,658 @@
+// Nix printer: IR → canonical text in the layout of nixfmt (RFC 166 "standard
+// Nix format"). The printer never reorders anything; targets decide order.
+//
+// Layout rules (facts taken from NixOS/nixfmt standard.md and the nixfmt
+// Pretty.hs port in Mic92/nixfmt-rs; see the report for details):
+//   - 2-space indentation, `[ ]` / `{ }` for empties, no trailing whitespace.
+//   - Lists with two or more items: always one item per line. A one-item list
+//     stays `[ x ]` when it fits in the width.
+//   - Attribute sets: a set with two or more entries (or any comment) is
+//     always expanded, one entry per line. A set that is the value of a
+//     binding or the body of a function is always expanded, except a set
+//     holding a single `inherit`. Elsewhere (list item, argument) a
+//     one-entry set stays `{ a = 1; }` when it fits.
+//   - `key = value;`: lists, sets and multi-line '' strings start on the same
+//     line ("absorbed"); strings, paths and scalars always stay on the line.
+//     A function call stays on the line when it fits or when its last argument
+//     can be absorbed; otherwise it moves to the next line, indented.
+//   - Set patterns `{ a, b, ... }:` stay on one line only with at most two
+//     formals and no defaults; otherwise one formal per line with trailing
+//     commas. The body of a set-pattern function starts on its own line,
+//     not indented.
+//   - `let` is always multi-line; `in` on its own line; body not indented.
+//   - `inherit a b c;` on one line for fewer than four names, else one name
+//     per line with the `;` on its own line.
+//   - The width limit (default 100) counts the whole line, indentation included.
+
+import {
+  NixPrintError,
+  assertEncodable,
+  attrName,
+  encodeIndentedLines,
+  isBareIdentifier,
+  quoteString,
+} from "./escape.ts";
+import { checkFloat, checkIdentifier, checkInt, checkPath, checkRaw } from "./ir.ts";
+import type {
+  NixApply,
+  NixAttrs,
+  NixEntry,
+  NixExpr,
+  NixLambda,
+  NixLet,
+  NixList,
+  NixNode,
+  NixPattern,
+} from "./ir.ts";
+
+export interface PrintNixOptions {
+  /** Comment lines printed as `# …` at the top of the file. */
+  readonly header?: readonly string[];
+  /** Line width used for "fits on one line" decisions (default 100, nixfmt's default). */
+  readonly width?: number;
+}
+
+/** Print an IR expression as a complete Nix file: canonical layout, trailing newline. */
+export function printNix(expr: NixExpr, options: PrintNixOptions = {}): string {
+  const printer = new Printer(options.width ?? 100);
+  const root = normalize(expr);
+  validate(root);
+  const header = (options.header ?? []).flatMap((line) => commentLines(line, ""));
+  const body = printer.render(root, 0, 0, 0, false);
+  return [...header, body].join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// Normalisation of JS shorthands
+// ---------------------------------------------------------------------------
+
+type Leaf = { readonly kind: "bool"; readonly value: boolean } | { readonly kind: "null" };
+type N = NixNode | Leaf;
+
+const TRUE: Leaf = { kind: "bool", value: true };
+const FALSE: Leaf = { kind: "bool", value: false };
+const NULL: Leaf = { kind: "null" };
+
+function normalize(e: NixExpr): N {
+  if (e === null) return NULL;
+  switch (typeof e) {
+    case "string":
+      return { kind: "string", value: e };
+    case "boolean":
+      return e ? TRUE : FALSE;
+    case "number":
+      // 1.0 and 1 are the same JS number, so only integers may use the
+      // shorthand; floats must say so with nix.float().
+      if (!Number.isSafeInteger(e)) {
+        throw new NixPrintError(`number ${e} is not a safe integer; use nix.float(${e}) for a Nix float`);
+      }
+      return { kind: "int", value: BigInt(e) };
+    case "object":
+      return e;
+    default:
+      throw new NixPrintError(`not a Nix IR value: ${String(e)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Validation (IR values may be hand-written object literals, so the printer
+// re-checks what the constructors check)
+// ---------------------------------------------------------------------------
+
+function validate(n: N): void {
+  switch (n.kind) {
+    case "string":
+    case "indented":
+      assertEncodable(n.value, n.kind === "string" ? "string" : "indented string");
+      return;
+    case "int":
+      checkInt(n.value);
+      return;
+    case "float":
+      checkFloat(n.value);
+      return;
+    case "path":
+      checkPath(n.value);
+      return;
+    case "raw":
+      checkRaw(n.code, n.multiline === true);
+      return;
+    case "bool":
+    case "null":
+      return;
+    case "list":
+      for (const item of n.items) validate(normalize(item));
+      return;
+    case "attrs":
+      validateEntries(n.entries);
+      return;
+    case "let":
+      if (n.entries.length === 0) throw new NixPrintError("let needs at least one binding");
+      validateEntries(n.entries);
+      validate(normalize(n.body));
+      return;
+    case "apply":
+      if (n.args.length === 0) throw new NixPrintError("function application needs at least one argument");
+      validate(normalize(n.fn));
+      for (const a of n.args) validate(normalize(a));
+      return;
+    case "lambda":
+      validateParam(n.param);
+      validate(normalize(n.body));
+      return;
+    default:
+      throw new NixPrintError(`unknown Nix IR node ${JSON.stringify((n as { kind?: unknown }).kind)}`);
+  }
+}
+
+function validateParam(param: string | NixPattern): void {
+  if (typeof param === "string") {
+    checkIdentifier(param, "lambda parameter");
+    return;
+  }
+  const seen = new Set<string>();
+  for (const f of param.formals) {
+    checkIdentifier(f.name, "formal parameter");
+    if (seen.has(f.name)) throw new NixPrintError(`duplicate formal parameter "${f.name}"`);
+    seen.add(f.name);
+    if (f.default !== undefined) validate(normalize(f.default));
+  }
+  if (param.bind !== undefined) checkIdentifier(param.bind, "@-binding");
+}
+
+interface TrieNode {
+  leaf: boolean;
+  readonly children: Map<string, TrieNode>;
+}
+
+/**
+ * Rejects attribute sets Nix would refuse ("attribute … already defined"),
+ * following addAttr in Nix's parser: a path may descend into any set built so
+ * far (implicit `a.b` sets and `{ … }` literals alike); a literal bound to a
+ * name that is already a set is merged ONE level deep — its top-level names
+ * must be new (`a.z.w = 1; a = { z.v = 2; };` is an error). Every other value
+ * is a leaf nothing may share a path with.
+ */
+function validateEntries(entries: readonly NixEntry[]): void {
+  insertEntries(openNode(), entries, []);
+}
+
+const openNode = (): TrieNode => ({ leaf: false, children: new Map() });
+
+/** Insert `entries` into `node`; `prefix` (the path of `node`) only serves error messages. */
+function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: readonly string[]): void {
+  for (const entry of entries) {
+    if (entry.comment !== undefined) assertEncodable(entry.comment, "comment");
+    if (entry.kind === "inherit") {
+      if (entry.names.length === 0) throw new NixPrintError("inherit needs at least one name");
+      if (entry.from !== undefined) validate(normalize(entry.from));
+      for (const name of entry.names) {
+        assertEncodable(name, "attribute name");
+        insertLeaf(node, [name], prefix);
+      }
+      continue;
+    }
+    const path = entry.path;
+    if (path.length === 0) throw new NixPrintError("attribute path must not be empty");
+    for (const name of path) assertEncodable(name, "attribute name");
+    const value = normalize(entry.value);
+    if (value.kind !== "attrs") {
+      validate(value);
+      insertLeaf(node, path, prefix);
+      continue;
+    }
+    // The literal is built on its own first, then attached or merged.
+    const literal = openNode();
+    insertEntries(literal, value.entries, [...prefix, ...path]);
+    const parent = walk(node, path, prefix);
+    const name = path[path.length - 1];
+    const existing = parent.children.get(name);
+    if (existing === undefined) {
+      parent.children.set(name, literal);
+    } else if (existing.leaf) {
+      throw duplicate(prefix, path, path.length);
+    } else {
+      for (const [key, child] of literal.children) {
+        if (existing.children.has(key)) throw duplicate(prefix, [...path, key], path.length + 1);
+        existing.children.set(key, child);
+      }
+    }
+  }
+}
+
+/** Descend along all but the last name of `path` (creating sets), failing on leaves. */
+function walk(node: TrieNode, path: readonly string[], prefix: readonly string[]): TrieNode {
+  let cur = node;
+  for (let i = 0; i < path.length - 1; i++) {
+    let next = cur.children.get(path[i]);
+    if (next === undefined) {
+      next = openNode();
+      cur.children.set(path[i], next);
+    } else if (next.leaf) {
+      throw duplicate(prefix, path, i + 1);
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+function insertLeaf(node: TrieNode, path: readonly string[], prefix: readonly string[]): void {
+  const parent = walk(node, path, prefix);
+  const name = path[path.length - 1];
+  if (parent.children.has(name)) throw duplicate(prefix, path, path.length);
+  parent.children.set(name, { leaf: true, children: new Map() });
+}
+
+/** `path[0..conflictLength)` (under `prefix`) is the attribute that already exists. */
+function duplicate(prefix: readonly string[], path: readonly string[], conflictLength: number): NixPrintError {
+  const show = (p: readonly string[]) => p.map(attrName).join(".");
+  const at = show([...prefix, ...path.slice(0, conflictLength)]);
+  const full = show([...prefix, ...path]);
+  return new NixPrintError(`attribute ${at} is already defined` + (at === full ? "" : ` (while adding ${full})`));
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+const pad = (n: number): string => " ".repeat(n);
+
+/** Display width in code points (deterministic; good enough for the width heuristic). */
+function width(text: string): number {
+  let w = 0;
+  for (const _ of text) w++;
+  return w;
+}
+
+function commentLines(comment: string, indent: string): string[] {
+  assertEncodable(comment, "comment");
+  // A CR would end a # comment in the Nix lexer, so every line break style splits.
+  return comment.split(/\r\n|\r|\n/).map((line) => {
+    const text = line.trimEnd();
+    return text === "" ? `${indent}#` : `${indent}# ${text}`;
+  });
+}
+
+function formatFloat(value: number): string {
+  // -0.0 would print as a negation that evaluates to 0.0 anyway.
+  if (value === 0) return "0.0";
+  // Shortest round-trip form from JS, then adapted to the Nix float grammar,
+  // which needs a "." in the mantissa (1e21 → 1.0e+21, 5 → 5.0).
+  const s = String(value);
+  const e = s.indexOf("e");
+  if (e === -1) return s.includes(".") ? s : `${s}.0`;
+  const mantissa = s.slice(0, e);
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}${s.slice(e)}`;
+}
+
+// pkgs.incus, config.boot.kernelPackages, true: a variable or attribute selection
+// never needs parentheses as a list item or argument.
+const SELECT_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
+
+function isSimpleRaw(code: string): boolean {
+  return SELECT_PATH.test(code) && code.split(".").every((part) => isBareIdentifier(part));
+}
+
+/** Whether `n` must be parenthesised as a list item or function argument. */
+function needsParens(n: N): boolean {
+  switch (n.kind) {
+    case "int":
+      return n.value < 0n;
+    case "float":
+      return n.value < 0;
+    case "raw":
+      return !isSimpleRaw(n.code);
+    case "apply":
+    case "lambda":
+    case "let":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Terms nixfmt lets start on the current line and continue below ("absorbable"). */
+function isAbsorbable(n: N): boolean {
+  switch (n.kind) {
+    case "list":
+      return n.items.length > 0;
+    case "attrs":
+      return n.entries.length > 0;
+    case "indented":
+      return n.value.includes("\n");
+    default:
+      return false;
+  }
+}
+
+/** Non-empty sets are force-expanded as binding values and function bodies (not a lone inherit). */
+function isForcedWide(n: N): boolean {
+  return n.kind === "attrs" && n.entries.length > 0 && !(n.entries.length === 1 && n.entries[0].kind === "inherit");
+}
+
+function keyText(path: readonly string[]): string {
+  return path.map(attrName).join(".");
+}
+
+// ---------------------------------------------------------------------------
+// The printer
+// ---------------------------------------------------------------------------
+
+class Printer {
+  // flat() is asked for the same composite node at several nesting levels;
+  // caching keeps printing linear in the size of the IR. Leaves are cheap and
+  // often fresh objects from normalize(), so they bypass the cache.
+  private readonly flatCache = new WeakMap<object, string | null>();
+
+  constructor(private readonly maxWidth: number) {}
+
+  private fits(col: number, text: string, trail: number): boolean {
+    return col + width(text) + trail <= this.maxWidth;
+  }
+
+  /**
+   * One-line rendering when the layout rules allow one (regardless of width),
+   * else undefined. Sets here are "regular" (not force-expanded).
+   */
+  flat(n: N): string | undefined {
+    const composite = n.kind === "list" || n.kind === "attrs" || n.kind === "apply" || n.kind === "lambda";
+    if (!composite) return this.computeFlat(n);
+    const cached = this.flatCache.get(n);
+    if (cached !== undefined) return cached ?? undefined;
+    const computed = this.computeFlat(n);
+    this.flatCache.set(n, computed ?? null);
+    return computed;
+  }
+
+  private computeFlat(n: N): string | undefined {
+    switch (n.kind) {
+      case "string":
+        return quoteString(n.value);
+      case "indented":
+        return n.value.includes("\n") ? undefined : `''${encodeIndentedLines(n.value)[0]}''`;
+      case "int":
+        return n.value.toString();
+      case "float":
+        return formatFloat(n.value);
+      case "path":
+        return n.value;
+      case "bool":
+        return n.value ? "true" : "false";
+      case "null":
+        return "null";
+      case "raw":
+        return n.code.includes("\n") ? undefined : n.code;
+      case "list": {
+        if (n.items.length === 0) return "[ ]";
+        if (n.items.length > 1) return undefined;
+        const item = this.flatElement(normalize(n.items[0]));
+        return item === undefined ? undefined : `[ ${item} ]`;
+      }
+      case "attrs": {
+        if (n.entries.length === 0) return "{ }";
+        const entry = n.entries[0];
+        if (n.entries.length > 1 || entry.comment !== undefined) return undefined;
+        const text = this.flatEntry(entry);
+        return text === undefined ? undefined : `{ ${text} }`;
+      }
+      case "apply": {
+        const parts = this.applyParts(n).map((p, i) => (i === 0 ? this.flatFunction(p) : this.flatElement(p)));
+        return parts.every((p) => p !== undefined) ? parts.join(" ") : undefined;
+      }
+      case "lambda": {
+        const body = normalize(n.body);
+        const param = this.flatParam(n.param);
+        if (param === undefined || isForcedWide(body)) return undefined;
+        const bodyText = this.flat(body);
+        return bodyText === undefined ? undefined : `${param}: ${bodyText}`;
+      }
+      case "let":
+        return undefined;
+    }
+  }
+
+  private flatElement(n: N): string | undefined {
+    const text = this.flat(n);
+    if (text === undefined) return undefined;
+    return needsParens(n) ? `(${text})` : text;
+  }
+
+  private flatFunction(n: N): string | undefined {
+    // applyParts() already flattened `(f a) b` into `f a b` (application is
+    // left-associative), so anything compound left here needs parentheses.
+    const text = this.flat(n);
+    if (text === undefined) return undefined;
+    return needsParens(n) ? `(${text})` : text;
+  }
+
+  private flatEntry(entry: NixEntry): string | undefined {
+    if (entry.kind === "inherit") {
+      if (entry.names.length >= 4) return undefined;
+      let from = "";
+      if (entry.from !== undefined) {
+        const f = this.flat(normalize(entry.from));
+        if (f === undefined) return undefined;
+        from = ` (${f})`;
+      }
+      return `inherit${from} ${entry.names.map(attrName).join(" ")};`;
+    }
+    const value = normalize(entry.value);
+    if (isForcedWide(value)) return undefined;
+    const v = this.flat(value);
+    return v === undefined ? undefined : `${keyText(entry.path)} = ${v};`;
+  }
+
+  private flatParam(param: string | NixPattern): string | undefined {
+    if (typeof param === "string") return param;
+    // nixfmt keeps `{ a, b, ... }` compact only for at most two plain formals.
+    if (param.formals.length > 2 || param.formals.some((f) => f.default !== undefined)) return undefined;
+    const items = [...param.formals.map((f) => f.name), ...(param.ellipsis ? ["..."] : [])];
+    const set = items.length === 0 ? "{ }" : `{ ${items.join(", ")} }`;
+    return param.bind === undefined ? set : `${param.bind}@${set}`;
+  }
+
+  private applyParts(n: NixApply): N[] {
+    const fn = normalize(n.fn);
+    const head = fn.kind === "apply" ? this.applyParts(fn) : [fn];
+    return [...head, ...n.args.map(normalize)];
+  }
+
+  /**
+   * Render `n` starting at column `col`; continuation lines are indented
+   * relative to `indent`. `trail` is the width of what follows on the last
+   * line (e.g. `;`). `wide` force-expands a non-empty attribute set.
+   */
+  render(n: N, col: number, indent: number, trail: number, wide: boolean): string {
+    switch (n.kind) {
+      case "indented":
+        return n.value.includes("\n") ? this.renderIndented(n.value, indent) : this.flat(n)!;
+      case "raw":
+        return n.code.includes("\n") ? reindent(n.code, indent) : n.code;
+      case "list":
+        return this.renderList(n, col, indent, trail);
+      case "attrs":
+        return this.renderAttrs(n, col, indent, trail, wide && isForcedWide(n));
+      case "apply":
+        return this.renderApply(n, col, indent, trail);
+      case "lambda":
+        return this.renderLambda(n, col, indent, trail);
+      case "let":
+        return this.renderLet(n, indent, trail);
+      default:
+        return this.flat(n)!;
+    }
+  }
+
+  private renderElement(n: N, col: number, indent: number, trail: number): string {
+    if (!needsParens(n)) return this.render(n, col, indent, trail, false);
+    return `(${this.render(n, col + 1, indent, trail + 1, false)})`;
+  }
+
+  private renderIndented(value: string, indent: number): string {
+    const lines = encodeIndentedLines(value);
+    const endsWithNewline = value.endsWith("\n");
+    const body = (endsWithNewline ? lines.slice(0, -1) : lines).map((l) => (l === "" ? "" : pad(indent + 2) + l));
+    // With a trailing newline the closing '' sits on its own line; Nix drops
+    // that last all-spaces line, so the value ends exactly with "\n".
+    return `''\n${body.join("\n")}${endsWithNewline ? `\n${pad(indent)}''` : "''"}`;
+  }
+
+  private renderList(n: NixList, col: number, indent: number, trail: number): string {
+    const flat = this.flat(n);
+    if (flat !== undefined && this.fits(col, flat, trail)) return flat;
+    if (n.items.length === 0) return "[ ]";
+    const inner = indent + 2;
+    const lines = n.items.map((item) => pad(inner) + this.renderElement(normalize(item), inner, inner, 0));
+    return `[\n${lines.join("\n")}\n${pad(indent)}]`;
+  }
+
+  private renderAttrs(n: NixAttrs, col: number, indent: number, trail: number, forceExpand: boolean): string {
+    if (n.entries.length === 0) return "{ }";
+    if (!forceExpand) {
+      const flat = this.flat(n);
+      if (flat !== undefined && this.fits(col, flat, trail)) return flat;
+    }
+    return `{\n${this.renderEntries(n.entries, indent + 2)}\n${pad(indent)}}`;
+  }
+
+  private renderEntries(entries: readonly NixEntry[], indent: number): string {
+    const out: string[] = [];
+    entries.forEach((entry, i) => {
+      if (i > 0 && entry.blankLineBefore) out.push("");
+      if (entry.comment !== undefined) out.push(...commentLines(entry.comment, pad(indent)));
+      const text =
+        entry.kind === "inherit"
+          ? this.renderInherit(entry, indent)
+          : this.renderBinding(entry.path, entry.value, indent);
+      out.push(pad(indent) + text);
+    });
+    return out.join("\n");
+  }
+
+  private renderInherit(entry: Extract<NixEntry, { kind: "inherit" }>, indent: number): string {
+    const flat = this.flatEntry(entry);
+    if (flat !== undefined && this.fits(indent, flat, 0)) return flat;
+    const from =
+      entry.from === undefined
+        ? ""
+        : ` (${this.render(normalize(entry.from), indent + "inherit (".length, indent + 2, 1, false)})`;
+    const names = entry.names.map((name) => `\n${pad(indent + 2)}${attrName(name)}`).join("");
+    return `inherit${from}${names}\n${pad(indent + 2)};`;
+  }
+
+  private renderBinding(path: readonly string[], rawValue: NixExpr, indent: number): string {
+    const key = keyText(path);
+    const value = normalize(rawValue);
+    const col = indent + width(key) + 3; // after "key = "
+    const sameLine = (text: string) => `${key} = ${text};`;
+    const nextLine = (text: string) => `${key} =\n${pad(indent + 2)}${text};`;
+
+    // Lists, sets and multi-line strings start right after "=".
+    if (isAbsorbable(value)) return sameLine(this.render(value, col, indent, 1, true));
+
+    switch (value.kind) {
+      case "apply": {
+        const flat = this.flat(value);
+        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(flat);
+        const absorbed = this.absorbedApply(value, col, indent, 1);
+        if (absorbed !== undefined) return sameLine(absorbed);
+        if (flat !== undefined && this.fits(indent + 2, flat, 1)) return nextLine(flat);
+        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+      }
+      case "lambda": {
+        const flat = this.flat(value);
+        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(flat);
+        // `f = x: {` — simple-parameter functions with an absorbable body stay on the line.
+        if (typeof value.param === "string" && isAbsorbable(normalize(value.body))) {
+          return sameLine(this.render(value, col, indent, 1, false));
+        }
+        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+      }
+      case "let":
+        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+      case "raw": {
+        if (value.code.includes("\n")) return sameLine(reindent(value.code, indent));
+        if (this.fits(col, value.code, 1) || !this.fits(indent + 2, value.code, 1)) return sameLine(value.code);
+        return nextLine(value.code);
+      }
+      default:
+        // Strings, paths, numbers, empty collections: nothing to gain from a new line.
+        return sameLine(this.render(value, col, indent, 1, false));
+    }
+  }
+
+  /** `f a b {` … `}`: all but the last argument on the first line, the last one absorbed. */
+  private absorbedApply(n: NixApply, col: number, indent: number, trail: number): string | undefined {
+    const parts = this.applyParts(n);
+    const last = parts[parts.length - 1];
+    if (!isAbsorbable(last)) return undefined;
+    const head = parts.slice(0, -1).map((p, i) => (i === 0 ? this.flatFunction(p) : this.flatElement(p)));
+    if (!head.every((h) => h !== undefined)) return undefined;
+    const prefix = `${head.join(" ")} `;
+    // The first line must fit up to the opening bracket of the absorbed term.
+    if (!this.fits(col, prefix, 1)) return undefined;
+    return prefix + this.render(last, col + width(prefix), indent, trail, false);
+  }
+
+  private renderApply(n: NixApply, col: number, indent: number, trail: number): string {
+    const flat = this.flat(n);
+    if (flat !== undefined && this.fits(col, flat, trail)) return flat;
+    const absorbed = this.absorbedApply(n, col, indent, trail);
+    if (absorbed !== undefined) return absorbed;
+    // Otherwise the function on the first line and every argument on its own
+    // line, one level deeper.
+    const [fn, ...args] = this.applyParts(n);
+    const fnText = needsParens(fn)
+      ? `(${this.render(fn, col + 1, indent, 1, false)})`
+      : this.render(fn, col, indent, 0, false);
+    const argLines = args.map((arg, i) => {
+      const t = i === args.length - 1 ? trail : 0;
+      return `\n${pad(indent + 2)}${this.renderElement(arg, indent + 2, indent + 2, t)}`;
+    });
+    return fnText + argLines.join("");
+  }
+
+  private renderParam(param: string | NixPattern, col: number, indent: number): string {
+    const flat = this.flatParam(param);
+    if (flat !== undefined && this.fits(col, flat, 1)) return flat;
+    const p = param as NixPattern; // an identifier always has a flat form
+    const inner = indent + 2;
+    const lines = p.formals.map((f) => {
+      if (f.default === undefined) return `${pad(inner)}${f.name},`;
+      const prefix = `${f.name} ? `;
+      return `${pad(inner)}${prefix}${this.render(normalize(f.default), inner + width(prefix), inner, 1, false)},`;
+    });
+    if (p.ellipsis) lines.push(`${pad(inner)}...`);
+    const open = p.bind === undefined ? "{" : `${p.bind}@{`;
+    return `${open}\n${lines.join("\n")}\n${pad(indent)}}`;
+  }
+
+  private renderLambda(n: NixLambda, col: number, indent: number, trail: number): string {
+    const flat = this.flat(n);
+    if (flat !== undefined && this.fits(col, flat, trail)) return flat;
+    const body = normalize(n.body);
+    const param = this.renderParam(n.param, col, indent);
+    if (typeof n.param === "string" && isAbsorbable(body)) {
+      const prefix = `${param}: `;
+      return prefix + this.render(body, col + width(prefix), indent, trail, true);
+    }
+    // The body starts on its own line without extra indentation.
+    return `${param}:\n${pad(indent)}${this.render(body, indent, indent, trail, true)}`;
+  }
+
+  private renderLet(n: NixLet, indent: number, trail: number): string {
+    const body = this.render(normalize(n.body), indent, indent, trail, false);
+    return `let\n${this.renderEntries(n.entries, indent + 2)}\n${pad(indent)}in\n${pad(indent)}${body}`;
+  }
+}
+
+/** Multi-line raw code: continuation lines move with the surrounding indentation. */
+function reindent(code: string, indent: number): string {
+  return code
+    .split("\n")
+    .map((line, i) => (i === 0 || line === "" ? line : pad(indent) + line))
+    .join("\n");
+}
+
+// Re-exported so targets need a single import for printing-related errors.
+export { NixPrintError };
