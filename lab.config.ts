@@ -76,6 +76,8 @@ export default defineLab({
           "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
         ],
       },
+      // The feature channel: the Traefik instance is an OCI application container (Incus ≥ 6.3).
+      incus: { channel: "feature" },
       stateVersion: "26.05",
     },
   },
@@ -97,7 +99,7 @@ export default defineLab({
   instances: {
     traefik: {
       host: "nas",
-      image: "images:debian/12",
+      image: "docker:traefik:v3.7",
       description: "Reverse proxy: the only way into the web apps",
       cpu: 1,
       memory: "512MiB",

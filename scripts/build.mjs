@@ -18,6 +18,8 @@ const common = {
   logLevel: "warning",
   external: ["jiti", "@babel/parser", "diff"],
 };
-await build({ ...common, entryPoints: ["generator/cli/main.ts"], outfile: "dist/labgen.mjs" });
+// CommonJS dependencies (yaml, sucrase) call require() for Node built-ins.
+const requireShim = 'import { createRequire as __labgenRequire } from "node:module"; const require = __labgenRequire(import.meta.url);';
+await build({ ...common, entryPoints: ["generator/cli/main.ts"], outfile: "dist/labgen.mjs", banner: { js: requireShim } });
 await build({ ...common, entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });
 writeFileSync(`${root}dist/package.json`, '{ "type": "module" }\n');

@@ -2,7 +2,7 @@
 // "labgen" import to this package so a config works both in this repository and next to the
 // flake. TypeScript itself is never loaded here; Sucrase strips the types.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
 import { transform } from "sucrase";
@@ -34,6 +34,8 @@ const labgenEntry =
   [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
   resolvePath(dirname(here), "index.ts");
 
+const transpile = (source: string, filePath: string): string => transform(source, { transforms: ["typescript", "imports"], filePath }).code;
+
 function fail(file: string, message: string, line?: number, column?: number): never {
   throw new ConfigLoadError(file, { severity: "error", rule: "load", path: [], message, line, column });
 }
@@ -50,25 +52,138 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     interopDefault: true,
     // Sucrase only strips types and rewrites imports: ~10x faster than jiti's default Babel
     // pipeline on a cold start, and a config needs nothing more.
-    transform: (o) => ({
-      code: transform(o.source, { transforms: ["typescript", "imports"], filePath: o.filename }).code,
-    }),
+    transform: (o) => ({ code: transpile(o.source, o.filename) }),
   });
   let mod: unknown;
   try {
     mod = await jiti.import(abs);
   } catch (e) {
-    const err = e as Error & { loc?: { line: number; column: number } };
-    // jiti reports syntax errors as "ParseError: <what>\n <file>:<line>:<col>".
-    const m = /:(\d+):(\d+)\s*$/.exec(err.message.trim());
-    const what = err.message.split("\n")[0].replace(/^Error:\s*/, "").trim();
-    if (/ParseError|SyntaxError/.test(err.message) || err.name === "SyntaxError")
-      fail(abs, `syntax error: ${what.replace(/^ParseError:\s*/, "")}`, m ? Number(m[1]) : undefined, m ? Number(m[2]) + 1 : undefined);
-    const frame = /lab[^/\s]*\.ts:(\d+):(\d+)/.exec(err.stack ?? "");
-    fail(abs, `evaluating the config threw: ${what}`, frame ? Number(frame[1]) : undefined, frame ? Number(frame[2]) : undefined);
+    await loadFailure(abs, source, e);
   }
-  const raw = mod && typeof mod === "object" && "default" in mod ? (mod as { default: unknown }).default : mod;
-  if (raw === undefined || raw === null || typeof raw !== "object" || Object.keys(raw).length === 0)
+  // A config without `export default` still has a module object (its named exports, or none).
+  if (!mod || typeof mod !== "object" || !("default" in mod))
     fail(abs, "the config has no default export: end it with `export default defineLab({ ... })`");
+  const raw = (mod as { default: unknown }).default;
+  if (raw === undefined || raw === null || typeof raw !== "object" || Array.isArray(raw))
+    fail(abs, `the default export must be the lab object, got ${raw === null ? "null" : Array.isArray(raw) ? "a list" : typeof raw}: end the config with \`export default defineLab({ ... })\``);
   return { file: abs, source, raw };
+}
+
+/**
+ * Turns what loading threw into a located diagnostic. Syntax errors come from Sucrase
+ * ("Error transforming <file>: <what> (<line>:<col>)", 1-based column), from jiti's Babel
+ * ("ParseError: <what>\n <file>:<line>:<col>", 0-based column) or from V8 ("<file>:<line>" and a
+ * caret line above "SyntaxError: <what>"). An error in an imported helper is reported at the
+ * config's import of it, naming the helper's own file:line:col.
+ */
+async function loadFailure(abs: string, source: string, e: unknown): Promise<never> {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const message = String(err.message ?? "");
+  const stack = String(err.stack ?? "");
+  // `compiled`: the position is in the transpiled code (V8), not in the source (Sucrase, Babel).
+  // `unsure`: a SyntaxError without a position may also be thrown at run time (JSON.parse).
+  let syntax: { file: string; what: string; line?: number; column?: number; compiled?: boolean; unsure?: boolean } | null = null;
+  let m: RegExpExecArray | null;
+  if ((m = /^(?:SyntaxError: )?Error transforming (.+?): ([\s\S]*?) \((\d+):(\d+)\)\s*$/.exec(message)))
+    syntax = { file: m[1], what: m[2], line: Number(m[3]), column: Number(m[4]) };
+  else if ((m = /^(?:Error: )?ParseError: ([\s\S]*?)\s*\n\s*(\S+?):(\d+):(\d+)\s*$/.exec(message)))
+    syntax = { file: m[2], what: m[1], line: Number(m[3]), column: Number(m[4]) + 1 };
+  else if (err.name === "SyntaxError") {
+    // V8: the stack starts with "<file>:<line>", the offending code and a caret under the error.
+    const v8 = /^(\/[^\n]+?|file:\/\/[^\n]+?):(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
+    syntax = v8
+      ? { file: v8[1].replace(/^file:\/\//, ""), what: message, line: Number(v8[2]), column: v8[4].length + 1, compiled: true }
+      : { file: abs, what: message, unsure: true };
+  }
+  if (syntax) {
+    // Babel's parser says where and what most precisely (Sucrase's positions can be a line off,
+    // and Node's own loader gives none): prefer it whenever it finds the error too.
+    const found = await parseError(resolvePath(syntax.file) === abs ? source : readIfExists(syntax.file));
+    if (found) syntax = { ...syntax, ...found, compiled: false, unsure: false };
+    else if (syntax.unsure) syntax = null;
+  }
+  if (syntax) {
+    const what = syntax.what.trim().replace(/\s+/g, " ");
+    if (resolvePath(syntax.file) === abs) {
+      const pos = syntax.line ? { line: syntax.line, column: syntax.column ?? 1 } : undefined;
+      const at = syntax.compiled ? exactColumn(abs, source, pos) : pos;
+      fail(abs, `syntax error: ${what}`, at?.line, at?.column);
+    }
+    const at = importOf(abs, source, syntax.file);
+    const where = `${relative(dirname(abs), syntax.file)}${syntax.line ? `:${syntax.line}${syntax.column ? `:${syntax.column}` : ""}` : ""}`;
+    fail(abs, `syntax error in ${where} (imported by the config): ${what}`, at?.line, at?.column);
+  }
+  // Thrown while evaluating: locate the innermost frame in the config itself, and name the
+  // helper's frame when the throw happened in an imported module.
+  const first0 = message.split("\n")[0].trim() || String(e);
+  const what = err.name && err.name !== "Error" && e instanceof Error ? `${err.name}: ${first0}` : first0;
+  const frames = [...stack.matchAll(/\(?((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)\)?/g)].map((f) => ({
+    file: f[1].replace(/^file:\/\//, ""),
+    line: Number(f[2]),
+    column: Number(f[3]),
+  }));
+  const own = exactColumn(abs, source, frames.find((f) => f.file === abs));
+  const first = frames[0];
+  const elsewhere =
+    first && first.file !== abs && !first.file.includes("/node_modules/") && !first.file.startsWith("node:")
+      ? ` (at ${relative(dirname(abs), first.file)}:${first.line}:${first.column})`
+      : "";
+  const at = own ?? (first && first.file !== abs ? importOf(abs, source, first.file) : null);
+  fail(abs, `evaluating the config threw: ${what}${elsewhere}`, at?.line, at?.column);
+}
+
+/** line:column of the config's import of `file` (directly, by a relative specifier), or null. */
+function importOf(abs: string, source: string, file: string): { line: number; column: number } | null {
+  const target = resolvePath(file).replace(/\.[cm]?[jt]s$/, "");
+  const lines = source.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const re = /(?:from\s*|import\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(lines[i])))
+      if (resolvePath(dirname(abs), m[1]).replace(/\.[cm]?[jt]s$/, "") === target) {
+        const col = lines[i].search(/\S/);
+        return { line: i + 1, column: col + 1 };
+      }
+  }
+  return null;
+}
+
+/**
+ * V8 positions refer to the transpiled code. Sucrase keeps every line where it was, and a line it
+ * did not touch keeps its columns; on a line it rewrote (imports, types) only the line is exact,
+ * so the position falls back to the line's first character.
+ */
+function exactColumn<T extends { line: number; column: number }>(abs: string, source: string, at: T | undefined): T | undefined {
+  if (!at) return at;
+  const original = source.split("\n")[at.line - 1];
+  if (original === undefined) return at;
+  let compiled: string | undefined;
+  try {
+    compiled = transpile(source, abs).split("\n")[at.line - 1];
+  } catch {
+    compiled = undefined;
+  }
+  return compiled === original ? at : { ...at, column: Math.max(0, original.search(/\S/)) + 1 };
+}
+
+function readIfExists(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Where and why Babel's parser stops on this source (1-based line and column), or null if it parses. */
+async function parseError(text: string | null): Promise<{ what: string; line: number; column: number } | null> {
+  if (text === null) return null;
+  try {
+    const { parse } = await import("@babel/parser");
+    parse(text, { sourceType: "module", plugins: ["typescript"] });
+    return null;
+  } catch (e) {
+    const err = e as { loc?: { line: number; column: number }; message?: string };
+    if (!err.loc) return null;
+    return { what: String(err.message ?? "").replace(/\s*\(\d+:\d+\)\s*$/, ""), line: err.loc.line, column: err.loc.column + 1 };
+  }
 }

@@ -318,7 +318,14 @@ const Instance = z
   .strictObject({
     host: z.string().describe("Host (key of hosts) that runs the instance."),
     type: z.enum(["container", "vm"]).default("container").describe("LXC container or KVM virtual machine."),
-    image: z.string().min(1).describe('Incus image, e.g. "images:debian/12" or "images:nixos/25.11".'),
+    image: z
+      .string()
+      .regex(/^(images|docker|ghcr):[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, {
+        error: 'must be <remote>:<image> with remote images (system containers/VMs), docker or ghcr (OCI application containers), e.g. "images:debian/12" or "docker:traefik:v3.7"',
+      })
+      .describe(
+        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/25.11" (images.linuxcontainers.org) or an OCI application image "docker:traefik:v3.7" / "ghcr:owner/app:tag" (needs the feature channel of Incus).',
+      ),
     description: z.string().default("").describe("What the instance does."),
     cpu: z.number().int().min(1).describe("limits.cpu: number of CPUs."),
     memory: Size.describe('limits.memory, e.g. "2GiB".'),

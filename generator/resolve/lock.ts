@@ -17,7 +17,7 @@ const NicEntry = z.strictObject({
   network: z.string().min(1),
   ipv4: z
     .string()
-    .regex(/^\d{1,3}(\.\d{1,3}){3}$/, { error: "ipv4 must be an IPv4 address" })
+    .regex(/^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/, { error: "ipv4 must be an IPv4 address such as 10.10.0.128 (or null)" })
     .nullable(),
 });
 export const LockSchema = z.strictObject({
@@ -46,6 +46,13 @@ export function parseLock(text: string): Lock {
   } catch (e) {
     throw new LockError([`not valid JSON (${(e as Error).message}). Restore it from git; deleting it re-allocates every address and MAC.`]);
   }
+  const version = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as { version?: unknown }).version : undefined;
+  if (version !== LOCK_VERSION)
+    throw new LockError([
+      version === undefined
+        ? `no "version": this is not a labgen lock file (expected { "version": ${LOCK_VERSION}, "hosts": …, "nics": … })`
+        : `version ${JSON.stringify(version)} is not supported: this labgen reads lock format version ${LOCK_VERSION}`,
+    ]);
   const r = LockSchema.safeParse(raw);
   if (!r.success)
     throw new LockError(r.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`));

@@ -244,7 +244,12 @@ export interface InstanceModel {
   readonly host: string;
   /** Incus instance type. */
   readonly type: "container" | "virtual-machine";
+  /** As configured, e.g. "images:debian/12" or "docker:traefik:v3.7". */
   readonly image: string;
+  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr"). */
+  readonly imageRemote: "images" | "docker" | "ghcr";
+  /** True for OCI application containers (no init, no cloud-init; config arrives as files). */
+  readonly oci: boolean;
   readonly description: string;
   readonly cpu: number;
   readonly memory: string;

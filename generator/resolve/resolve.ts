@@ -213,6 +213,8 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         host: i.host,
         type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
         image: i.image,
+        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.InstanceModel["imageRemote"],
+        oci: !i.image.startsWith("images:"),
         description: i.description,
         cpu: i.cpu,
         memory: i.memory,

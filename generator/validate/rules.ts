@@ -3,7 +3,7 @@
 // The table at the bottom (RULES) is the catalogue; docs and tests enumerate it.
 import type { LabConfig } from "../config/schema.ts";
 import { INCUS_NAME_RE } from "../config/schema.ts";
-import { broadcast, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../resolve/ipv4.ts";
+import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../resolve/ipv4.ts";
 import { sizeBytes } from "../resolve/units.ts";
 import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
 
@@ -40,9 +40,18 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/b3BlbnNzaC1rZXktdjE/, "an OpenSSH private key (base64)"],
 ];
 
-function secretKind(value: string): string | null {
+/** What kind of secret a value looks like (null: it does not look like one). The schema errors use it too, so a secret pasted where a path belongs is never echoed back. */
+export function secretKind(value: string): string | null {
   for (const [re, what] of SECRET_PATTERNS) if (re.test(value)) return what;
   return null;
+}
+
+/** What to say about a secret found at `path` (never the secret itself). */
+export function secretMessage(kind: string, path: readonly PathSegment[]): string {
+  // Fields that hold public keys: the usual mistake is pasting the private half.
+  if (path.some((seg) => seg === "sshKeys" || seg === "allowedSigners" || seg === "knownHosts"))
+    return `this value looks like ${kind}: this setting takes a public key line (the .pub file, e.g. "ssh-ed25519 AAAA… you@laptop"); never put a private key in lab.config.ts`;
+  return `this value looks like ${kind}: never put secrets in lab.config.ts; store the secret in a file on the host and give its path`;
 }
 
 function walkStrings(v: unknown, path: PathSegment[], visit: (s: string, p: PathSegment[]) => void): void {
@@ -288,7 +297,7 @@ export const RULES: Rule[] = [
         for (const [h, host] of entries(lab.hosts)) {
           const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
           if (lan && overlaps(ca, parseCidr(lan)))
-            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${lan}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${cidrString(parseCidr(lan))}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
         }
       });
     },
@@ -496,6 +505,20 @@ export const RULES: Rule[] = [
     },
   },
   {
+    id: "oci-image",
+    summary: "OCI application images need the Incus feature channel, are containers, and take no cloud-init",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances)) {
+        if (inst.image.startsWith("images:")) continue;
+        const host = lab.hosts[inst.host];
+        if (host && host.incus.channel !== "feature")
+          d.error("oci-image", ["instances", n, "image"], `${inst.image} is an OCI image, which Incus supports from 6.3 on; the LTS channel (6.0) cannot run it: set hosts.${inst.host}.incus.channel to "feature" or use an images: image`);
+        if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
+        if (inst.cloudInit !== undefined) d.error("oci-image", ["instances", n, "cloudInit"], "OCI application containers do not run cloud-init: drop cloudInit or use an images:…/cloud image");
+      }
+    },
+  },
+  {
     id: "ingress-hostname",
     summary: "ingress hostnames are unique and exactly one label under the domain",
     check(lab, d) {
@@ -534,7 +557,7 @@ export const RULES: Rule[] = [
   },
   {
     id: "secret-paths",
-    summary: "secrets are absolute paths on the host outside the Nix store, and no value is itself a secret",
+    summary: "secrets are absolute paths on the host outside the Nix store",
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const paths: [PathSegment[], string | undefined][] = [
@@ -545,9 +568,15 @@ export const RULES: Rule[] = [
           if (value?.startsWith("/nix/store")) d.error("secret-paths", path, "secrets must not live in the Nix store (world-readable): use a path such as /var/lib/labgen/secrets/…");
       }
       if (lab.ca.dir.startsWith("/nix/store")) d.error("secret-paths", ["ca", "dir"], "the CA keys must not live in the Nix store (world-readable): use e.g. /var/lib/labgen/ca");
+    },
+  },
+  {
+    id: "secret-value",
+    summary: "no value in the config is itself a secret (auth keys, private keys, tokens)",
+    check(lab, d) {
       walkStrings(lab, [], (s, path) => {
         const kind = secretKind(s);
-        if (kind) d.error("secret-value", path, `this value looks like ${kind}: never put secrets in lab.config.ts; store the secret in a file on the host and give its path`);
+        if (kind) d.error("secret-value", path, secretMessage(kind, path));
       });
     },
   },

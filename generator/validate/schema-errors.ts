@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { LabSchema } from "../config/schema.ts";
 import type { Diagnostic, PathSegment } from "./diagnostics.ts";
+import { secretKind, secretMessage } from "./rules.ts";
 
 type AnySchema = z.ZodType & { _zod: { def: Record<string, any> } };
 
@@ -94,26 +95,50 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
   const push = (path: readonly PathSegment[], message: string, rule = "schema") =>
     out.push({ severity: "error", rule, path: path.map((p) => (typeof p === "symbol" ? String(p) : p)) as PathSegment[], message });
 
+  const secretReported = new Set<string>();
+  // A secret pasted where a path or a key belongs: say so, and never echo it back (terminals, CI logs).
+  const reportSecret = (path: readonly PathSegment[], value: unknown): boolean => {
+    const kind = typeof value === "string" ? secretKind(value) : null;
+    if (!kind) return false;
+    const key = JSON.stringify(path);
+    if (!secretReported.has(key))
+      push(path, secretMessage(kind, path), "secret-value");
+    secretReported.add(key);
+    return true;
+  };
+
   for (const issue of issues) {
     const path = issue.path as PathSegment[];
     const node = schemaAt(path, undefined, input);
     const desc = node?.description;
+    if (issue.code !== "unrecognized_keys" && reportSecret(path, getAt(input, path))) continue;
     switch (issue.code) {
       case "unrecognized_keys": {
         const parent = schemaAt(path, undefined, input);
         const known = knownKeys(parent, getAt(input, path));
         for (const key of issue.keys) {
-          // Hosts have a closed list of settings: an application must become an instance.
-          if (path.length === 2 && path[0] === "hosts") {
+          reportSecret([...path, key], getAt(input, [...path, key]));
+          const close = known
+            .map((k) => [k, editDistance(k, key)] as const)
+            .filter(([, dist]) => dist <= 2 && dist < key.length)
+            .sort((a, b) => a[1] - b[1]);
+          // Hosts have a closed list of settings: what is not a typo of one is an application,
+          // which must become an instance.
+          if (path.length === 2 && path[0] === "hosts" && close.length === 0) {
+            const value = getAt(input, [...path, key]);
+            // NixOS habit: services.nginx = { … } → name the services themselves.
+            const apps =
+              key === "services" && value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length
+                ? Object.keys(value)
+                : [key];
             push(
               [...path, key],
-              `hosts run no application service: only ${FOUNDATION}. Declare '${key}' as an instance (instances.${key}) running on this host instead`,
+              `hosts run no application service: only ${FOUNDATION}. Declare ${apps.map((a) => `'${a}'`).join(", ")} as ${apps.length > 1 ? "instances" : "an instance"} (${apps.map((a) => `instances.${a}`).join(", ")}) running on this host instead`,
               "host-no-app-services",
             );
             continue;
           }
-          const close = known.filter((k) => editDistance(k, key) <= 2);
-          const hint = close.length ? `did you mean '${close[0]}'? ` : "";
+          const hint = close.length ? `did you mean '${close[0][0]}'? ` : "";
           push([...path, key], `unknown setting '${key}': ${hint}known settings here are ${known.map((k) => `'${k}'`).join(", ")}`);
         }
         break;
@@ -131,6 +156,13 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
       }
       case "invalid_union": {
         const got = getAt(input, path);
+        // A discriminated union (LAN mode) with a missing or unknown discriminator: list its values.
+        const options = (issue as { options?: unknown[] }).options;
+        if (options?.length) {
+          const values = options.map((v) => JSON.stringify(v)).join(", ");
+          push(path, got === undefined ? `missing required setting: one of ${values}` : `must be one of ${values}, got ${JSON.stringify(got)}`);
+          break;
+        }
         // Discriminated union with a wrong discriminator (LAN mode).
         push(path, `does not match any allowed form${desc ? ` (${desc})` : ""}; got ${describeType(got)}`);
         break;

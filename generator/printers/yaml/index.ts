@@ -1,0 +1,1 @@
+export { printYaml, YamlPrintError, type YamlValue } from "./print.ts";

@@ -1,0 +1,1 @@
+export { planTraefik, traefikDynamic, traefikStatic, TRAEFIK_PATHS } from "./traefik.ts";
