@@ -1,0 +1,184 @@
+{
+  description = "labgen: a homelab compiler (one typed lab.config.ts -> NixOS, disko, OpenTofu for Incus, Traefik, a private CA)";
+
+  # flake.lock holds verified pins for exactly these inputs (test/fixtures/upstream/flake-inputs/);
+  # with any other URL Nix considers the lock stale and re-resolves over the network.
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+    disko.url = "github:nix-community/disko/v1.13.0";
+    disko.inputs.nixpkgs.follows = "nixpkgs";
+  };
+
+  # The structure below (which outputs, systems, hosts and checks exist) is built with builtins,
+  # lib.genAttrs and lib.nixosSystem only; test/flake.test.ts evaluates it with a stub nixpkgs,
+  # since the test machines have no nixpkgs. Everything that needs real packages sits in the
+  # (lazy) values.
+  outputs =
+    {
+      self,
+      nixpkgs,
+      disko,
+    }:
+    let
+      lib = nixpkgs.lib;
+
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+        "aarch64-darwin"
+      ];
+      forAllSystems = f: lib.genAttrs systems (system: f system nixpkgs.legacyPackages.${system});
+
+      # Every host of the lab is an x86_64 machine (the nixosConfigurations below); the VM tests
+      # boot those configurations, so they exist for this system only.
+      hostSystem = "x86_64-linux";
+
+      lab = builtins.fromJSON (builtins.readFile ./out/lab.json);
+      hosts = import ./nix/hosts.nix lab;
+      hostDir = name: ./. + "/out/hosts/${name}";
+
+      sources = import ./nix/sources.nix {
+        inherit lib;
+        root = ./.;
+      };
+
+      # Node.js 20 reached end of life on 2026-04-30; nixpkgs marked nodejs_20 insecure
+      # (NixOS/nixpkgs#511784, tracked in #515284), so evaluating it fails, and master has since
+      # dropped it (#541445). 22 is the next LTS and satisfies package.json's engines (>=20.19).
+      nodejsFor = pkgs: pkgs.nodejs_22;
+
+      # OpenTofu wrapped with the Incus provider from nixpkgs (terraform-providers.lxc_incus),
+      # so the lxc/incus provider needs no registry.
+      tofuFor = pkgs: pkgs.opentofu.withPlugins (p: [ p.lxc_incus ]);
+
+      labgenFor = system: self.packages.${system}.default;
+
+      vmChecks =
+        pkgs:
+        let
+          diskoTestLib = import ./nix/disko-test-lib.nix { inherit nixpkgs disko; };
+          diskoLayout = import ./nix/disko-layout.nix { inherit lib; };
+          hostArgs = name: {
+            inherit pkgs diskoTestLib diskoLayout;
+            host = hosts.${name};
+            hostDir = hostDir name;
+          };
+        in
+        builtins.listToAttrs (
+          builtins.concatMap (name: [
+            {
+              name = "host-${name}";
+              value = import ./nix/checks/host.nix (hostArgs name);
+            }
+            {
+              name = "disko-${name}";
+              value = import ./nix/checks/disko.nix ({ inherit lib; } // hostArgs name);
+            }
+          ]) (builtins.attrNames hosts)
+        )
+        // (
+          if (lab.model.ingress or null) != null then
+            {
+              ingress = import ./nix/checks/ingress.nix {
+                inherit lib pkgs lab;
+                outDir = ./out;
+              };
+            }
+          else
+            { }
+        );
+    in
+    {
+      packages = forAllSystems (
+        system: pkgs: {
+          default = pkgs.callPackage ./nix/package.nix {
+            nodejs = nodejsFor pkgs;
+            src = sources.package;
+          };
+        }
+      );
+
+      apps = forAllSystems (
+        system: pkgs: {
+          # `nix run` keeps the caller's working directory, so labgen reads ./lab.config.ts and
+          # ./lab.lock.json and writes ./out there, as `npx labgen generate` would.
+          generate = {
+            type = "app";
+            program = lib.getExe (
+              pkgs.writeShellApplication {
+                name = "labgen-generate";
+                text = ''exec ${lib.getExe (labgenFor system)} generate "$@"'';
+              }
+            );
+            meta.description = "Generate ./out from ./lab.config.ts and ./lab.lock.json";
+          };
+          default = self.apps.${system}.generate;
+        }
+      );
+
+      # nixfmt-tree is the formatter the Nix manual's `nix fmt` page names for the official
+      # formatter (treefmt + nixfmt; plain `nixfmt` reads stdin when given no files). out/ and
+      # the test expectations are generator output compared byte for byte, so it must not touch
+      # them. (nixfmt-rfc-style is a deprecated alias of nixfmt since 25.11.)
+      formatter = forAllSystems (
+        system: pkgs:
+        pkgs.nixfmt-tree.override {
+          settings.global.excludes = [
+            "out/**"
+            "test/**"
+          ];
+        }
+      );
+
+      devShells = forAllSystems (
+        system: pkgs: {
+          default = pkgs.mkShell {
+            packages = [
+              (nodejsFor pkgs)
+              (tofuFor pkgs)
+              pkgs.jq # reading out/lab.json in docs/install.md
+              pkgs.nix # nix-instantiate, used by the test suite
+              pkgs.nixfmt
+              pkgs.nixos-anywhere
+              pkgs.openssl
+              pkgs.shellcheck
+            ];
+          };
+        }
+      );
+
+      # One NixOS system per host of out/lab.json: `nixos-anywhere --flake .#<host>` needs nothing
+      # else. The generated configuration.nix imports its ./disko.nix; disko's module turns that
+      # layout into fileSystems and the install-time partitioning script.
+      nixosConfigurations = builtins.mapAttrs (
+        name: _host:
+        lib.nixosSystem {
+          system = hostSystem;
+          modules = [
+            disko.nixosModules.disko
+            (hostDir name + "/configuration.nix")
+          ];
+        }
+      ) hosts;
+
+      checks = forAllSystems (
+        system: pkgs:
+        {
+          drift = pkgs.callPackage ./nix/checks/drift.nix {
+            labgen = labgenFor system;
+            src = sources.repo;
+          };
+          vitest = pkgs.callPackage ./nix/checks/vitest.nix {
+            nodejs = nodejsFor pkgs;
+            opentofu = tofuFor pkgs;
+            src = sources.repo;
+          };
+          tofu-validate = pkgs.callPackage ./nix/checks/tofu-validate.nix {
+            opentofu = tofuFor pkgs;
+            tofuDir = ./out/tofu;
+          };
+        }
+        // (if system == hostSystem then vmChecks pkgs else { })
+      );
+    };
+}
