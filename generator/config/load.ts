@@ -52,7 +52,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     interopDefault: true,
     // Sucrase only strips types and rewrites imports: ~10x faster than jiti's default Babel
     // pipeline on a cold start, and a config needs nothing more.
-    transform: (o) => ({ code: transpile(o.source, o.filename) }),
+    transform: (o) => ({ code: transpile(o.source, o.filename ?? abs) }),
   });
   let mod: unknown;
   try {
@@ -61,8 +61,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     await loadFailure(abs, source, e);
   }
   // A config without `export default` still has a module object (its named exports, or none).
-  if (!mod || typeof mod !== "object" || !("default" in mod))
-    fail(abs, "the config has no default export: end it with `export default defineLab({ ... })`");
+  if (!mod || typeof mod !== "object" || !("default" in mod)) {
+    // Point at the named export that was probably meant to be the default one, if there is one.
+    const line = source.split("\n").findIndex((l) => /^\s*export\s/.test(l));
+    fail(abs, "the config has no default export: end it with `export default defineLab({ ... })`", line >= 0 ? line + 1 : undefined, line >= 0 ? 1 : undefined);
+  }
   const raw = (mod as { default: unknown }).default;
   if (raw === undefined || raw === null || typeof raw !== "object" || Array.isArray(raw))
     fail(abs, `the default export must be the lab object, got ${raw === null ? "null" : Array.isArray(raw) ? "a list" : typeof raw}: end the config with \`export default defineLab({ ... })\``);
@@ -79,7 +82,8 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 async function loadFailure(abs: string, source: string, e: unknown): Promise<never> {
   const err = e instanceof Error ? e : new Error(String(e));
   const message = String(err.message ?? "");
-  const stack = String(err.stack ?? "");
+  // A thrown non-Error carries no stack of its own (the one of `err` would point into labgen).
+  const stack = e instanceof Error ? String(err.stack ?? "") : "";
   // `compiled`: the position is in the transpiled code (V8), not in the source (Sucrase, Babel).
   // `unsure`: a SyntaxError without a position may also be thrown at run time (JSON.parse).
   let syntax: { file: string; what: string; line?: number; column?: number; compiled?: boolean; unsure?: boolean } | null = null;
@@ -115,8 +119,9 @@ async function loadFailure(abs: string, source: string, e: unknown): Promise<nev
   }
   // Thrown while evaluating: locate the innermost frame in the config itself, and name the
   // helper's frame when the throw happened in an imported module.
-  const first0 = message.split("\n")[0].trim() || String(e);
-  const what = err.name && err.name !== "Error" && e instanceof Error ? `${err.name}: ${first0}` : first0;
+  const headline = message.split("\n")[0].trim() || String(e);
+  // Name the kind of error unless it is a plain Error (a TypeError says more than its message).
+  const what = e instanceof Error && err.name && err.name !== "Error" ? `${err.name}: ${headline}` : headline;
   const frames = [...stack.matchAll(/\(?((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)\)?/g)].map((f) => ({
     file: f[1].replace(/^file:\/\//, ""),
     line: Number(f[2]),

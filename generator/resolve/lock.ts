@@ -55,7 +55,13 @@ export function parseLock(text: string): Lock {
     ]);
   const r = LockSchema.safeParse(raw);
   if (!r.success)
-    throw new LockError(r.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`));
+    throw new LockError(
+      r.error.issues.map((i) => {
+        // A bad record key: zod's own message is "Invalid key in record"; the key's check says more.
+        const message = i.code === "invalid_key" ? (i.issues[0]?.message ?? i.message) : i.message;
+        return `${i.path.map(String).join(".") || "(root)"}: ${message}`;
+      }),
+    );
   const lock = r.data;
   const problems: string[] = [];
   const macs = new Map<string, string>();
