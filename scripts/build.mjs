@@ -15,6 +15,9 @@ const common = {
   target: "node20",
   absWorkingDir: root,
   legalComments: "none",
+  // Whitespace and syntax only: a smaller file parses faster, and names stay readable in stacks.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
   external: ["jiti", "@babel/parser", "diff"],
 };

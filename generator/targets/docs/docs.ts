@@ -7,7 +7,7 @@ import { md } from "./markdown.ts";
 export const LAB_JSON_FORMAT = "labgen/lab.json@1";
 
 export function planDocs(model: Model, others: readonly OutputFile[]): OutputFile[] {
-  const outputs = [...others, { path: "README.md", sources: allSources(model) }]
+  const outputs = [...others, { path: "README.md", sources: allSources(model) }, { path: "lab.json", sources: allSources(model) }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   // Inverse index: for every config path, the files it shaped.
