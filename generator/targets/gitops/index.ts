@@ -1,0 +1,37 @@
+// GitOps target: for every host with `gitops`, out/hosts/<host>/labgen-gitops.sh (the pull agent
+// its systemd unit runs) and out/hosts/<host>/labgen-rollback.sh (the admin's undo). The NixOS
+// target writes the units from GITOPS_UNIT.
+export {
+  GitopsInputError,
+  TOFU_DIR_IN_REPO,
+  allowedSignersFile,
+  gitopsInput,
+  planAgentScript,
+  planRollbackScript,
+  renderAgentScript,
+  renderRollbackScript,
+  snapshotGroups,
+  snapshotRoots,
+} from "./plan.ts";
+export type { GitopsScriptInput } from "./plan.ts";
+export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "./unit.ts";
+export type { GitopsNixInput, GitopsRuntimeInput } from "./unit.ts";
+
+import type { Model } from "../../resolve/model.ts";
+import type { OutputFile } from "../types.ts";
+import { gitopsInput, renderAgentScript, renderRollbackScript } from "./plan.ts";
+import { GITOPS_UNIT } from "./unit.ts";
+
+/** Both scripts for every host that has gitops (hosts are already sorted by name in the Model). */
+export function planGitops(model: Model): OutputFile[] {
+  return model.hosts.flatMap((host) => {
+    if (host.gitops === null) return [];
+    const input = gitopsInput(model, host);
+    // The scripts read the tofu settings (passphrase file, apply host) as well as the host's own.
+    const sources = [`hosts.${host.name}.gitops`, "tofu"].sort();
+    return [
+      { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: renderAgentScript(input), executable: true, sources },
+      { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: renderRollbackScript(input), executable: true, sources },
+    ];
+  });
+}
