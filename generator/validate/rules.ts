@@ -10,6 +10,23 @@ import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
 type Rule = { id: string; summary: string; check: (lab: LabConfig, d: DiagnosticBag) => void };
 
 const entries = <T>(r: Record<string, T>): [string, T][] => Object.entries(r);
+
+// Instances grouped by host, computed once per config: rules that look per host must stay
+// linear in instances (10,000-instance labs are in the performance budget).
+const byHostCache = new WeakMap<LabConfig, Map<string, [string, LabConfig["instances"][string]][]>>();
+function instancesByHost(lab: LabConfig): Map<string, [string, LabConfig["instances"][string]][]> {
+  let m = byHostCache.get(lab);
+  if (!m) {
+    m = new Map();
+    for (const e of Object.entries(lab.instances)) {
+      const list = m.get(e[1].host);
+      if (list) list.push(e);
+      else m.set(e[1].host, [e]);
+    }
+    byHostCache.set(lab, m);
+  }
+  return m;
+}
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 
 /** The address an instance's NIC gets from the config (static) — allocated ones are checked in resolve. */
@@ -412,7 +429,7 @@ export const RULES: Rule[] = [
     summary: "instance memory + the host reserve fits in the host's RAM",
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
-        const insts = entries(lab.instances).filter(([, i]) => i.host === h);
+        const insts = instancesByHost(lab).get(h) ?? [];
         const used = insts.reduce((s, [, i]) => s + sizeBytes(i.memory), 0);
         const total = sizeBytes(host.hardware.memory);
         const reserve = sizeBytes(host.memoryReserve);
@@ -428,7 +445,7 @@ export const RULES: Rule[] = [
     summary: "instance CPUs: each fits the host (error); their sum above the host's threads is overcommit (warning)",
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
-        const insts = entries(lab.instances).filter(([, i]) => i.host === h);
+        const insts = instancesByHost(lab).get(h) ?? [];
         for (const [n, i] of insts)
           if (i.cpu > host.hardware.cpu.threads) d.error("cpu-overcommit", ["instances", n, "cpu"], `${i.cpu} CPUs is more than host '${h}' has (${host.hardware.cpu.threads} threads)`);
         const sum = insts.reduce((s, [, i]) => s + i.cpu, 0);
@@ -590,7 +607,7 @@ export const RULES: Rule[] = [
         return;
       }
       for (const [h, host] of entries(lab.hosts)) {
-        if (h === applier || !Object.values(lab.instances).some((i) => i.host === h)) continue;
+        if (h === applier || !instancesByHost(lab).has(h)) continue;
         if (!host.tailscale?.exposeIncusApi)
           d.error("tofu-host", ["hosts", h, "tailscale"], `host '${applier}' applies OpenTofu and must reach the Incus API of '${h}': enable tailscale with exposeIncusApi: true on '${h}' (the API is never exposed on the LAN)`);
       }
