@@ -76,8 +76,6 @@ export default defineLab({
           "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
         ],
       },
-      // The feature channel: the Traefik instance is an OCI application container (Incus ≥ 6.3).
-      incus: { channel: "feature" },
       stateVersion: "26.05",
     },
   },

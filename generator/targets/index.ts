@@ -4,13 +4,14 @@ import type { Model } from "../resolve/model.ts";
 import { planCa } from "./ca/index.ts";
 import { planDocs } from "./docs/docs.ts";
 import { planGitops } from "./gitops/index.ts";
+import { planNixos } from "./nixos/index.ts";
 import { planTraefik } from "./traefik/index.ts";
 import { planSchema } from "./docs/schema.ts";
 import type { OutputFile } from "./types.ts";
 
 type Target = (model: Model) => OutputFile[];
 
-const TARGETS: Target[] = [planCa, planGitops, planTraefik];
+const TARGETS: Target[] = [planCa, planGitops, planNixos, planTraefik];
 
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t(model));

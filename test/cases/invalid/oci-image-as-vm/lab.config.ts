@@ -1,4 +1,4 @@
-// An OCI application image on a host running the Incus LTS channel, which cannot run it.
+// An OCI application image declared as a VM: OCI images run as containers only.
 import { defineLab } from "labgen";
 
 export default defineLab({
@@ -38,6 +38,7 @@ export default defineLab({
   instances: {
     web: {
       host: "nas",
+      type: "vm",
       image: "docker:traefik:v3.7",
       cpu: 1,
       memory: "1GiB",

@@ -1,0 +1,1 @@
+export { planTofu, TRAEFIK_FILES } from "./tofu.ts";
