@@ -525,7 +525,8 @@ export const RULES: Rule[] = [
     id: "oci-image",
     summary: "OCI application images run as containers and take no cloud-init",
     check(lab, d) {
-      // OCI images need Incus ≥ 6.3: both channels in nixos-26.05 have it (incus-lts is 7.0).
+      // OCI images need Incus ≥ 6.3; incus-lts is 7.0.x in the nixpkgs snapshot our option data
+      // comes from (pkgs/by-name/in/incus/lts.nix), so both channels run them.
       for (const [n, inst] of entries(lab.instances)) {
         if (inst.image.startsWith("images:")) continue;
         if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
