@@ -19,7 +19,23 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
-  external: ["jiti", "@babel/parser", "diff"],
+  external: ["jiti", "sucrase", "@babel/parser", "diff"],
+  plugins: [
+    {
+      // zod re-exports its ~60 message locales through `z.locales`; labgen uses the default (en)
+      // only, so the bundle gets a locales module with just that one (half of zod's bytes).
+      name: "zod-en-only",
+      setup(b) {
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+          args.importer.includes("/node_modules/zod/") ? { path: "zod-locales-en", namespace: "labgen" } : undefined,
+        );
+        b.onLoad({ filter: /^zod-locales-en$/, namespace: "labgen" }, () => ({
+          contents: `export { default as en } from ${JSON.stringify(`${root}node_modules/zod/v4/locales/en.js`)};`,
+          resolveDir: root,
+        }));
+      },
+    },
+  ],
 };
 // CommonJS dependencies (yaml, sucrase) call require() for Node built-ins.
 const requireShim = 'import { createRequire as __labgenRequire } from "node:module"; const require = __labgenRequire(import.meta.url);';

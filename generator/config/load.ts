@@ -4,8 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createJiti } from "jiti";
-import { transform } from "sucrase";
+import { createRequire } from "node:module";
 import type { Diagnostic } from "../validate/diagnostics.ts";
 
 export interface LoadedConfig {
@@ -30,6 +29,11 @@ export class ConfigLoadError extends Error {
 // What `import { defineLab } from "labgen"` means: the sources next to this file (tests, jiti),
 // or the bundled entry next to dist/labgen.mjs.
 const here = fileURLToPath(import.meta.url);
+// Both are CommonJS: require() skips the ESM loader's export scan of jiti's large bundle, and
+// Sucrase is loaded only when jiti's cache misses (a config changed since the last run).
+const require = createRequire(import.meta.url);
+let sucrase: typeof import("sucrase") | undefined;
+const transform: typeof import("sucrase").transform = (code, options) => (sucrase ??= require("sucrase") as typeof import("sucrase")).transform(code, options);
 const labgenEntry =
   [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
   resolvePath(dirname(here), "index.ts");
@@ -44,6 +48,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = resolvePath(file);
   if (!existsSync(abs)) fail(abs, `${file} not found: run 'labgen init' to create one, or pass --config <file>`);
   const source = readFileSync(abs, "utf8");
+  const { createJiti } = require("jiti") as typeof import("jiti");
   const jiti = createJiti(here, {
     alias: { labgen: labgenEntry },
     moduleCache: false,

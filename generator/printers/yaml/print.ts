@@ -51,7 +51,13 @@ function readsBack(s: string, version: "1.1" | "1.2"): boolean {
   }
 }
 
+// Words starting with a letter can only be read as something else if they are one of YAML 1.1's
+// booleans or nulls; for those the parse round trip below is skipped (it dominates print time).
+const WORD = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+const SPECIAL_WORDS = new Set(["y", "yes", "n", "no", "on", "off", "true", "false", "null"]);
+
 function plainIsSafe(s: string): boolean {
+  if (WORD.test(s)) return !SPECIAL_WORDS.has(s.toLowerCase());
   return SAFE_PLAIN.test(s) && !s.includes(": ") && !s.endsWith(":") && readsBack(s, "1.2") && readsBack(s, "1.1");
 }
 
