@@ -1,0 +1,100 @@
+# instances.dns
+resource "incus_instance" "dns" {
+  name        = "dns"
+  description = "DNS resolver for the LAN"
+  remote      = "mini"
+  type        = "container"
+  image       = "images:debian/12"
+  profiles    = []
+  running     = true
+
+  config = {
+    "boot.autostart" = "true"
+    "limits.cpu"     = "1"
+    "limits.memory"  = "512MiB"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.local.name
+      size = "10GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:18:fb:ed"
+      "ipv4.address" = "10.50.0.53"
+      network        = incus_network.br0.name
+    }
+  }
+
+  device {
+    name = "tcp-53"
+    type = "proxy"
+    properties = {
+      connect = "tcp:10.50.0.53:53"
+      listen  = "tcp:0.0.0.0:53"
+    }
+  }
+
+  device {
+    name = "udp-53"
+    type = "proxy"
+    properties = {
+      connect = "udp:10.50.0.53:53"
+      listen  = "udp:0.0.0.0:53"
+    }
+  }
+}
+
+# instances.notes
+resource "incus_instance" "notes" {
+  name        = "notes"
+  description = "Notes app"
+  remote      = "mini"
+  type        = "container"
+  image       = "images:debian/12"
+  profiles    = []
+  running     = true
+
+  config = {
+    "boot.autostart" = "true"
+    "limits.cpu"     = "1"
+    "limits.memory"  = "1GiB"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.local.name
+      size = "10GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:e9:6c:f3"
+      "ipv4.address" = "10.50.0.128"
+      network        = incus_network.br0.name
+    }
+  }
+
+  device {
+    name = "tcp-8080"
+    type = "proxy"
+    properties = {
+      connect = "tcp:10.50.0.128:8080"
+      listen  = "tcp:0.0.0.0:8080"
+    }
+  }
+}

@@ -1,0 +1,379 @@
+// The OpenTofu target (out/tofu/*.tf), checked with real tools: terraform/tofu fmt and console,
+// the HCL parser (hcl2json) and the Incus provider schema. A missing tool fails, never skips.
+import { readFileSync } from "node:fs";
+import { join, posix } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Model } from "../../generator/resolve/model.ts";
+import { planTofu, TRAEFIK_FILES } from "../../generator/targets/tofu/index.ts";
+import { TRAEFIK_PATHS } from "../../generator/targets/traefik/index.ts";
+import type { OutputFile } from "../../generator/targets/types.ts";
+import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
+import { hclFmtCheckFiles, hclToJson, hclTool, terraformEval } from "../support/hcl.ts";
+import { literalString, validateIncusHcl } from "../support/incus-schema.ts";
+
+type Json = any; // hcl2json output, navigated by the assertions below
+
+const cases = goldenCases();
+
+async function tofuOf(name: string): Promise<{ model: Model; files: OutputFile[]; all: OutputFile[] }> {
+  const c = cases.find((x) => x.name === name);
+  if (c === undefined) throw new Error(`test case '${name}' is missing from test/cases`);
+  const r = await compileCase(c);
+  const files = planTofu(r.model);
+  return { model: r.model, files, all: [...r.files.filter((f) => !f.path.startsWith("tofu/")), ...files] };
+}
+
+/** tofu/x.tf → { "x.tf": text } */
+function byName(files: readonly OutputFile[]): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [posix.basename(f.path), f.content]));
+}
+
+/** Every file parsed and merged: { resource: { type: { name: body } }, output: …, … }. */
+async function parsed(files: readonly OutputFile[]): Promise<Json> {
+  const merged: Json = { resource: {}, output: {}, variable: {}, provider: {}, terraform: [] };
+  for (const f of files) {
+    const j: Json = await hclToJson(f.content, posix.basename(f.path));
+    for (const [type, byRes] of Object.entries<Json>(j.resource ?? {})) {
+      merged.resource[type] ??= {};
+      for (const [name, list] of Object.entries<Json>(byRes)) merged.resource[type][name] = list[0];
+    }
+    for (const key of ["output", "variable", "provider"]) {
+      for (const [name, list] of Object.entries<Json>(j[key] ?? {})) merged[key][name] = list[0];
+    }
+    merged.terraform.push(...(j.terraform ?? []));
+  }
+  return merged;
+}
+
+const devices = (inst: Json, type: string) => inst.device.filter((d: Json) => d.type === type);
+const deviceNamed = (inst: Json, name: string) => inst.device.find((d: Json) => d.name === name);
+
+describe("the HCL tool", () => {
+  it("is on PATH (tofu or terraform)", () => {
+    expect(["tofu", "terraform"]).toContain(hclTool().name);
+  });
+});
+
+describe.each(cases.map((c) => c.name))("out/tofu for %s", (name) => {
+  it("is exactly what terraform fmt would write", async () => {
+    const { files } = await tofuOf(name);
+    expect(files.length).toBeGreaterThan(0);
+    expect(hclFmtCheckFiles(byName(files))).toEqual({ ok: true, output: "" });
+  });
+
+  it("uses only arguments and blocks the Incus provider has", async () => {
+    const { files } = await tofuOf(name);
+    expect(await validateIncusHcl(byName(files))).toEqual([]);
+  });
+
+  it("is deterministic, split by concern, with no empty file and no secret", async () => {
+    const { model, files } = await tofuOf(name);
+    expect(planTofu(model)).toEqual(files);
+    for (const f of files) {
+      expect(f.path).toMatch(/^tofu\/(versions|variables|providers|storage|networks|profiles|instances|volumes|dns|outputs)\.tf$/);
+      expect(f.content.trim()).not.toBe("");
+      expect(f.sources.length).toBeGreaterThan(0);
+      expect([...f.sources].sort()).toEqual(f.sources);
+      expect(f.content).not.toMatch(/PRIVATE KEY|tskey-|token\s*=/);
+    }
+  });
+
+  it("puts every resource on a declared remote, under a provenance comment", async () => {
+    const { files, model } = await tofuOf(name);
+    const doc = await parsed(files);
+    const remotes = new Set(doc.provider.incus.remote.map((r: Json) => r.name));
+    for (const h of model.hosts) expect(remotes).toContain(h.name);
+    for (const [type, byRes] of Object.entries<Json>(doc.resource)) {
+      for (const [res, body] of Object.entries<Json>(byRes)) {
+        const remote = literalString(body.remote);
+        if (remote !== undefined) expect(remotes, `${type}.${res}`).toContain(remote);
+        else expect(body.remote, `${type}.${res}`).toBe("${each.key}");
+      }
+    }
+    for (const f of files) {
+      const lines = f.content.split("\n");
+      lines.forEach((line, i) => {
+        if (line.startsWith("resource ")) expect(lines[i - 1], `${f.path}:${i + 1}`).toMatch(/^# [a-z]/);
+      });
+    }
+  });
+
+  it("reads every file() it names from the generated output", async () => {
+    const { files, all } = await tofuOf(name);
+    const paths = new Set(all.map((f) => f.path));
+    for (const f of files) {
+      for (const m of f.content.matchAll(/file\("\$\{path\.module\}\/([^"]+)"\)/g)) {
+        expect(paths, `${f.path}: ${m[1]}`).toContain(posix.normalize(posix.join("tofu", m[1])));
+      }
+    }
+  });
+});
+
+describe("out/tofu for the reference lab", () => {
+  const ref = async () => {
+    const t = await tofuOf("reference");
+    return { ...t, doc: await parsed(t.files), text: byName(t.files) };
+  };
+
+  it("has the versions, the local backend and enforced encryption of state and plans", async () => {
+    const { doc, model } = await ref();
+    const [tf] = doc.terraform;
+    expect(tf.required_version).toBe(">= 1.8.0");
+    expect(tf.required_providers[0].incus).toEqual({ source: "lxc/incus", version: "~> 1.0" });
+    expect(tf.backend.local[0].path).toBe(model.tofu.stateFile);
+    const enc = tf.encryption[0];
+    expect(enc.key_provider.pbkdf2.state[0].passphrase).toBe("${var.state_passphrase}");
+    expect(enc.method.aes_gcm.state[0].keys).toBe("${key_provider.pbkdf2.state}");
+    for (const what of ["state", "plan"]) expect(enc[what][0]).toEqual({ method: "${method.aes_gcm.state}", enforced: true });
+    const v = doc.variable.state_passphrase;
+    expect(v).toMatchObject({ type: "${string}", sensitive: true });
+    expect(v.description).toContain(model.tofu.passphraseFile);
+    expect(v.default).toBeUndefined();
+  });
+
+  it("connects to the host through its unix socket and names the image remotes it uses", async () => {
+    const { doc } = await ref();
+    const p = doc.provider.incus;
+    expect(p.default_remote).toBe("nas");
+    expect(p.remote).toEqual([
+      { name: "nas", address: "unix://" },
+      { name: "docker", address: "https://docker.io", protocol: "oci" },
+      { name: "images", address: "https://images.linuxcontainers.org", protocol: "simplestreams" },
+    ]);
+    expect(p.accept_remote_certificate).toBeUndefined();
+  });
+
+  it("declares the bridge, both ZFS pools and the profiles", async () => {
+    const { doc, model } = await ref();
+    const lab0 = doc.resource.incus_network.lab0;
+    expect(lab0).toMatchObject({ name: "lab0", type: "bridge", remote: "nas" });
+    expect(lab0.config).toMatchObject({
+      "ipv4.address": "10.10.0.1/24",
+      "ipv4.nat": "true",
+      "ipv6.address": "none",
+      "dns.domain": "lab0.lab.home.arpa",
+    });
+    const pools = doc.resource.incus_storage_pool;
+    expect(Object.keys(pools).sort()).toEqual(["bulk", "fast"]);
+    expect(pools.fast).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "rpool/incus" } });
+    expect(pools.bulk).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "tank/incus" } });
+    const profiles = doc.resource.incus_profile;
+    expect(Object.keys(profiles).sort()).toEqual(model.profiles.map((p) => p.name));
+    expect(profiles.nesting).toMatchObject({ for_each: '${toset(["nas"])}', config: { "security.nesting": "true" } });
+  });
+
+  it("declares every instance with its type, image, exact profiles, limits and root disk", async () => {
+    const { doc, model } = await ref();
+    const insts = doc.resource.incus_instance;
+    expect(Object.keys(insts).sort()).toEqual(model.instances.map((i) => i.name));
+    for (const i of model.instances) {
+      const r = insts[i.name];
+      expect(r).toMatchObject({ name: i.name, type: i.type, image: i.image, remote: i.host, running: true });
+      expect(r.profiles).toEqual(i.profiles.map((p) => `\${incus_profile.${p}["nas"].name}`));
+      expect(r.config).toMatchObject({ "limits.cpu": String(i.cpu), "limits.memory": i.memory, "boot.autostart": "true" });
+      expect(deviceNamed(r, "root").properties).toEqual({
+        path: "/",
+        pool: `\${incus_storage_pool.${i.rootDisk.storage}.name}`,
+        size: i.rootDisk.size,
+      });
+    }
+    expect(insts.homeassistant.type).toBe("virtual-machine");
+    expect(insts.traefik.image).toBe("docker:traefik:v3.7");
+    expect(insts.nixbox.profiles).toEqual(['${incus_profile.base["nas"].name}', '${incus_profile.nesting["nas"].name}']);
+    expect(insts.forgejo.config).toMatchObject({ "snapshots.schedule": "@daily", "snapshots.expiry": "14d" });
+    expect(insts.nixbox.config["snapshots.schedule"]).toBeUndefined();
+    expect(insts.forgejo.config["cloud-init.user-data"]).toBeUndefined();
+    expect(deviceNamed(insts.jellyfin, "root").properties.size).toBe("16GiB");
+  });
+
+  it("gives each NIC the MAC locked in lab.lock.json and its static address", async () => {
+    const { doc, model } = await ref();
+    const lock = JSON.parse(readFileSync(join(ROOT, "lab.lock.json"), "utf8"));
+    const forgejo = devices(doc.resource.incus_instance.forgejo, "nic");
+    expect(forgejo).toEqual([
+      {
+        name: "eth0",
+        type: "nic",
+        properties: {
+          hwaddr: lock.nics["forgejo/eth0"].mac,
+          "ipv4.address": lock.nics["forgejo/eth0"].ipv4,
+          network: "${incus_network.lab0.name}",
+        },
+      },
+    ]);
+    expect(forgejo[0].properties).toEqual({ hwaddr: "10:66:6a:12:c0:62", "ipv4.address": "10.10.0.128", network: "${incus_network.lab0.name}" });
+    for (const i of model.instances) {
+      const [nic] = devices(doc.resource.incus_instance[i.name], "nic");
+      expect(nic.properties.hwaddr).toBe(lock.nics[`${i.name}/eth0`].mac);
+      expect(nic.properties["ipv4.address"]).toBe(i.ipv4);
+    }
+  });
+
+  it("exposes ports with NAT proxies from the host's LAN address to the instance's static address", async () => {
+    const { doc } = await ref();
+    const insts = doc.resource.incus_instance;
+    expect(devices(insts.traefik, "proxy")).toEqual([
+      { name: "tcp-80", type: "proxy", properties: { listen: "tcp:192.168.1.10:80", connect: "tcp:10.10.0.10:80", nat: "true" } },
+      { name: "tcp-443", type: "proxy", properties: { listen: "tcp:192.168.1.10:443", connect: "tcp:10.10.0.10:443", nat: "true" } },
+    ]);
+    expect(devices(insts.forgejo, "proxy")).toEqual([
+      { name: "tcp-2222", type: "proxy", properties: { listen: "tcp:192.168.1.10:2222", connect: "tcp:10.10.0.128:22", nat: "true" } },
+    ]);
+    // The VM's proxy: NAT is the only mode Incus supports for VMs.
+    expect(deviceNamed(insts.homeassistant, "tcp-21064").properties.nat).toBe("true");
+    expect(devices(insts.grafana, "proxy")).toEqual([]);
+  });
+
+  it("keeps application data on volumes that refuse destruction, attached as disks", async () => {
+    const { doc } = await ref();
+    const vols = doc.resource.incus_storage_volume;
+    expect(Object.keys(vols).sort()).toEqual(["forgejo-data", "jellyfin-media"]);
+    expect(vols["forgejo-data"]).toEqual({
+      name: "forgejo-data",
+      remote: "nas",
+      pool: "${incus_storage_pool.bulk.name}",
+      content_type: "filesystem",
+      config: { size: "100GiB", "snapshots.expiry": "14d", "snapshots.schedule": "@daily" },
+      lifecycle: [{ prevent_destroy: true }],
+    });
+    expect(vols["jellyfin-media"].config).toEqual({ size: "4TiB", "snapshots.expiry": "4w", "snapshots.schedule": "@weekly" });
+    expect(vols["jellyfin-media"].lifecycle).toEqual([{ prevent_destroy: true }]);
+    expect(deviceNamed(doc.resource.incus_instance.forgejo, "data")).toEqual({
+      name: "data",
+      type: "disk",
+      properties: {
+        path: "/var/lib/forgejo",
+        pool: "${incus_storage_volume.forgejo-data.pool}",
+        source: "${incus_storage_volume.forgejo-data.name}",
+      },
+    });
+    expect(deviceNamed(doc.resource.incus_instance.jellyfin, "media").properties.source).toBe("${incus_storage_volume.jellyfin-media.name}");
+  });
+
+  it("pushes the generated Traefik files and the certificate chain and key into the ingress instance", async () => {
+    const { doc, model } = await ref();
+    const files = doc.resource.incus_instance.traefik.file;
+    expect(files).toEqual([
+      {
+        target_path: TRAEFIK_PATHS.static,
+        content: `\${file("\${path.module}/../${TRAEFIK_FILES.static}")}`,
+        mode: "0644",
+        create_directories: true,
+      },
+      {
+        target_path: TRAEFIK_PATHS.dynamic,
+        content: `\${file("\${path.module}/../${TRAEFIK_FILES.dynamic}")}`,
+        mode: "0644",
+        create_directories: true,
+      },
+      { target_path: TRAEFIK_PATHS.certFile, source_path: model.ca.files.fullchain, mode: "0644", create_directories: true },
+      { target_path: TRAEFIK_PATHS.keyFile, source_path: model.ca.files.leafKey, mode: "0600", create_directories: true },
+    ]);
+    // A container: no wait_for is needed (and "agent" would be rejected).
+    expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
+    for (const i of model.instances.filter((x) => !x.ingress)) expect(doc.resource.incus_instance[i.name].file).toBeUndefined();
+  });
+
+  it("names the Traefik target's own output files", async () => {
+    const { all } = await tofuOf("reference");
+    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining(Object.values(TRAEFIK_FILES)));
+  });
+
+  it("publishes the ingress names: a zone with the apex and one record per route, and dnsmasq host records", async () => {
+    const { doc, model } = await ref();
+    const ing = model.ingress!;
+    expect(doc.resource.incus_server.nas).toEqual({ remote: "nas", config: { "core.dns_address": "127.0.0.1:1053" } });
+    expect(doc.resource.incus_network_zone.lab_domain).toMatchObject({ name: "lab.home.arpa", remote: "nas" });
+    const records = doc.resource.incus_network_zone_record;
+    expect(Object.keys(records).sort()).toEqual([...ing.routes.map((r) => r.name), "lab_domain"].sort());
+    expect(records.lab_domain.name).toBe("@");
+    for (const r of ing.routes) {
+      expect(records[r.name]).toEqual({
+        name: r.hostname.split(".")[0],
+        remote: "nas",
+        zone: "${incus_network_zone.lab_domain.name}",
+        entry: [{ type: "A", value: ing.address, ttl: 300 }],
+      });
+    }
+    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"].split("\n")).toEqual([
+      "host-record=lab.home.arpa,10.10.0.10",
+      ...ing.routes.map((r) => `host-record=${r.hostname},10.10.0.10`),
+    ]);
+  });
+
+  it("outputs every instance's address and URLs, and every route", async () => {
+    const { doc, model } = await ref();
+    const instances = doc.output.instances.value;
+    expect(Object.keys(instances).sort()).toEqual(model.instances.map((i) => i.name));
+    expect(instances.forgejo).toEqual({ host: "nas", ipv4: "10.10.0.128", type: "container", urls: ["https://git.lab.home.arpa"] });
+    expect(instances.traefik.urls).toEqual([]);
+    expect(doc.output.routes.value.ha).toEqual({ backend: "http://10.10.0.20:8123", url: "https://ha.lab.home.arpa" });
+  });
+
+  it("writes multi-line values that terraform reads back unchanged", async () => {
+    const { text, model } = await ref();
+    // Each string value is printed on one line, so its text can be evaluated on its own.
+    const valueOf = (file: string, key: string) => {
+      const line = text[file].split("\n").find((l) => l.trimStart().startsWith(`"${key}"`))!;
+      return line.slice(line.indexOf("= ") + 2);
+    };
+    const evaluate = (expr: string) => terraformEval({ "main.tf": `locals {\n  v = ${expr}\n}\n` }, "local.v");
+    const ha = model.instances.find((i) => i.name === "homeassistant")!;
+    expect(evaluate(valueOf("instances.tf", "cloud-init.user-data"))).toBe(ha.cloudInit);
+    expect(evaluate(valueOf("networks.tf", "raw.dnsmasq"))).toBe(
+      ["lab.home.arpa", ...model.ingress!.routes.map((r) => r.hostname)].map((h) => `host-record=${h},10.10.0.10`).join("\n"),
+    );
+  });
+});
+
+describe("out/tofu for other labs", () => {
+  it("three hosts: remotes over the tailnet, a profile only where it is used, no default profile", async () => {
+    const { files, model } = await tofuOf("three-hosts");
+    const doc = await parsed(files);
+    expect(doc.provider.incus.remote.filter((r: Json) => !r.protocol)).toEqual([
+      { name: "alpha", address: "unix://" },
+      { name: "beta", address: "https://beta:8443" },
+      { name: "gamma", address: "https://gamma:8443" },
+    ]);
+    expect(doc.provider.incus.default_remote).toBe(model.tofu.host);
+    expect(byName(files)["providers.tf"]).toMatch(/incus remote add/);
+    expect(doc.resource.incus_profile.base.for_each).toBe('${toset(["alpha"])}');
+    expect(doc.resource.incus_instance.files).toMatchObject({ remote: "beta", profiles: [] });
+    expect(doc.resource.incus_storage_volume["files-share"]).toMatchObject({ remote: "beta", pool: "${incus_storage_pool.bulk.name}" });
+    const game = doc.resource.incus_instance.game;
+    expect(devices(game, "proxy").map((d: Json) => d.properties)).toEqual([
+      { connect: "tcp:10.22.0.20:27015", listen: "tcp:192.168.20.13:27015", nat: "true" },
+      { connect: "udp:10.22.0.20:27015", listen: "udp:192.168.20.13:27015", nat: "true" },
+    ]);
+    expect(doc.resource.incus_network_zone_record.git.remote).toBe("alpha");
+    // The Traefik instance here is a system container: still a container, so no wait_for.
+    expect(doc.resource.incus_instance.traefik.file).toHaveLength(4);
+  });
+
+  it("a host with a DHCP LAN address: forkproxy on the wildcard address, no ingress, no DNS", async () => {
+    const { files } = await tofuOf("dhcp-no-tailscale");
+    const doc = await parsed(files);
+    expect(devices(doc.resource.incus_instance.dns, "proxy").map((d: Json) => d.properties)).toEqual([
+      { connect: "tcp:10.50.0.53:53", listen: "tcp:0.0.0.0:53" },
+      { connect: "udp:10.50.0.53:53", listen: "udp:0.0.0.0:53" },
+    ]);
+    expect(files.map((f) => f.path)).not.toContain("tofu/dns.tf");
+    expect(doc.resource.incus_network.br0.config["raw.dnsmasq"]).toBeUndefined();
+    expect(doc.output.routes).toBeUndefined();
+  });
+
+  it("refuses a VM that exposes ports on a host without a fixed LAN address", async () => {
+    const { model } = await tofuOf("reference");
+    const host = { ...model.hosts[0], lan: { mode: "dhcp" as const, interface: "enp2s0", subnet: null } };
+    expect(() => planTofu({ ...model, hosts: [host] })).toThrow(/instances\.homeassistant\.ports\[0\].*DHCP.*NAT mode/);
+  });
+
+  it("a VM running Traefik waits for its agent before the files are pushed", async () => {
+    const { model } = await tofuOf("reference");
+    const instances = model.instances.map((i) => (i.ingress ? { ...i, type: "virtual-machine" as const, image: "images:debian/12/cloud" } : i));
+    const files = planTofu({ ...model, instances });
+    const doc = await parsed(files);
+    expect(doc.resource.incus_instance.traefik.wait_for).toEqual([{ type: "agent" }]);
+    expect(await validateIncusHcl(byName(files))).toEqual([]);
+  });
+});
