@@ -94,6 +94,9 @@ export const RULES: Rule[] = [
         for (const name of Object.keys(rec))
           if (!INCUS_NAME_RE.test(name))
             d.error("incus-name", [key, name], `${what} name '${name}' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'`);
+      for (const name of Object.keys(lab.hosts))
+        if (["local", "images", "docker", "ghcr"].includes(name))
+          d.error("incus-name", ["hosts", name], `'${name}' is the name of an Incus remote (local, or an image server): name the host something else`);
       for (const [name] of entries(lab.ingress?.routes ?? {}))
         if (!INCUS_NAME_RE.test(name))
           d.error("incus-name", ["ingress", "routes", name], `Route name '${name}' is invalid: it becomes a DNS label, so use a-z, 0-9 and '-', starting with a letter`);
@@ -105,7 +108,7 @@ export const RULES: Rule[] = [
   },
   {
     id: "unique-names",
-    summary: "Incus names are unique where Incus needs them to be (volumes per storage pool, NICs per instance)",
+    summary: "Incus names are unique where Incus needs them to be (volumes per storage pool, devices per instance)",
     check(lab, d) {
       const volumes = new Map<string, string>();
       for (const [name, inst] of entries(lab.instances)) {
@@ -115,12 +118,19 @@ export const RULES: Rule[] = [
           nics.add(nic.name);
         });
         const paths = new Set<string>();
+        // Incus device names of the instance: root, the NICs, the proxies (<proto>-<port>), the volumes.
+        const devices = new Set(["root", ...inst.nics.map((n) => n.name), ...inst.ports.map((p) => `${p.protocol}-${p.host}`)]);
         inst.volumes.forEach((v, i) => {
+          const clash = devices.has(v.name);
+          if (clash)
+            d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${[...nics].join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
+          devices.add(v.name);
           const storage = v.storage ?? inst.storage;
           const incusName = `${name}-${v.name}`;
           const key = `${storage}/${incusName}`;
           const prev = volumes.get(key);
-          if (prev) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
+          // A name clash inside the instance is reported once, above.
+          if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
           else volumes.set(key, `instances.${name}.volumes[${i}]`);
           if (incusName.length > 63) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
           if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
@@ -612,6 +622,33 @@ export const RULES: Rule[] = [
       }
       for (const [path, value] of [[["tofu", "passphraseFile"], lab.tofu.passphraseFile], [["tofu", "stateDir"], lab.tofu.stateDir]] as const)
         if (value.startsWith("/nix/store")) d.error("secret-paths", [...path], "OpenTofu state and its passphrase must not live in the Nix store (world-readable)");
+    },
+  },
+  {
+    id: "ingress-apply-host",
+    summary: "the Traefik instance runs on the host that applies OpenTofu (which reads the CA's chain and key)",
+    check(lab, d) {
+      const inst = lab.ingress && lab.instances[lab.ingress.instance];
+      const applier = lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
+      if (inst && inst.host in lab.hosts && inst.host !== applier)
+        d.error("ingress-apply-host", ["ingress", "instance"], `the Traefik instance runs on '${inst.host}', but OpenTofu applies from '${applier}' and pushes the certificate and key from ${lab.ca.dir} there: run the ingress on '${applier}' or set tofu.host to '${inst.host}'`);
+    },
+  },
+  {
+    id: "dhcp-proxy",
+    summary: "exposed ports on a DHCP host: NAT-mode proxies need a static LAN address (VMs and the ingress need NAT)",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances)) {
+        const host = lab.hosts[inst.host];
+        if (!host || host.lan.mode !== "dhcp" || inst.ports.length === 0) continue;
+        const path = ["instances", n, "ports"];
+        if (inst.type === "vm")
+          d.error("dhcp-proxy", path, `Incus proxies to VMs only in NAT mode, which listens on a fixed host address, and host '${inst.host}' takes its LAN address from DHCP: give the host a static LAN address, or expose nothing from this VM`);
+        else if (lab.ingress?.instance === n)
+          d.error("dhcp-proxy", path, `Traefik's allow-list needs the clients' addresses, which only NAT-mode proxies keep, and NAT mode needs a static LAN address on host '${inst.host}': give the host a static LAN address`);
+        else
+          d.warn("dhcp-proxy", path, `host '${inst.host}' uses DHCP, so these ports are proxied by Incus in user space on every host address and the instance sees the proxy, not the client`);
+      }
     },
   },
   {

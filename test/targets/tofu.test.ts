@@ -353,9 +353,9 @@ describe("out/tofu for other labs", () => {
   it("a host with a DHCP LAN address: forkproxy on the wildcard address, no ingress, no DNS", async () => {
     const { files } = await tofuOf("dhcp-no-tailscale");
     const doc = await parsed(files);
-    expect(devices(doc.resource.incus_instance.dns, "proxy").map((d: Json) => d.properties)).toEqual([
-      { connect: "tcp:10.50.0.53:53", listen: "tcp:0.0.0.0:53" },
-      { connect: "udp:10.50.0.53:53", listen: "udp:0.0.0.0:53" },
+    expect(devices(doc.resource.incus_instance.mqtt, "proxy").map((d: Json) => d.properties)).toEqual([
+      { connect: "tcp:10.50.0.53:1883", listen: "tcp:0.0.0.0:1883" },
+      { connect: "udp:10.50.0.53:1883", listen: "udp:0.0.0.0:1883" },
     ]);
     expect(files.map((f) => f.path)).not.toContain("tofu/dns.tf");
     expect(doc.resource.incus_network.br0.config["raw.dnsmasq"]).toBeUndefined();

@@ -105,7 +105,7 @@ const CASES: RuleCase[] = [
       ];
     }),
     expect: [
-      { rule: "unique-names", path: "instances.web.volumes[1].name", message: "volume 'web-data' on storage 'fast' already comes from instances.web.volumes[0]: rename one of them" },
+      { rule: "unique-names", path: "instances.web.volumes[1].name", message: "'data' is already a device of this instance (root, NICs eth0, proxies tcp-/udp-<port>, other volumes): give the volume another name" },
       { rule: "unique-names", path: "instances.web.volumes[1].path", message: "two volumes are mounted at /srv: give each volume its own path" },
     ],
   },
@@ -682,6 +682,82 @@ const CASES: RuleCase[] = [
       l.instances.db = baseInstance({ host: "pve", storage: "pve", nics: [{ network: "lab1" }] });
     }),
     expect: [],
+  },
+  // --- ingress-apply-host, dhcp-proxy, device names, reserved host names
+  {
+    name: "Traefik on a host that does not apply OpenTofu",
+    lab: I((l) => {
+      l.hosts.pve = baseHost(2, { tailscale: { authKeyFile: "/var/lib/labgen/secrets/ts.key", exposeIncusApi: true } });
+      l.networks.lab1 = { host: "pve", subnet: "10.20.0.0/24" };
+      l.storage.pve = { host: "pve", zpool: "rpool" };
+      l.instances.traefik.host = "pve";
+      l.instances.traefik.storage = "pve";
+      l.instances.traefik.nics = [{ network: "lab1", ipv4: "10.20.0.10" }];
+      l.instances.web.host = "pve";
+      l.instances.web.storage = "pve";
+      l.instances.web.nics = [{ network: "lab1" }];
+    }),
+    expect: [
+      {
+        rule: "ingress-apply-host",
+        path: "ingress.instance",
+        message:
+          "the Traefik instance runs on 'pve', but OpenTofu applies from 'nas' and pushes the certificate and key from /var/lib/labgen/ca there: run the ingress on 'nas' or set tofu.host to 'pve'",
+      },
+    ],
+  },
+  {
+    name: "DHCP host: a VM's ports and the ingress are errors, a container's ports a warning",
+    lab: I((l) => {
+      l.hosts.nas.lan = { mode: "dhcp", interface: "enp1s0" };
+      l.instances.vm = baseInstance({ type: "vm", nics: [{ network: "lab0", ipv4: "10.10.0.20" }], serves: [8123], ports: [{ host: 8123, instance: 8123 }] });
+      l.instances.web.ports = [{ host: 8080, instance: 80 }];
+    }),
+    expect: [
+      {
+        rule: "dhcp-proxy",
+        path: "instances.traefik.ports",
+        message: "Traefik's allow-list needs the clients' addresses, which only NAT-mode proxies keep, and NAT mode needs a static LAN address on host 'nas': give the host a static LAN address",
+      },
+      {
+        rule: "dhcp-proxy",
+        path: "instances.vm.ports",
+        message: "Incus proxies to VMs only in NAT mode, which listens on a fixed host address, and host 'nas' takes its LAN address from DHCP: give the host a static LAN address, or expose nothing from this VM",
+      },
+      {
+        rule: "dhcp-proxy",
+        path: "instances.web.ports",
+        severity: "warning",
+        message: "host 'nas' uses DHCP, so these ports are proxied by Incus in user space on every host address and the instance sees the proxy, not the client",
+      },
+    ],
+  },
+  {
+    name: "a volume named like another device of the instance",
+    lab: B((l) => {
+      l.instances.web.volumes = [
+        { name: "root", size: "1GiB", path: "/srv/a" },
+        { name: "eth0", size: "1GiB", path: "/srv/b" },
+        { name: "data", size: "1GiB", path: "/srv/c" },
+        { name: "data", size: "1GiB", path: "/srv/d", storage: "fast" },
+      ];
+    }),
+    expect: [
+      { rule: "unique-names", path: "instances.web.volumes[0].name", message: "'root' is already a device of this instance (root, NICs eth0, proxies tcp-/udp-<port>, other volumes): give the volume another name" },
+      { rule: "unique-names", path: "instances.web.volumes[1].name", message: "'eth0' is already a device of this instance (root, NICs eth0, proxies tcp-/udp-<port>, other volumes): give the volume another name" },
+      { rule: "unique-names", path: "instances.web.volumes[3].name", message: "'data' is already a device of this instance (root, NICs eth0, proxies tcp-/udp-<port>, other volumes): give the volume another name" },
+    ],
+  },
+  {
+    name: "a host named like an Incus remote",
+    lab: B((l) => {
+      l.hosts.images = l.hosts.nas;
+      delete l.hosts.nas;
+      l.networks.lab0.host = "images";
+      l.storage.fast.host = "images";
+      l.instances.web.host = "images";
+    }),
+    expect: [{ rule: "incus-name", path: "hosts.images", message: "'images' is the name of an Incus remote (local, or an image server): name the host something else" }],
   },
   // --- images
   {

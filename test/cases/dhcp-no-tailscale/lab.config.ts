@@ -46,18 +46,18 @@ export default defineLab({
   },
 
   instances: {
-    dns: {
+    mqtt: {
       host: "mini",
       image: "images:debian/12",
-      description: "DNS resolver for the LAN",
+      description: "MQTT broker for the sensors (MQTT over TCP, MQTT-SN over UDP)",
       cpu: 1,
       memory: "512MiB",
       storage: "local",
       nics: [{ network: "br0", ipv4: "10.50.0.53" }],
-      serves: [53],
+      serves: [1883],
       ports: [
-        { host: 53, instance: 53, protocol: "udp" },
-        { host: 53, instance: 53 },
+        { host: 1883, instance: 1883, protocol: "udp" },
+        { host: 1883, instance: 1883 },
       ],
     },
     notes: {

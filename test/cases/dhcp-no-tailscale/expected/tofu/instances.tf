@@ -1,7 +1,7 @@
-# instances.dns
-resource "incus_instance" "dns" {
-  name        = "dns"
-  description = "DNS resolver for the LAN"
+# instances.mqtt
+resource "incus_instance" "mqtt" {
+  name        = "mqtt"
+  description = "MQTT broker for the sensors (MQTT over TCP, MQTT-SN over UDP)"
   remote      = "mini"
   type        = "container"
   image       = "images:debian/12"
@@ -28,27 +28,27 @@ resource "incus_instance" "dns" {
     name = "eth0"
     type = "nic"
     properties = {
-      hwaddr         = "10:66:6a:18:fb:ed"
+      hwaddr         = "10:66:6a:be:8c:ea"
       "ipv4.address" = "10.50.0.53"
       network        = incus_network.br0.name
     }
   }
 
   device {
-    name = "tcp-53"
+    name = "tcp-1883"
     type = "proxy"
     properties = {
-      connect = "tcp:10.50.0.53:53"
-      listen  = "tcp:0.0.0.0:53"
+      connect = "tcp:10.50.0.53:1883"
+      listen  = "tcp:0.0.0.0:1883"
     }
   }
 
   device {
-    name = "udp-53"
+    name = "udp-1883"
     type = "proxy"
     properties = {
-      connect = "udp:10.50.0.53:53"
-      listen  = "udp:0.0.0.0:53"
+      connect = "udp:10.50.0.53:1883"
+      listen  = "udp:0.0.0.0:1883"
     }
   }
 }

@@ -1,7 +1,7 @@
 output "instances" {
   description = "Every instance: its host, type, address and the URLs routed to it."
   value = {
-    dns = {
+    mqtt = {
       host = "mini"
       ipv4 = "10.50.0.53"
       type = "container"

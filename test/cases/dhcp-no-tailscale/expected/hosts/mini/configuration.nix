@@ -25,14 +25,14 @@
     nftables.enable = true;
     firewall = {
       enable = true;
-      # SSH, and the host ports of the instances' Incus proxy devices: 53/tcp, 53/udp dns;
+      # SSH, and the host ports of the instances' Incus proxy devices: 1883/tcp, 1883/udp mqtt;
       # 8080/tcp notes.
       allowedTCPPorts = [
         22
-        53
+        1883
         8080
       ];
-      allowedUDPPorts = [ 53 ];
+      allowedUDPPorts = [ 1883 ];
       # Guests get DHCP and DNS from Incus on their bridges.
       trustedInterfaces = [ "br0" ];
     };
