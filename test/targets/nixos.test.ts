@@ -653,8 +653,8 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
     expect(t.networking.defaultGateway).toBeUndefined();
     expect(t.networking.firewall).toEqual({
       enable: true,
-      allowedTCPPorts: [22, 53, 8080],
-      allowedUDPPorts: [53],
+      allowedTCPPorts: [22, 1883, 8080],
+      allowedUDPPorts: [1883],
       trustedInterfaces: ["br0"],
     });
     expect(t.services.tailscale).toBeUndefined();
