@@ -317,3 +317,16 @@ resource "incus_instance" "traefik" {
     create_directories = true
   }
 }
+
+# ingress
+resource "terraform_data" "traefik_restart" {
+  depends_on = [incus_instance.traefik]
+
+  provisioner "local-exec" {
+    command = "incus restart traefik"
+  }
+
+  lifecycle {
+    replace_triggered_by = [incus_instance.traefik]
+  }
+}

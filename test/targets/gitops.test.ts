@@ -294,10 +294,12 @@ describe("GITOPS_UNIT", () => {
       "config.nix.package",
       "config.systemd.package",
       "config.boot.zfs.package",
+      "config.virtualisation.incus.clientPackage",
       "(pkgs.opentofu.withPlugins (p: [ p.lxc_incus ]))",
     ]);
     const notApplying = labWith({ appliesTofu: false }).hosts[0];
     expect(gitopsRuntimeInputs(notApplying).map(gitopsInputCode)).not.toContain("config.boot.zfs.package");
+    expect(gitopsRuntimeInputs(notApplying).map(gitopsInputCode)).not.toContain("config.virtualisation.incus.clientPackage");
     expect(gitopsRuntimeInputs({ ...nas, gitops: null })).toEqual([]);
     // The plain list is exactly the plain attributes of the detailed one.
     expect([...GITOPS_UNIT.runtimeInputs]).toEqual(

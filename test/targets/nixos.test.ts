@@ -696,6 +696,7 @@ const STUBS = `
     system.build.nixos-rebuild = stub "nixos-rebuild";
     nix.package = stub "nix";
     systemd.package = stub "systemd";
+    virtualisation.incus.clientPackage = stub "incus-client";
   };
 `;
 
@@ -784,7 +785,7 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
       expect(out).toEqual({
         name: "labgen-rollback",
         text: "echo the rollback\n",
-        runtimeInputs: ["coreutils", "git", "openssh", "util-linux", "nixos-rebuild", "nix", "systemd", "zfs", "opentofu+lxc_incus"],
+        runtimeInputs: ["coreutils", "git", "openssh", "util-linux", "nixos-rebuild", "nix", "systemd", "zfs", "incus-client", "opentofu+lxc_incus"],
       });
     } finally {
       rmSync(root, { recursive: true, force: true });

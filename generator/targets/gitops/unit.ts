@@ -103,6 +103,12 @@ export const GITOPS_UNIT = {
       why: "pre-apply snapshots, pruning and rollback; must match the loaded kernel module, hence the host's own package",
     },
     {
+      input: { kind: "config", path: ["virtualisation", "incus", "clientPackage"] },
+      hosts: "tofu",
+      provides: ["incus"],
+      why: "out/tofu restarts the Traefik instance with `incus restart` (local-exec) after its files change",
+    },
+    {
       input: { kind: "withPlugins", attr: "opentofu", plugins: ["lxc_incus"] },
       hosts: "tofu",
       provides: ["tofu"],

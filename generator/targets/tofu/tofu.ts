@@ -110,7 +110,7 @@ export function planTofu(model: Model): OutputFile[] {
   add("profiles.tf", profiles.flatMap(profile), profiles.map((p) => p.source));
   add(
     "instances.tf",
-    model.instances.flatMap((i) => instance(model, i, hosts.get(i.host)!)),
+    [...model.instances.flatMap((i) => instance(model, i, hosts.get(i.host)!)), ...traefikRestart(model)],
     [
       ...model.instances.map((i) => i.source),
       ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
@@ -493,6 +493,24 @@ function outputs(model: Model): Body {
 /** `# <config path>` above `resource "<type>" "<name>" { … }`: the provenance of the resource. */
 function resource(type: string, name: string, source: ConfigPath, body: Body): BodyItem[] {
   return [hcl.comment(source), hcl.block("resource", [type, name], body)];
+}
+
+/**
+ * The provider pushes files only once the instance runs, and Traefik reads traefik.yml only at
+ * startup: so after the first start, and after any change to the instance or its files, Traefik
+ * is restarted (dynamic.yml alone would reload by itself). The ingress runs on the apply host
+ * (rule ingress-apply-host), where the local `incus` client reaches it.
+ */
+function traefikRestart(model: Model): BodyItem[] {
+  if (!model.ingress) return [];
+  const traefik = `incus_instance.${model.ingress.instance}`;
+  return resource("terraform_data", `${model.ingress.instance}_restart`, model.ingress.source, [
+    hcl.attr("depends_on", hcl.tuple([hcl.ref(traefik)])),
+    hcl.blank(),
+    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${model.ingress.instance}`)]),
+    hcl.blank(),
+    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(traefik)]))]),
+  ]);
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, Expr][] {

@@ -20,6 +20,7 @@ let
     config.nix.package
     config.systemd.package
     config.boot.zfs.package
+    config.virtualisation.incus.clientPackage
     (pkgs.opentofu.withPlugins (p: [ p.lxc_incus ]))
   ];
   labgen-gitops = pkgs.writeShellApplication {
