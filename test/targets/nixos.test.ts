@@ -560,7 +560,7 @@ describe("nixos target: reference host nas", () => {
       enable: true,
       authKeyFile: "/var/lib/labgen/secrets/tailscale-auth.key",
       useRoutingFeatures: "server",
-      extraSetFlags: ["--advertise-routes=10.10.0.0/24"],
+      extraSetFlags: ["--advertise-routes=10.10.0.0/24", "--snat-subnet-routes=false"],
     });
     expect(t.nix).toEqual({
       settings: { "experimental-features": ["nix-command", "flakes"] },
@@ -628,7 +628,7 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
     expect(t("gamma").virtualisation.incus.package).toBe("<nix:pkgs.incus-lts>");
     expect(t("gamma").services.tailscale.extraSetFlags).toEqual(["--advertise-routes="]);
     expect(t("gamma").services.tailscale.useRoutingFeatures).toBeUndefined();
-    expect(t("beta").services.tailscale.extraSetFlags).toEqual(["--advertise-routes=10.21.0.0/24"]);
+    expect(t("beta").services.tailscale.extraSetFlags).toEqual(["--advertise-routes=10.21.0.0/24", "--snat-subnet-routes=false"]);
     expect(t("alpha").systemd.timers["labgen-gitops"].timerConfig.OnUnitInactiveSec).toBe("10min");
     expect(t("gamma").systemd).toBeUndefined();
     expect(t("beta").boot.zfs.extraPools).toEqual(["tank"]);

@@ -329,11 +329,19 @@ function tailscaleSection(host: HostModel): NixBinding[] {
   }
   const which =
     routes.length > 0 ? "The guest bridges." : "No guest subnet (advertiseGuestNetworks is off): the empty value withdraws any.";
+  const flags = [`--advertise-routes=${routes.join(",")}`];
+  // Without SNAT the guests (and Traefik's allow-list) see the tailnet client's 100.x address;
+  // replies find their way back because the host is the guests' gateway.
+  if (routes.length > 0) flags.push("--snat-subnet-routes=false");
   entries.push(
     b(
       "extraSetFlags",
-      nix.list([`--advertise-routes=${routes.join(",")}`]),
-      comment(`${which} \`tailscale set\` runs at every boot and switch, extraUpFlags only at the first login: routes follow the config.`),
+      nix.list(flags),
+      comment(
+        `${which} \`tailscale set\` runs at every boot and switch, extraUpFlags only at the first login: routes follow the config.${
+          routes.length > 0 ? " No SNAT: guests see tailnet clients' own addresses (Traefik's allow-list needs them)." : ""
+        }`,
+      ),
     ),
   );
   return [b(["services", "tailscale"], nix.attrs(entries))];

@@ -203,8 +203,12 @@ in
     # Subnet router for the guest bridges (turns on IP forwarding).
     useRoutingFeatures = "server";
     # The guest bridges. `tailscale set` runs at every boot and switch, extraUpFlags only at the
-    # first login: routes follow the config.
-    extraSetFlags = [ "--advertise-routes=10.10.0.0/24" ];
+    # first login: routes follow the config. No SNAT: guests see tailnet clients' own addresses
+    # (Traefik's allow-list needs them).
+    extraSetFlags = [
+      "--advertise-routes=10.10.0.0/24"
+      "--snat-subnet-routes=false"
+    ];
   };
 
   # The GitOps agent: git@github.com:alice/homelab.git, branch main.
