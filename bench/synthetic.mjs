@@ -18,7 +18,7 @@ export function syntheticLab(instances) {
         ],
         nics: [{ name: "enp1s0" }],
       },
-      lan: { mode: "dhcp", interface: "enp1s0" },
+      lan: { mode: "static", interface: "enp1s0", address: `172.16.${Math.floor(h / 250)}.${(h % 250) + 2}/16`, gateway: "172.16.0.1", nameservers: ["172.16.0.1"] },
       zfs: { pools: { rpool: { boot: true, vdevs: [{ topology: "mirror", disks: [disk(0), disk(1)] }] } } },
       // host0 applies OpenTofu; it reaches the other hosts' Incus over the tailnet.
       tailscale: { authKeyFile: "/var/lib/labgen/secrets/ts.key", exposeIncusApi: h > 0 },

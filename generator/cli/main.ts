@@ -2,6 +2,7 @@
 // User mistakes are printed as diagnostics (file:line:col, config path, what to do), never as a
 // stack trace; a stack trace means a labgen bug.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, relative, resolve as resolvePath } from "node:path";
 import { compile, readLock, type CompileFailed, type CompileOk } from "../pipeline.ts";
 import { LockError, printLock } from "../resolve/lock.ts";
@@ -10,6 +11,9 @@ import { applyWrite, planWrite, writeAtomic, type WritePlan } from "../write/wri
 import { explain } from "./explain.ts";
 
 export const VERSION = "0.1.0";
+
+// diff is CommonJS and only `labgen diff` needs it.
+const require = createRequire(import.meta.url);
 
 const USAGE = `labgen ${VERSION}: one lab.config.ts → NixOS, disko, OpenTofu (Incus), Traefik, CA
 
@@ -96,7 +100,7 @@ function summary(plan: WritePlan): string {
 }
 
 async function unifiedDiff(path: string, before: string | null, after: string | null): Promise<string> {
-  const { createTwoFilesPatch } = await import("diff");
+  const { createTwoFilesPatch } = require("diff") as typeof import("diff");
   return createTwoFilesPatch(before === null ? "/dev/null" : `a/${path}`, after === null ? "/dev/null" : `b/${path}`, before ?? "", after ?? "", "", "", { context: 3 });
 }
 

@@ -188,7 +188,7 @@ function readIfExists(file: string): string | null {
 async function parseError(text: string | null): Promise<{ what: string; line: number; column: number } | null> {
   if (text === null) return null;
   try {
-    const { parse } = await import("@babel/parser");
+    const { parse } = require("@babel/parser") as typeof import("@babel/parser");
     parse(text, { sourceType: "module", plugins: ["typescript"] });
     return null;
   } catch (e) {

@@ -2,7 +2,11 @@
 // Runs only when there is something to report, so the parser is imported lazily and stays off
 // the happy path of `generate`. When a value comes from elsewhere (a variable, an import, a
 // spread), the nearest enclosing node that is written in the file is reported.
+import { createRequire } from "node:module";
 import type { Diagnostic, PathSegment } from "../validate/diagnostics.ts";
+
+// CommonJS, loaded only when there is something to locate.
+const require = createRequire(import.meta.url);
 
 type Node = { type: string; loc?: { start: { line: number; column: number } }; [k: string]: any };
 
@@ -29,7 +33,7 @@ function keyName(p: Node): string | null {
 export async function makeLocator(source: string): Promise<(path: readonly PathSegment[]) => { line: number; column: number } | null> {
   let ast: Node;
   try {
-    const { parse } = await import("@babel/parser");
+    const { parse } = require("@babel/parser") as typeof import("@babel/parser");
     ast = parse(source, { sourceType: "module", plugins: ["typescript"], errorRecovery: true }) as unknown as Node;
   } catch {
     return () => null;

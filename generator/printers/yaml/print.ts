@@ -51,13 +51,15 @@ function readsBack(s: string, version: "1.1" | "1.2"): boolean {
   }
 }
 
-// Words starting with a letter can only be read as something else if they are one of YAML 1.1's
-// booleans or nulls; for those the parse round trip below is skipped (it dominates print time).
-const WORD = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+// A safe-plain string that starts with a letter, '_' or '/' can only be read as something else
+// if it is one of YAML 1.1's booleans or nulls (numbers, dates and sexagesimals start with a digit,
+// a sign or a dot); for those the parse round trip below is skipped (it dominates print time).
+const LETTER_FIRST = /^[A-Za-z_/]/;
 const SPECIAL_WORDS = new Set(["y", "yes", "n", "no", "on", "off", "true", "false", "null"]);
 
 function plainIsSafe(s: string): boolean {
-  if (WORD.test(s)) return !SPECIAL_WORDS.has(s.toLowerCase());
+  if (!SAFE_PLAIN.test(s) || s.includes(": ") || s.endsWith(":")) return false;
+  if (LETTER_FIRST.test(s)) return !SPECIAL_WORDS.has(s.toLowerCase());
   return SAFE_PLAIN.test(s) && !s.includes(": ") && !s.endsWith(":") && readsBack(s, "1.2") && readsBack(s, "1.1");
 }
 

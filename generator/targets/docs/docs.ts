@@ -7,7 +7,8 @@ import { md } from "./markdown.ts";
 export const LAB_JSON_FORMAT = "labgen/lab.json@1";
 
 export function planDocs(model: Model, others: readonly OutputFile[]): OutputFile[] {
-  const outputs = [...others, { path: "README.md", sources: allSources(model) }, { path: "lab.json", sources: allSources(model) }]
+  const everything = allSources(model);
+  const outputs = [...others, { path: "README.md", sources: everything }, { path: "lab.json", sources: everything }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   // Inverse index: for every config path, the files it shaped.
@@ -20,8 +21,8 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
     provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
   };
   return [
-    { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: allSources(model) },
-    { path: "README.md", content: renderReadme(model, others), sources: allSources(model) },
+    { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
+    { path: "README.md", content: renderReadme(model, others), sources: everything },
   ];
 }
 
@@ -41,13 +42,20 @@ const code = (s: string) => `\`${s}\``;
 export function mermaid(model: Model): string {
   const id = (kind: string, name: string) => `${kind}_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
   const lines = ["flowchart LR"];
+  // Instances by the network of their first NIC (which is on their host), grouped once.
+  const byNetwork = new Map<string, Model["instances"][number][]>();
+  for (const i of model.instances) {
+    const list = byNetwork.get(i.nics[0].network);
+    if (list) list.push(i);
+    else byNetwork.set(i.nics[0].network, [i]);
+  }
   lines.push('  clients(["LAN + tailnet clients"])');
   for (const h of model.hosts) {
     lines.push(`  subgraph ${id("host", h.name)}["host ${h.name} (NixOS + ZFS + Incus)"]`);
     for (const p of h.zpools) lines.push(`    ${id(`pool_${h.name}`, p.name)}[("${p.name}: ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}")]`);
     for (const n of model.networks.filter((x) => x.host === h.name)) {
       lines.push(`    subgraph ${id("net", n.name)}["bridge ${n.name} ${n.subnet}"]`);
-      for (const i of model.instances.filter((x) => x.host === h.name && x.nics[0].network === n.name))
+      for (const i of byNetwork.get(n.name) ?? [])
         lines.push(`      ${id("inst", i.name)}["${i.name}<br/>${i.type === "virtual-machine" ? "VM" : "container"} ${i.ipv4}"]`);
       lines.push("    end");
     }

@@ -71,8 +71,13 @@ export function planTofu(model: Model): OutputFile[] {
   const add = (name: string, body: Body, sources: Iterable<ConfigPath>) => {
     if (body.length > 0) {
       const unique = [...new Set(sources)].sort();
-      files.push({ path: `tofu/${name}`, content: printHcl(body), sources: unique });
+      files.push({ path: `tofu/${name}`, content: printTopLevel(body), sources: unique });
     }
+  };
+  // The big files are built and printed one resource at a time, so their IR is never all alive.
+  const addEach = (name: string, parts: readonly (() => Body)[], sources: Iterable<ConfigPath>) => {
+    const text = parts.map((part) => printTopLevel(part())).filter((t) => t !== "").join("\n");
+    if (text !== "") files.push({ path: `tofu/${name}`, content: text, sources: [...new Set(sources)].sort() });
   };
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
   const imageRemotes = [...new Set(model.instances.map((i) => i.imageRemote))].sort();
@@ -108,9 +113,9 @@ export function planTofu(model: Model): OutputFile[] {
   ]);
   const profiles = model.profiles.filter((p) => p.hosts.length > 0);
   add("profiles.tf", profiles.flatMap(profile), profiles.map((p) => p.source));
-  add(
+  addEach(
     "instances.tf",
-    [...model.instances.flatMap((i) => instance(model, i, hosts.get(i.host)!)), ...traefikRestart(model)],
+    [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => traefikRestart(model)],
     [
       ...model.instances.map((i) => i.source),
       ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
@@ -118,9 +123,9 @@ export function planTofu(model: Model): OutputFile[] {
     ],
   );
   const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
-  add(
+  addEach(
     "volumes.tf",
-    volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).flatMap(([i, v]) => volume(model, i, v)),
+    volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),
     volumes.map(([, v]) => v.source),
   );
   if (model.ingress) add("dns.tf", dns(model), [model.ingress.source, ...model.ingress.routes.map((r) => r.source)]);
@@ -511,6 +516,24 @@ function traefikRestart(model: Model): BodyItem[] {
     hcl.blank(),
     hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(traefik)]))]),
   ]);
+}
+
+/**
+ * Prints a file one top-level block (with the comments above it) at a time: fmt aligns nothing
+ * across top-level blocks, so the text is the same as printing the whole body at once, while the
+ * IR of a 10,000-instance file never has to be alive all at once (it dominated memory and GC).
+ */
+function printTopLevel(body: Body): string {
+  const chunks: string[] = [];
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i].kind === "block") {
+      chunks.push(printHcl(body.slice(start, i + 1)));
+      start = i + 1;
+    }
+  }
+  if (start < body.length) chunks.push(printHcl(body.slice(start)));
+  return chunks.filter((c) => c !== "").join("\n");
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, Expr][] {
