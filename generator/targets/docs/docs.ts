@@ -211,11 +211,17 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   ]);
   if (model.ingress) {
     d.h(2, "Internal DNS");
+    const ing = model.ingress;
+    const traefikNet = model.networks.find((n) => n.name === model.instances.find((i) => i.name === ing.instance)?.nics[0].network);
+    const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
-      `The route names resolve through Incus's DNS: the network zone ${code(ca.domain)} (declared in ${code("tofu/dns.tf")}) holds one A record per route pointing at Traefik (${model.ingress.address}). ` +
-        `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter the bridge gateway of the Traefik network (${model.networks.find((n) => n.name === model.instances.find((i) => i.name === model.ingress!.instance)?.nics[0].network)?.gateway ?? "the bridge gateway"}), ` +
-        `tick "Restrict to domain" and enter ${code(ca.domain)}. The subnet route advertised by the host makes that address reachable from every tailnet device.`,
+      `The route names (and ${code(ca.domain)} itself) resolve to Traefik's address ${ing.address}: the DNS server Incus runs on each bridge (dnsmasq) answers them, from host records in ${code("tofu/networks.tf")}. ` +
+        `The same records live in the Incus network zone ${code(ca.domain)} (${code("tofu/dns.tf")}), which Incus serves only by zone transfer, for a DNS server of your own.`,
     );
+    d.list([
+      `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet?.gateway ?? "the bridge gateway"} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. The subnet route the host advertises makes that address reachable from every tailnet device (approve it once in the admin console).`,
+      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} and ${code(ca.domain)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach Traefik, which sees the client's own address.`,
+    ]);
   }
 
   d.h(2, "Generated files");
