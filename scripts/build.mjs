@@ -41,13 +41,19 @@ const common = {
     },
   ],
 };
+// The JSON Schema of the config, converted once here rather than on every run.
+await build({ ...common, format: "esm", entryPoints: ["generator/targets/docs/schema.ts"], outfile: "dist/schema-tmp.mjs" });
+const { labJsonSchemaText } = await import(`${root}dist/schema-tmp.mjs`);
+const schemaText = labJsonSchemaText();
+rmSync(`${root}dist/schema-tmp.mjs`);
+
 // CommonJS, because V8's code cache is only available to scripts (vm.Script), not to ES modules.
 await build({
   ...common,
   format: "cjs",
   entryPoints: ["generator/cli/main.ts"],
   outfile: "dist/labgen.cjs",
-  define: { "import.meta.url": "__labgenUrl" },
+  define: { "import.meta.url": "__labgenUrl", __LABGEN_SCHEMA_TEXT__: JSON.stringify(schemaText) },
   banner: { js: 'const __labgenUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await build({ ...common, format: "esm", entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });

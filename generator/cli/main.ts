@@ -197,8 +197,8 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
       return 0;
     }
     case "schema": {
-      const { labJsonSchema } = await import("../targets/docs/schema.ts");
-      io.out(JSON.stringify(labJsonSchema(), null, 2));
+      const { labJsonSchemaText } = await import("../targets/docs/schema.ts");
+      io.out(labJsonSchemaText().trimEnd());
       return 0;
     }
     case "lock": {
