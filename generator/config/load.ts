@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { transform } from "sucrase";
 import type { Diagnostic } from "../validate/diagnostics.ts";
 
 export interface LoadedConfig {
@@ -29,11 +30,10 @@ export class ConfigLoadError extends Error {
 // What `import { defineLab } from "labgen"` means: the sources next to this file (tests, jiti),
 // or the bundled entry next to dist/labgen.mjs.
 const here = fileURLToPath(import.meta.url);
-// Both are CommonJS: require() skips the ESM loader's export scan of jiti's large bundle, and
-// Sucrase is loaded only when jiti's cache misses (a config changed since the last run).
+// jiti is CommonJS: require() skips the ESM loader's export scan of its large bundle. Sucrase is
+// bundled with the CLI, so V8's code cache covers it (it runs when jiti's cache misses).
 const require = createRequire(import.meta.url);
-let sucrase: typeof import("sucrase") | undefined;
-const transform: typeof import("sucrase").transform = (code, options) => (sucrase ??= require("sucrase") as typeof import("sucrase")).transform(code, options);
+
 const labgenEntry =
   [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
   resolvePath(dirname(here), "index.ts");
