@@ -8,6 +8,8 @@ function producedBy(files: readonly OutputFile[], source: string): string[] {
   return files.filter((f) => f.path !== "lab.json" && f.path !== "README.md" && f.sources.some(hit)).map((f) => f.path).sort();
 }
 
+const fileList = (files: readonly OutputFile[], source: string): string => producedBy(files, source).join(", ") || "(none besides lab.json and README.md)";
+
 export function explain(model: Model, files: readonly OutputFile[], name: string): string | null {
   const out: string[] = [];
   const host = model.hosts.find((h) => h.name === name);
@@ -19,7 +21,7 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `  ZFS: ${host.zpools.map((p) => `${p.name}${p.boot ? " (boot)" : ""} = ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}`).join("; ")}`,
       `  runs: ${host.instances.join(", ") || "no instances"}`,
       `  defined at ${host.source}`,
-      `  files: ${producedBy(files, host.source).join(", ")}`,
+      `  files: ${fileList(files, host.source)}`,
     );
   const inst = model.instances.find((i) => i.name === name);
   if (inst)
@@ -30,35 +32,35 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `  root ${inst.rootDisk.size} on ${inst.rootDisk.storage}${inst.volumes.map((v) => `; volume ${v.incusName} ${v.size} at ${v.path}`).join("")}`,
       `  ports: ${inst.ports.map((p) => `${p.protocol} ${p.hostPort}→${p.instancePort}`).join(", ") || "none exposed"}; URLs: ${inst.urls.join(", ") || "none"}`,
       `  defined at ${inst.source}`,
-      `  files: ${producedBy(files, inst.source).join(", ")}`,
+      `  files: ${fileList(files, inst.source)}`,
     );
   const net = model.networks.find((n) => n.name === name);
   if (net)
     out.push(
       `network ${net.name}: Incus bridge on ${net.host}, ${net.subnet} via ${net.gateway}, NAT ${net.nat ? "on" : "off"}, DNS ${net.dnsDomain}`,
       `  defined at ${net.source}`,
-      `  files: ${producedBy(files, net.source).join(", ")}`,
+      `  files: ${fileList(files, net.source)}`,
     );
   const pool = model.storagePools.find((s) => s.name === name);
   if (pool)
     out.push(
       `storage pool ${pool.name}: Incus zfs pool on ${pool.host}, dataset ${pool.dataset}`,
       `  defined at ${pool.source}`,
-      `  files: ${producedBy(files, pool.source).join(", ")}`,
+      `  files: ${fileList(files, pool.source)}`,
     );
   const profile = model.profiles.find((p) => p.name === name);
   if (profile)
     out.push(
       `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`,
       `  defined at ${profile.source}`,
-      `  files: ${producedBy(files, profile.source).join(", ")}`,
+      `  files: ${fileList(files, profile.source)}`,
     );
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
     out.push(
       `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through Traefik in ${model.ingress!.instance}`,
       `  defined at ${route.source}`,
-      `  files: ${producedBy(files, route.source).join(", ")}`,
+      `  files: ${fileList(files, route.source)}`,
     );
   return out.length ? out.join("\n") : null;
 }
