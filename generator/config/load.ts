@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { transform } from "sucrase";
 import type { Diagnostic } from "../validate/diagnostics.ts";
 
 export interface LoadedConfig {
@@ -30,9 +29,17 @@ export class ConfigLoadError extends Error {
 // What `import { defineLab } from "labgen"` means: the sources next to this file (tests, jiti),
 // or the bundled entry next to dist/labgen.mjs.
 const here = fileURLToPath(import.meta.url);
-// jiti is CommonJS: require() skips the ESM loader's export scan of its large bundle. Sucrase is
-// bundled with the CLI, so V8's code cache covers it (it runs when jiti's cache misses).
-const require = createRequire(import.meta.url);
+// jiti and the parser are CommonJS: require() skips the ESM loader's export scan of jiti's
+// large bundle.
+const nodeRequire = createRequire(import.meta.url);
+// Sucrase runs only when jiti's cache misses (the config changed). In the bundled CLI (CommonJS)
+// esbuild turns the bare `require("sucrase")` into a lazily initialised bundled module, which
+// V8's code cache covers without its start-up cost on every run; from the TypeScript sources
+// (ES modules, tests) there is no global `require` and nodeRequire loads it from node_modules.
+let sucrase: typeof import("sucrase") | undefined;
+const loadSucrase = (): typeof import("sucrase") =>
+  typeof require === "function" ? (require("sucrase") as typeof import("sucrase")) : (nodeRequire("sucrase") as typeof import("sucrase"));
+const transform: typeof import("sucrase").transform = (code, options) => (sucrase ??= loadSucrase()).transform(code, options);
 
 const labgenEntry =
   [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
@@ -48,7 +55,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = resolvePath(file);
   if (!existsSync(abs)) fail(abs, `${file} not found: run 'labgen init' to create one, or pass --config <file>`);
   const source = readFileSync(abs, "utf8");
-  const { createJiti } = require("jiti") as typeof import("jiti");
+  const { createJiti } = nodeRequire("jiti") as typeof import("jiti");
   const jiti = createJiti(here, {
     alias: { labgen: labgenEntry },
     moduleCache: false,
@@ -188,7 +195,7 @@ function readIfExists(file: string): string | null {
 async function parseError(text: string | null): Promise<{ what: string; line: number; column: number } | null> {
   if (text === null) return null;
   try {
-    const { parse } = require("@babel/parser") as typeof import("@babel/parser");
+    const { parse } = nodeRequire("@babel/parser") as typeof import("@babel/parser");
     parse(text, { sourceType: "module", plugins: ["typescript"] });
     return null;
   } catch (e) {
