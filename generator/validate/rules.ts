@@ -4,6 +4,7 @@
 import type { LabConfig } from "../config/schema.ts";
 import { INCUS_NAME_RE } from "../config/schema.ts";
 import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../resolve/ipv4.ts";
+import { tofuHostOf } from "../resolve/resolve.ts";
 import { sizeBytes } from "../resolve/units.ts";
 import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
 
@@ -610,7 +611,7 @@ export const RULES: Rule[] = [
     id: "tofu-host",
     summary: "the OpenTofu apply host exists, and reaches every other host's Incus over the tailnet",
     check(lab, d) {
-      const applier = lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
+      const applier = tofuHostOf(lab);
       if (lab.tofu.host !== undefined && !(lab.tofu.host in lab.hosts)) {
         d.error("tofu-host", ["tofu", "host"], `unknown host '${lab.tofu.host}': OpenTofu must run on one of ${Object.keys(lab.hosts).join(", ")}`);
         return;
@@ -629,7 +630,7 @@ export const RULES: Rule[] = [
     summary: "the Traefik instance runs on the host that applies OpenTofu (which reads the CA's chain and key)",
     check(lab, d) {
       const inst = lab.ingress && lab.instances[lab.ingress.instance];
-      const applier = lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
+      const applier = tofuHostOf(lab);
       if (inst && inst.host in lab.hosts && inst.host !== applier)
         d.error("ingress-apply-host", ["ingress", "instance"], `the Traefik instance runs on '${inst.host}', but OpenTofu applies from '${applier}' and pushes the certificate and key from ${lab.ca.dir} there: run the ingress on '${applier}' or set tofu.host to '${inst.host}'`);
     },

@@ -60,7 +60,7 @@ const SPECIAL_WORDS = new Set(["y", "yes", "n", "no", "on", "off", "true", "fals
 function plainIsSafe(s: string): boolean {
   if (!SAFE_PLAIN.test(s) || s.includes(": ") || s.endsWith(":")) return false;
   if (LETTER_FIRST.test(s)) return !SPECIAL_WORDS.has(s.toLowerCase());
-  return SAFE_PLAIN.test(s) && !s.includes(": ") && !s.endsWith(":") && readsBack(s, "1.2") && readsBack(s, "1.1");
+  return readsBack(s, "1.2") && readsBack(s, "1.1");
 }
 
 export function printYaml(value: YamlValue, opts: { header?: readonly string[] } = {}): string {

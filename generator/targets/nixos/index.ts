@@ -44,7 +44,7 @@ function configurationSources(model: Model, host: HostModel): string[] {
   ]);
 }
 
-function diskoSources(model: Model, host: HostModel): string[] {
+function diskoSources(host: HostModel): string[] {
   return uniqueSorted([
     host.source,
     ...host.zpools.flatMap((p) => [p.source, ...p.datasets.map((d) => d.source)]),
@@ -65,7 +65,7 @@ export function planNixos(model: Model): OutputFile[] {
       {
         path: `hosts/${host}/disko.nix`,
         content: printNix(disko, { header: DISKO_HEADER(host) }),
-        sources: diskoSources(model, h),
+        sources: diskoSources(h),
       },
     ];
   });

@@ -68,17 +68,12 @@ const DOMAIN = "lab_domain";
 
 export function planTofu(model: Model): OutputFile[] {
   const files: OutputFile[] = [];
-  const add = (name: string, body: Body, sources: Iterable<ConfigPath>) => {
-    if (body.length > 0) {
-      const unique = [...new Set(sources)].sort();
-      files.push({ path: `tofu/${name}`, content: printTopLevel(body), sources: unique });
-    }
-  };
   // The big files are built and printed one resource at a time, so their IR is never all alive.
   const addEach = (name: string, parts: readonly (() => Body)[], sources: Iterable<ConfigPath>) => {
     const text = parts.map((part) => printTopLevel(part())).filter((t) => t !== "").join("\n");
     if (text !== "") files.push({ path: `tofu/${name}`, content: text, sources: [...new Set(sources)].sort() });
   };
+  const add = (name: string, body: Body, sources: Iterable<ConfigPath>) => addEach(name, [() => body], sources);
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
   const imageRemotes = [...new Set(model.instances.map((i) => i.imageRemote))].sort();
   for (const r of imageRemotes) {
