@@ -6,7 +6,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileCase, expectedFiles, goldenCases } from "../support/golden.ts";
-import { applyWrite, planWrite } from "../../generator/write/writer.ts";
 
 const update = process.env.UPDATE_GOLDEN === "1";
 
@@ -14,13 +13,10 @@ describe.each(goldenCases())("golden case $name", (c) => {
   it("generates exactly the expected files", async () => {
     const r = await compileCase(c);
     if (update) {
-      if (c.name === "reference") applyWrite(c.expectedDir, planWrite(c.expectedDir, r.files));
-      else {
-        rmSync(c.expectedDir, { recursive: true, force: true });
-        for (const f of r.files) {
-          mkdirSync(dirname(join(c.expectedDir, f.path)), { recursive: true });
-          writeFileSync(join(c.expectedDir, f.path), f.content);
-        }
+      rmSync(c.expectedDir, { recursive: true, force: true });
+      for (const f of r.files) {
+        mkdirSync(dirname(join(c.expectedDir, f.path)), { recursive: true });
+        writeFileSync(join(c.expectedDir, f.path), f.content);
       }
       if (r.lockChanged) writeFileSync(c.lockFile, r.lockText);
     }

@@ -1,5 +1,6 @@
-// The golden cases: every test/cases/<name>/lab.config.ts (except the invalid catalogue) plus the
-// reference lab at the root, whose expected output is the committed out/.
+// The golden cases: every test/cases/<name>/lab.config.ts (except the invalid catalogue). The
+// reference lab is test/cases/reference; the root lab.config.ts is the user's and is only checked
+// against its own out/ (test/golden/root.test.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,14 +13,12 @@ export interface GoldenCase {
   readonly name: string;
   readonly configFile: string;
   readonly lockFile: string;
-  /** Directory holding the expected files (out/ for the reference lab). */
+  /** Directory holding the expected files. */
   readonly expectedDir: string;
 }
 
 export function goldenCases(): GoldenCase[] {
-  const cases: GoldenCase[] = [
-    { name: "reference", configFile: join(ROOT, "lab.config.ts"), lockFile: join(ROOT, "lab.lock.json"), expectedDir: join(ROOT, "out") },
-  ];
+  const cases: GoldenCase[] = [];
   const dir = join(ROOT, "test", "cases");
   for (const name of readdirSync(dir).sort()) {
     if (name === "invalid" || !existsSync(join(dir, name, "lab.config.ts"))) continue;

@@ -6,7 +6,9 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = resolvePath(fileURLToPath(new URL("../..", import.meta.url)));
-export const REFERENCE_CONFIG = join(REPO_ROOT, "lab.config.ts");
+export const REFERENCE_DIR = join(REPO_ROOT, "test/cases/reference");
+export const REFERENCE_CONFIG = join(REFERENCE_DIR, "lab.config.ts");
+export const REFERENCE_LOCK = join(REFERENCE_DIR, "lab.lock.json");
 export const INVALID_CASES_DIR = join(REPO_ROOT, "test/cases/invalid");
 
 export const ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop";

@@ -26,6 +26,7 @@ import {
 } from "../../generator/targets/gitops/index.ts";
 import type { GitopsScriptInput } from "../../generator/targets/gitops/index.ts";
 import { makeFakeHost, makeSigningKey, requireCommand, runScript } from "../support/gitops.ts";
+import { REFERENCE_CONFIG, REFERENCE_LOCK } from "../support/lab-fixtures.ts";
 import type { FakeHost } from "../support/gitops.ts";
 import { bashN, run, shellcheck } from "../support/shell.ts";
 
@@ -53,7 +54,7 @@ const ROLLBACK_ORDER = [...DATASETS.filter((d) => underRoots(d) && !d.startsWith
 let reference: Model;
 
 beforeAll(async () => {
-  const r = await compile({ configFile: "lab.config.ts", lockFile: "lab.lock.json" });
+  const r = await compile({ configFile: REFERENCE_CONFIG, lockFile: REFERENCE_LOCK });
   if (!r.ok) throw new Error(`the reference lab does not compile: ${JSON.stringify(r.diagnostics)}`);
   reference = r.model;
 });

@@ -33,7 +33,7 @@ import { NixosOptions, OPTIONS_DIR } from "../support/nixos-options.ts";
 // Cases and helpers
 
 const CASES = {
-  reference: { config: join(REPO_ROOT, "lab.config.ts"), lock: join(REPO_ROOT, "lab.lock.json") },
+  reference: { config: join(REPO_ROOT, "test/cases/reference/lab.config.ts"), lock: join(REPO_ROOT, "test/cases/reference/lab.lock.json") },
   "three-hosts": {
     config: join(REPO_ROOT, "test/cases/three-hosts/lab.config.ts"),
     lock: join(REPO_ROOT, "test/cases/three-hosts/lab.lock.json"),

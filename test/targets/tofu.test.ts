@@ -190,7 +190,7 @@ describe("out/tofu for the reference lab", () => {
 
   it("gives each NIC the MAC locked in lab.lock.json and its static address", async () => {
     const { doc, model } = await ref();
-    const lock = JSON.parse(readFileSync(join(ROOT, "lab.lock.json"), "utf8"));
+    const lock = JSON.parse(readFileSync(join(ROOT, "test/cases/reference/lab.lock.json"), "utf8"));
     const forgejo = devices(doc.resource.incus_instance.forgejo, "nic");
     expect(forgejo).toEqual([
       {

@@ -8,7 +8,7 @@ import { checkTraefikDynamic, checkTraefikStatic } from "../support/traefik.ts";
 import { ROOT } from "../support/golden.ts";
 
 const reference = async () => {
-  const r = await compile({ configFile: join(ROOT, "lab.config.ts"), lockFile: join(ROOT, "lab.lock.json") });
+  const r = await compile({ configFile: join(ROOT, "test/cases/reference/lab.config.ts"), lockFile: join(ROOT, "test/cases/reference/lab.lock.json") });
   if (!r.ok) throw new Error("reference lab is invalid");
   const file = (p: string) => r.files.find((f) => f.path === p)!.content;
   return { model: r.model, dynamic: file("traefik/dynamic.yml"), static: file("traefik/traefik.yml") };
