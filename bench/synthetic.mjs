@@ -45,7 +45,8 @@ export function syntheticLab(instances, shape = "dhcp") {
       host: `host${h}`,
       image: "images:debian/12",
       cpu: 1,
-      memory: "1GiB",
+      // One host holds them all: small guests, or the memory-capacity rule (rightly) refuses.
+      memory: shape === "one-host" ? "64MiB" : "1GiB",
       storage: `s${h}`,
       nics: [nic],
       serves: [8080],
