@@ -1,11 +1,12 @@
 // Resolve: schema-valid config + lock → frozen Model (+ the lock with any new allocations).
 // The only stage that computes: defaults that depend on other fields, allocations, sorting.
 import type { LabConfig } from "../config/schema.ts";
-import type { Diagnostic } from "../validate/diagnostics.ts";
-import { broadcast, contains, intToIp, ipToInt, parseCidr } from "./ipv4.ts";
+import type { Diagnostic } from "../shared/diagnostics.ts";
+import { broadcast, contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
+import { defaultGateway, STATE_DIR, tofuHostOf } from "../shared/lab.ts";
 import { candidate, INCUS_OUI, type Lock } from "./lock.ts";
 import * as M from "./model.ts";
-import { sizeBytes, zfsSize } from "./units.ts";
+import { sizeBytes, zfsSize } from "../shared/units.ts";
 
 export interface Resolved {
   readonly model: M.Model;
@@ -73,7 +74,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
         });
     });
 
-  const gateways = new Map(Object.entries(lab.networks).map(([n, net]) => [n, net.gateway ?? intToIp(parseCidr(net.subnet).base + 1)]));
+  const gateways = new Map(Object.entries(lab.networks).map(([n, net]) => [n, defaultGateway(net)]));
 
   for (const { key, inst, idx } of nicKeys) {
     const nic = lab.instances[inst].nics[idx];
@@ -128,14 +129,6 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
 
 function* range(from: number, to: number): Generator<number> {
   for (let a = from; a < to; a++) yield a;
-}
-
-/** labgen's own state on every host (a dataset of the boot pool). */
-export const STATE_DIR = "/var/lib/labgen";
-
-/** The host that applies OpenTofu: configured, or the first host by name. */
-export function tofuHostOf(lab: LabConfig): string {
-  return lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
 }
 
 function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): M.Model {

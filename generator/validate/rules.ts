@@ -3,10 +3,10 @@
 // The table at the bottom (RULES) is the catalogue; docs and tests enumerate it.
 import type { LabConfig } from "../config/schema.ts";
 import { INCUS_NAME_RE } from "../config/schema.ts";
-import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../resolve/ipv4.ts";
-import { tofuHostOf } from "../resolve/resolve.ts";
-import { sizeBytes } from "../resolve/units.ts";
-import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
+import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../shared/ipv4.ts";
+import { defaultGateway, tofuHostOf } from "../shared/lab.ts";
+import { sizeBytes } from "../shared/units.ts";
+import type { DiagnosticBag, PathSegment } from "../shared/diagnostics.ts";
 
 type Rule = { id: string; summary: string; check: (lab: LabConfig, d: DiagnosticBag) => void };
 
@@ -29,11 +29,6 @@ function instancesByHost(lab: LabConfig): Map<string, [string, LabConfig["instan
   return m;
 }
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
-
-/** The address an instance's NIC gets from the config (static) — allocated ones are checked in resolve. */
-function gatewayOf(net: LabConfig["networks"][string]): string {
-  return net.gateway ?? intToIp(parseCidr(net.subnet).base + 1);
-}
 
 function dnsNameProblem(domain: string): string | null {
   if (domain.length > 253) return "is longer than 253 characters";
@@ -271,7 +266,7 @@ export const RULES: Rule[] = [
           const c = parseCidr(net.subnet);
           if (!contains(c, nic.ipv4)) return;
           const ip = ipToInt(nic.ipv4);
-          const what = ip === c.base ? "the network address" : ip === broadcast(c) ? "the broadcast address" : nic.ipv4 === gatewayOf(net) ? "the bridge's gateway address" : null;
+          const what = ip === c.base ? "the network address" : ip === broadcast(c) ? "the broadcast address" : nic.ipv4 === defaultGateway(net) ? "the bridge's gateway address" : null;
           if (what) d.error("static-ip-reserved", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is ${what} of network '${nic.network}': pick another address`);
         });
     },
