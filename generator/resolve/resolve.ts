@@ -3,7 +3,9 @@
 import type { LabConfig } from "../config/schema.ts";
 import type { Diagnostic } from "../shared/diagnostics.ts";
 import { broadcast, contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
+import { CA_FILES } from "../shared/ca.ts";
 import { defaultGateway, STATE_DIR, tofuHostOf } from "../shared/lab.ts";
+import { ingressFiles, TRAEFIK_LAYOUT } from "./ingress.ts";
 import { candidate, INCUS_OUI, type Lock } from "./lock.ts";
 import * as M from "./model.ts";
 import { sizeBytes, zfsSize } from "../shared/units.ts";
@@ -373,6 +375,21 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
     Object.entries(lab.admins).map(([name, a]) => ({ name, description: a.description, sshKeys: [...a.sshKeys], source: `admins.${name}` })),
   );
 
+  const ca = lab.ca;
+  const caModel: M.CaModel = {
+    domain,
+    organization: ca.organization,
+    rootCommonName: ca.rootName,
+    intermediateCommonName: ca.intermediateName,
+    dir: ca.dir,
+    rootDays: ca.rootDays,
+    intermediateDays: ca.intermediateDays,
+    leafDays: ca.leafDays,
+    renewBeforeDays: ca.renewBeforeDays,
+    files: { rootCert: `${ca.dir}/${CA_FILES.rootCert}`, fullchain: `${ca.dir}/${CA_FILES.fullchain}`, leafKey: `${ca.dir}/${CA_FILES.leafKey}` },
+    source: "ca",
+  };
+
   const ingressModel: M.IngressModel | null = ingress
     ? {
         instance: ingress.instance,
@@ -381,10 +398,11 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         allow: [...ingress.allow],
         routes,
         source: "ingress",
+        software: TRAEFIK_LAYOUT.software,
+        files: ingressFiles("ingress", caModel),
       }
     : null;
 
-  const ca = lab.ca;
   return {
     formatVersion: M.MODEL_FORMAT,
     lab: { name: lab.name, domain, timezone: lab.timezone, tailnet: [...lab.tailnet] },
@@ -395,19 +413,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
     profiles,
     instances,
     ingress: ingressModel,
-    ca: {
-      domain,
-      organization: ca.organization,
-      rootCommonName: ca.rootName,
-      intermediateCommonName: ca.intermediateName,
-      dir: ca.dir,
-      rootDays: ca.rootDays,
-      intermediateDays: ca.intermediateDays,
-      leafDays: ca.leafDays,
-      renewBeforeDays: ca.renewBeforeDays,
-      files: { rootCert: `${ca.dir}/root.crt`, fullchain: `${ca.dir}/fullchain.crt`, leafKey: `${ca.dir}/leaf.key` },
-      source: "ca",
-    },
+    ca: caModel,
     tofu: {
       host: tofuHost,
       stateDir: lab.tofu.stateDir,

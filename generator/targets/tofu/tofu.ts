@@ -17,17 +17,17 @@
 //  - Proxy devices. VMs support NAT mode only; NAT mode needs a static address on the NIC (every
 //    NIC here has one, from the config or lab.lock.json) and refuses a wildcard listen address.
 //    So proxies listen on the host's static LAN address, and NAT keeps the client's address for
-//    Traefik's allow-list. A host whose LAN address comes from DHCP gets forkproxy (non-NAT)
+//    the ingress's allow-list. A host whose LAN address comes from DHCP gets forkproxy (non-NAT)
 //    proxies on 0.0.0.0 for containers, where the instance sees the proxy, not the client; a VM
 //    with exposed ports cannot be expressed there and is refused.
 //  - File pushes. The provider pushes `file` blocks only into a running instance, after starting
-//    it (a VM also needs `wait_for { type = "agent" }`). Traefik reads its static configuration at
-//    start only, so after the first apply, and after any change to traefik.yml, restart the
-//    Traefik instance once (`incus restart <name>`); dynamic.yml is watched and reloads by itself.
+//    it (a VM also needs `wait_for { type = "agent" }`). The ingress contract (model.ingress.files)
+//    says which files the proxy reads at start only: for those, the ingress instance is restarted
+//    after the first apply and after any change (`incus restart <name>`); the others reload by themselves.
 //  - `source_path` is read on the machine running tofu: the CA chain and leaf key must exist on
-//    the apply host (tofu.host), whichever host runs Traefik.
+//    the apply host (tofu.host), whichever host runs the ingress.
 //  - Providers before 1.1.1 create the parent directories of a pushed file with the file's own
-//    mode (1.1.1 uses 0755). Traefik runs as root in its container, which is unaffected.
+//    mode (1.1.1 uses 0755). An ingress that runs as root in its container is unaffected.
 //  - OCI images (`docker:…`, `ghcr:…`) need Incus ≥ 6.3 (the feature channel) and get no
 //    cloud-init; they are configured through pushed files.
 //  - Incus's built-in DNS server answers zone transfers (AXFR) only, never plain queries, so the
@@ -46,11 +46,7 @@ import type {
   ProfileModel,
   VolumeModel,
 } from "../../resolve/model.ts";
-import { TRAEFIK_PATHS } from "../traefik/index.ts";
 import type { OutputFile } from "../types.ts";
-
-/** The Traefik target's files, as paths below out/ (pushed into the ingress instance). */
-export const TRAEFIK_FILES = { static: "traefik/traefik.yml", dynamic: "traefik/dynamic.yml" } as const;
 
 /** Image remotes by name, as `incus remote add <name> <address> --protocol=<protocol>`. */
 const IMAGE_REMOTES = {
@@ -110,11 +106,11 @@ export function planTofu(model: Model): OutputFile[] {
   add("profiles.tf", profiles.flatMap(profile), profiles.map((p) => p.source));
   addEach(
     "instances.tf",
-    [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => traefikRestart(model)],
+    [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => ingressRestart(model)],
     [
       ...model.instances.map((i) => i.source),
       ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
-      ...(model.ingress ? [model.ingress.source, model.ca.source] : []),
+      ...(model.ingress ? [model.ingress.source, ...model.ingress.files.map((f) => f.source)] : []),
     ],
   );
   const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
@@ -248,7 +244,7 @@ function networks(model: Model): Body {
   });
 }
 
-/** dnsmasq host records for the domain apex and every route, all at the Traefik address. */
+/** dnsmasq host records for the domain apex and every route, all at the ingress address. */
 function hostRecords(model: Model): string | null {
   const ing = model.ingress;
   if (!ing) return null;
@@ -331,7 +327,7 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   ];
   for (const d of devices) body.push(hcl.blank(), d);
   if (inst.ingress) {
-    for (const f of traefikFiles(model)) body.push(hcl.blank(), ...f);
+    for (const f of ingressFiles(model)) body.push(hcl.blank(), ...f);
     if (inst.type === "virtual-machine") {
       body.push(hcl.blank(), hcl.block("wait_for", [], [hcl.attr("type", "agent")]));
     }
@@ -369,31 +365,35 @@ function proxy(inst: InstanceModel, port: ExposedPortModel, host: HostModel): [s
   ];
 }
 
-/** The Traefik configuration (content of the generated files) and the certificate chain and key. */
-function traefikFiles(model: Model): BodyItem[][] {
-  const generated = (target: string, outPath: string) =>
-    hcl.block("file", [], [
-      hcl.attr("target_path", target),
-      hcl.attr("content", hcl.call("file", [hcl.template([hcl.ref("path.module"), `/../${outPath}`])])),
-      hcl.attr("mode", "0644"),
-      hcl.attr("create_directories", true),
-    ]);
-  const onHost = (target: string, source: string, mode: string) =>
-    hcl.block("file", [], [
-      hcl.attr("target_path", target),
-      hcl.attr("source_path", source),
-      hcl.attr("mode", mode),
-      hcl.attr("create_directories", true),
-    ]);
-  return [
-    [generated(TRAEFIK_PATHS.static, TRAEFIK_FILES.static)],
-    [generated(TRAEFIK_PATHS.dynamic, TRAEFIK_FILES.dynamic)],
-    [
-      hcl.comment(`source_path is read by tofu on ${model.tofu.host}: the CA's chain and key must be there.`),
-      onHost(TRAEFIK_PATHS.certFile, model.ca.files.fullchain, "0644"),
-    ],
-    [onHost(TRAEFIK_PATHS.keyFile, model.ca.files.leafKey, "0600")],
-  ];
+/**
+ * The files of the ingress contract, in its order: generated ones are read from out/ (next to
+ * out/tofu), the others from the apply host (`source_path` is read where tofu runs).
+ */
+function ingressFiles(model: Model): BodyItem[][] {
+  let first = true;
+  return model.ingress!.files.map((f) => {
+    if ("generated" in f.from) {
+      return [
+        hcl.block("file", [], [
+          hcl.attr("target_path", f.path),
+          hcl.attr("content", hcl.call("file", [hcl.template([hcl.ref("path.module"), `/../${f.from.generated}`])])),
+          hcl.attr("mode", f.mode),
+          hcl.attr("create_directories", true),
+        ]),
+      ];
+    }
+    const note = first ? [hcl.comment(`source_path is read by tofu on ${model.tofu.host}: the CA's chain and key must be there.`)] : [];
+    first = false;
+    return [
+      ...note,
+      hcl.block("file", [], [
+        hcl.attr("target_path", f.path),
+        hcl.attr("source_path", f.from.host),
+        hcl.attr("mode", f.mode),
+        hcl.attr("create_directories", true),
+      ]),
+    ];
+  });
 }
 
 function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
@@ -480,7 +480,7 @@ function outputs(model: Model): Body {
     );
     body.push(
       hcl.block("output", ["routes"], [
-        hcl.attr("description", `Every route through Traefik at ${model.ingress.address}: its URL and backend.`),
+        hcl.attr("description", `Every route through ${model.ingress.software} at ${model.ingress.address}: its URL and backend.`),
         hcl.attr("value", hcl.object(routes)),
       ]),
     );
@@ -496,20 +496,21 @@ function resource(type: string, name: string, source: ConfigPath, body: Body): B
 }
 
 /**
- * The provider pushes files only once the instance runs, and Traefik reads traefik.yml only at
- * startup: so after the first start, and after any change to the instance or its files, Traefik
- * is restarted (dynamic.yml alone would reload by itself). The ingress runs on the apply host
+ * The provider pushes files only once the instance runs, and a file whose contract says
+ * `onChange: "restart"` is read at startup only: so after the first start, and after any change
+ * to the instance or its files, the ingress is restarted. The ingress runs on the apply host
  * (rule ingress-apply-host), where the local `incus` client reaches it.
  */
-function traefikRestart(model: Model): BodyItem[] {
-  if (!model.ingress) return [];
-  const traefik = `incus_instance.${model.ingress.instance}`;
-  return resource("terraform_data", `${model.ingress.instance}_restart`, model.ingress.source, [
-    hcl.attr("depends_on", hcl.tuple([hcl.ref(traefik)])),
+function ingressRestart(model: Model): BodyItem[] {
+  const ing = model.ingress;
+  if (!ing || !ing.files.some((f) => f.onChange === "restart")) return [];
+  const ref = `incus_instance.${ing.instance}`;
+  return resource("terraform_data", `${ing.instance}_restart`, ing.source, [
+    hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
     hcl.blank(),
-    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${model.ingress.instance}`)]),
+    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${ing.instance}`)]),
     hcl.blank(),
-    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(traefik)]))]),
+    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
   ]);
 }
 
