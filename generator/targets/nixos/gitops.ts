@@ -1,10 +1,10 @@
-// The GitOps agent as configuration.nix wires it, from the gitops target's contract (GITOPS_UNIT):
+// The GitOps agent as configuration.nix wires it, from the agent's contract (GITOPS_UNIT, shared/gitops-unit.ts):
 // the scripts next to configuration.nix (out/hosts/<host>/labgen-gitops.sh, labgen-rollback.sh)
 // packaged with writeShellApplication and their runtime inputs, a oneshot service run by a timer,
 // and the rollback command on PATH.
 import { nix, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel } from "../../resolve/model.ts";
-import { GITOPS_UNIT, gitopsRuntimeInputs, gitopsTimerConfig, type GitopsNixInput } from "../gitops/index.ts";
+import { GITOPS_UNIT, gitopsRuntimeInputs, gitopsTimerConfig, type GitopsNixInput } from "../../shared/gitops-unit.ts";
 
 export { GITOPS_UNIT, gitopsTimerConfig };
 
