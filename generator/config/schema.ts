@@ -1,6 +1,6 @@
 // The zod schema of lab.config.ts. It is the single source of user documentation: every field
 // carries .describe(), and `labgen schema` / out/labgen.schema.json are generated from it.
-// Shape checks live here; cross-field rules live in ../validate/rules.ts.
+// Shape checks live here; cross-field rules live in ../validate/rules/ (one file per area).
 import { z } from "zod";
 
 /** Incus names: ≤ 63 chars, [a-z0-9-], no leading digit or hyphen, no trailing hyphen. */

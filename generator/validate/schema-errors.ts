@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import { LabSchema } from "../config/schema.ts";
 import type { Diagnostic, PathSegment } from "../shared/diagnostics.ts";
-import { secretKind, secretMessage } from "./rules.ts";
+import { secretKind, secretMessage } from "./rules/secrets.ts";
 
 type AnySchema = z.ZodType & { _zod: { def: Record<string, any> } };
 
