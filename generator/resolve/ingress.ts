@@ -1,7 +1,9 @@
 // The ingress contract (IngressModel.files): what the ingress instance needs pushed, from where,
 // and what a change requires. The only place that knows where the proxy keeps its files: the
 // proxy's target writes what `from.generated` names, the OpenTofu target pushes every entry.
-import type { CaModel, ConfigPath, IngressFileModel } from "./model.ts";
+import type { LabConfig } from "../config/schema.ts";
+import type { CaModel, ConfigPath, IngressFileModel, IngressModel, RouteModel } from "./model.ts";
+import { byName } from "./sort.ts";
 
 /** Traefik v3's files: in the instance, and below out/. */
 export const TRAEFIK_LAYOUT = {
@@ -23,4 +25,44 @@ export function ingressFiles(source: ConfigPath, ca: CaModel): IngressFileModel[
     { role: "certificate", path: L.certificate, from: { host: ca.files.fullchain }, mode: "0644", onChange: "restart", source: ca.source },
     { role: "key", path: L.key, from: { host: ca.files.leafKey }, mode: "0600", onChange: "restart", source: ca.source },
   ];
+}
+
+/** The routes, sorted by name, each with its hostname, URL and backend. */
+export function buildRoutes(lab: LabConfig, instanceIp: (inst: string) => string): RouteModel[] {
+  const ingress = lab.ingress ?? null;
+  const domain = lab.domain;
+  return ingress
+    ? byName(
+        Object.entries(ingress.routes).map(([name, r]) => {
+          const hostname = r.hostname ?? `${name}.${domain}`;
+          return {
+            name,
+            hostname,
+            url: `https://${hostname}`,
+            instance: r.instance,
+            port: r.port,
+            scheme: r.scheme,
+            backend: `${r.scheme}://${instanceIp(r.instance)}:${r.port}`,
+            source: `ingress.routes.${name}`,
+          };
+        }),
+      )
+    : [];
+}
+
+/** The ingress and its contract (null without ingress). */
+export function buildIngress(lab: LabConfig, routes: readonly RouteModel[], instanceIp: (inst: string) => string, caModel: CaModel): IngressModel | null {
+  const ingress = lab.ingress ?? null;
+  return ingress
+    ? {
+        instance: ingress.instance,
+        host: lab.instances[ingress.instance].host,
+        address: instanceIp(ingress.instance),
+        allow: [...ingress.allow],
+        routes,
+        source: "ingress",
+        software: TRAEFIK_LAYOUT.software,
+        files: ingressFiles("ingress", caModel),
+      }
+    : null;
 }

@@ -15,3 +15,23 @@ export function tofuHostOf(lab: LabConfig): string {
 export function defaultGateway(net: LabConfig["networks"][string]): string {
   return net.gateway ?? intToIp(parseCidr(net.subnet).base + 1);
 }
+
+/** The datasets labgen itself creates in a pool: one source for resolve (which creates them) and validate (which keeps user datasets off them). */
+export const DATASETS = {
+  /** The boot pool's system datasets and their mountpoints. */
+  system: [
+    ["root", "/"],
+    ["nix", "/nix"],
+    ["var", "/var"],
+    ["home", "/home"],
+  ],
+  /** On the boot pool, mounted at STATE_DIR. */
+  state: "labgen",
+  /** Parent of an Incus storage pool (not mounted; Incus owns it). */
+  incus: "incus",
+  /** Holds the pool's free-space reservation. */
+  reserve: "reserved",
+} as const;
+
+/** Every dataset name labgen manages, in the order the error message lists them. */
+export const MANAGED_DATASETS: readonly string[] = [...DATASETS.system.map(([name]) => name), DATASETS.state, DATASETS.incus, DATASETS.reserve];
