@@ -292,6 +292,28 @@ export interface IngressModel {
   readonly allow: readonly string[];
   readonly routes: readonly RouteModel[]; // sorted by name
   readonly source: ConfigPath;
+  /** The proxy the ingress instance runs, as outputs name it to people (e.g. "Traefik"). */
+  readonly software: string;
+  /**
+   * The ingress contract: every file the ingress instance needs pushed into it, in push order.
+   * The proxy's target writes the generated ones; the OpenTofu target pushes them all and acts
+   * on `onChange`, without knowing which proxy it is.
+   */
+  readonly files: readonly IngressFileModel[];
+}
+
+/** One file pushed into the ingress instance. */
+export interface IngressFileModel {
+  /** What the file is to the proxy: its static config, its watched dynamic config, the TLS chain or key. */
+  readonly role: "static" | "dynamic" | "certificate" | "key";
+  /** Absolute path inside the instance. */
+  readonly path: string;
+  /** Where the content comes from: a file labgen generates (path below out/), or a file on the apply host. */
+  readonly from: { readonly generated: string } | { readonly host: string };
+  readonly mode: "0644" | "0600";
+  /** What the proxy needs after the file changed: a restart (read at start only) or nothing (it reloads by itself). */
+  readonly onChange: "restart" | "reload";
+  readonly source: ConfigPath;
 }
 
 export interface CaModel {

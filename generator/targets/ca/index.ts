@@ -1,6 +1,6 @@
 // CA target: CaInput → out/ca/ca.sh (private root + intermediate CA and the wildcard certificate).
 export { CaInputError, planCaScript, renderCaScript, subjectValue } from "./plan.ts";
-export { CA_FILES } from "./types.ts";
+export { CA_FILES } from "../../shared/ca.ts";
 export type { CaInput } from "./types.ts";
 
 import type { Model } from "../../resolve/model.ts";

@@ -21,20 +21,3 @@ export interface CaInput {
   /** `renew` re-issues when fewer than this many days remain, e.g. 30; below leafDays */
   renewBeforeDays: number;
 }
-
-/** File names the script creates inside the CA directory (the wiring of Traefik/NixOS uses them). */
-export const CA_FILES = {
-  /** Public trust anchor: what hosts (`security.pki.certificateFiles`) and devices install. */
-  rootCert: "root.crt",
-  /** Secret; only `init` needs it — can be kept offline afterwards. */
-  rootKey: "root.key",
-  intermediateCert: "intermediate.crt",
-  /** Secret; signs the leaf (`issue`, `renew`). */
-  intermediateKey: "intermediate.key",
-  /** Wildcard leaf alone (`*.<domain>` + `<domain>`). */
-  leafCert: "leaf.crt",
-  /** Leaf + intermediate: the server certificate (Traefik `certFile`). */
-  fullchain: "fullchain.crt",
-  /** Secret; the server key (Traefik `keyFile`). */
-  leafKey: "leaf.key",
-} as const;

@@ -15,9 +15,9 @@ export const LAB_JSON_FORMAT = "labgen/lab.json@2";
  * instance, …) and every output is one compact JSON line. A change to one instance is a one-line
  * diff, and the file is about half the size of an indented one (a 10,000-instance lab's was 14 MB).
  */
-export function labJsonText(model: Model, outputs: readonly { path: string; sources: readonly string[] }[]): string {
+export function labJsonText(model: Readonly<Record<string, unknown>>, outputs: readonly { path: string; sources: readonly string[] }[]): string {
   const lines = ["{", `  "format": ${JSON.stringify(LAB_JSON_FORMAT)},`, '  "model": {'];
-  const keys = Object.keys(model) as (keyof Model)[];
+  const keys = Object.keys(model);
   keys.forEach((k, i) => {
     const v = model[k];
     const comma = i < keys.length - 1 ? "," : "";
@@ -39,9 +39,19 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   return [
-    { path: "lab.json", content: labJsonText(model, outputs), sources: everything },
+    { path: "lab.json", content: labJsonText(labJsonModel(model), outputs), sources: everything },
     { path: "README.md", content: renderReadme(model, others), sources: everything },
   ];
+}
+
+/**
+ * The Model as lab.json records it: without the ingress contract (software, files), which is
+ * wiring between targets, derived from the rest; lab.json gains it only with a format change.
+ */
+function labJsonModel(model: Model): Readonly<Record<string, unknown>> {
+  if (!model.ingress) return model as unknown as Readonly<Record<string, unknown>>;
+  const { software: _software, files: _files, ...ingress } = model.ingress;
+  return { ...model, ingress };
 }
 
 function allSources(model: Model): string[] {

@@ -14,13 +14,13 @@ export {
   snapshotRoots,
 } from "./plan.ts";
 export type { GitopsScriptInput } from "./plan.ts";
-export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "./unit.ts";
-export type { GitopsNixInput, GitopsRuntimeInput } from "./unit.ts";
+export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "../../shared/gitops-unit.ts";
+export type { GitopsNixInput, GitopsRuntimeInput } from "../../shared/gitops-unit.ts";
 
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { gitopsInput, renderAgentScript, renderRollbackScript } from "./plan.ts";
-import { GITOPS_UNIT } from "./unit.ts";
+import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
 
 /** Both scripts for every host that has gitops (hosts are already sorted by name in the Model). */
 export function planGitops(model: Model): OutputFile[] {

@@ -4,6 +4,7 @@ import type { HostModel, Model } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
+import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -242,7 +243,7 @@ export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
         comment: "Rolled back last, so that the records on it outlive a failure with any other dataset.",
       },
     ],
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, ROLLBACK_PROGRAM),
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
   };
 }
 

@@ -1,1 +1,1 @@
-export { planTraefik, traefikDynamic, traefikStatic, TRAEFIK_PATHS } from "./traefik.ts";
+export { planTraefik, traefikDynamic, traefikStatic } from "./traefik.ts";
