@@ -16,7 +16,7 @@ const TARGETS: Target[] = [planCa, planGitops, planNixos, planTofu, planTraefik]
 
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t(model));
-  files.push(...planSchema());
-  files.push(...planDocs(model, files));
+  for (const f of planSchema()) files.push(f);
+  for (const f of planDocs(model, files)) files.push(f);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

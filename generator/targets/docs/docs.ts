@@ -3,6 +3,7 @@
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
+import { networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
 
 /**
  * @2: one resource per line, and no inverse provenance index (config path → files: derive it
@@ -81,7 +82,7 @@ export function mermaid(model: Model): string {
   for (const h of model.hosts) {
     lines.push(`  subgraph ${id("host", h.name)}["host ${h.name} (NixOS + ZFS + Incus)"]`);
     for (const p of h.zpools) lines.push(`    ${id(`pool_${h.name}`, p.name)}[("${p.name}: ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}")]`);
-    for (const n of model.networks.filter((x) => x.host === h.name)) {
+    for (const n of networksOn(model, h.name)) {
       lines.push(`    subgraph ${id("net", n.name)}["bridge ${n.name} ${n.subnet}"]`);
       for (const i of byNetwork.get(n.name) ?? [])
         lines.push(`      ${id("inst", i.name)}["${i.name}<br/>${i.type === "virtual-machine" ? "VM" : "container"} ${i.ipv4}"]`);
@@ -92,7 +93,7 @@ export function mermaid(model: Model): string {
   for (const i of model.instances) {
     const pools = new Set([i.rootDisk.storage, ...i.volumes.map((v) => v.storage)]);
     for (const s of [...pools].sort()) {
-      const sp = model.storagePools.find((p) => p.name === s);
+      const sp = storagePoolNamed(model, s);
       if (sp) lines.push(`  ${id("inst", i.name)} -.-> ${id(`pool_${sp.host}`, sp.zpool)}`);
     }
   }
