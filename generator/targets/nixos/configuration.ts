@@ -272,7 +272,7 @@ export interface HostModuleIR {
   readonly lets: readonly NixEntry[];
 }
 
-export function configurationIR(model: Model, host: HostModel): HostModuleIR {
+export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   const entries: NixBinding[] = [
     b("imports", nix.list([nix.path("./disko.nix")]), comment("The disks; disko's NixOS module itself comes from the flake.")),
   ];
