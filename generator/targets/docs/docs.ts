@@ -5,10 +5,13 @@ import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
 
 export const LAB_JSON_FORMAT = "labgen/lab.json@1";
+/** The two files this target writes about the whole lab (below out/). */
+export const LAB_JSON = "lab.json";
+export const README = "README.md";
 
 export function planDocs(model: Model, others: readonly OutputFile[]): OutputFile[] {
   const everything = allSources(model);
-  const outputs = [...others, { path: "README.md", sources: everything }, { path: "lab.json", sources: everything }]
+  const outputs = [...others, { path: README, sources: everything }, { path: LAB_JSON, sources: everything }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   // Inverse index: for every config path, the files it shaped.
@@ -21,8 +24,8 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
     provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
   };
   return [
-    { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
-    { path: "README.md", content: renderReadme(model, others), sources: everything },
+    { path: LAB_JSON, content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
+    { path: README, content: renderReadme(model, others), sources: everything },
   ];
 }
 
@@ -237,7 +240,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   d.h(2, "Generated files");
   d.table(
     ["file", "made from"],
-    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code("lab.json"), "everything"], [code("README.md"), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code(LAB_JSON), "everything"], [code(README), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   );
   return d.toString();
 }
