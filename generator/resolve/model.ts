@@ -317,15 +317,25 @@ export interface IngressFileModel {
 }
 
 export interface CaModel {
+  /** Internal domain, e.g. "lab.home.arpa": the name constraint and the wildcard `*.<domain>`. */
   readonly domain: string;
+  /** Subject O= of the root and intermediate, e.g. "Homelab". */
   readonly organization: string;
+  /** Subject CN= of the root, e.g. "Homelab Root CA" (iOS lists roots by CN). */
   readonly rootCommonName: string;
   readonly intermediateCommonName: string;
-  /** Directory on the host (never in the repository). */
+  /**
+   * Absolute directory ON THE HOST for keys and certificates, e.g. "/var/lib/labgen/ca" — never in
+   * the repository. The environment variable LABGEN_CA_DIR overrides it at run time.
+   */
   readonly dir: string;
+  /** e.g. 3650 */
   readonly rootDays: number;
+  /** e.g. 1825; at most rootDays */
   readonly intermediateDays: number;
+  /** ≤ 397 recommended, ≤ 825 enforced (Apple's limit for every TLS server certificate) */
   readonly leafDays: number;
+  /** `renew` re-issues when fewer than this many days remain, e.g. 30; below leafDays */
   readonly renewBeforeDays: number;
   /** Public files inside `dir`, written by ca.sh. */
   readonly files: {

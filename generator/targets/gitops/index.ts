@@ -6,10 +6,10 @@ export {
   TOFU_DIR_IN_REPO,
   allowedSignersFile,
   gitopsInput,
-  planAgentScript,
-  planRollbackScript,
-  renderAgentScript,
-  renderRollbackScript,
+  agentScriptIr,
+  rollbackScriptIr,
+  printAgentScript,
+  printRollbackScript,
   snapshotGroups,
   snapshotRoots,
 } from "./plan.ts";
@@ -19,7 +19,7 @@ export type { GitopsNixInput, GitopsRuntimeInput } from "../../shared/gitops-uni
 
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { gitopsInput, renderAgentScript, renderRollbackScript } from "./plan.ts";
+import { gitopsInput, printAgentScript, printRollbackScript } from "./plan.ts";
 import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
 
 /** Both scripts for every host that has gitops (hosts are already sorted by name in the Model). */
@@ -30,8 +30,8 @@ export function planGitops(model: Model): OutputFile[] {
     // The scripts read the tofu settings (passphrase file, apply host) as well as the host's own.
     const sources = [`hosts.${host.name}.gitops`, "tofu"].sort();
     return [
-      { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: renderAgentScript(input), executable: true, sources },
-      { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: renderRollbackScript(input), executable: true, sources },
+      { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: printAgentScript(input), executable: true, sources },
+      { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: printRollbackScript(input), executable: true, sources },
     ];
   });
 }

@@ -186,7 +186,7 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
 }
 
 /** labgen-gitops.sh as script IR: fixed program text plus quoted data assignments. */
-export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
+export function agentScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   const roots = snapshotRoots(input.snapshotDatasets);
   return {
@@ -225,7 +225,7 @@ export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
 }
 
 /** labgen-rollback.sh as script IR. */
-export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
+export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   return {
     header: [
@@ -247,10 +247,10 @@ export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
   };
 }
 
-export function renderAgentScript(input: GitopsScriptInput): string {
-  return printShellScript(planAgentScript(input));
+export function printAgentScript(input: GitopsScriptInput): string {
+  return printShellScript(agentScriptIr(input));
 }
 
-export function renderRollbackScript(input: GitopsScriptInput): string {
-  return printShellScript(planRollbackScript(input));
+export function printRollbackScript(input: GitopsScriptInput): string {
+  return printShellScript(rollbackScriptIr(input));
 }

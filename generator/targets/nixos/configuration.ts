@@ -8,7 +8,7 @@
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { bootSection, zfsMaintenance } from "./boot.ts";
-import { gitopsLetEntries, gitopsSection } from "./gitops.ts";
+import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
 import { commentFor, wrap } from "./text.ts";
 import { instancesOn } from "../../resolve/lookup.ts";
 
@@ -253,7 +253,7 @@ function tailscaleSection(host: HostModel): NixBinding[] {
 }
 
 function nixSection(host: HostModel): NixBinding {
-  const gcWhy = `Old generations go after 30 days${host.gitops ? "; labgen-rollback needs only the previous one" : ""}.`;
+  const gcWhy = `Old generations go after 30 days${host.gitops ? `; ${GITOPS_UNIT.rollbackCommand} needs only the previous one` : ""}.`;
   return b(
     "nix",
     nix.attrs([
@@ -273,7 +273,7 @@ export interface HostModuleIR {
   readonly lets: readonly NixEntry[];
 }
 
-export function configurationIR(model: Model, host: HostModel): HostModuleIR {
+export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   const entries: NixBinding[] = [
     b("imports", nix.list([nix.path("./disko.nix")]), comment("The disks; disko's NixOS module itself comes from the flake.")),
   ];

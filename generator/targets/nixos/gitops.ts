@@ -26,7 +26,7 @@ function inputIR(input: GitopsNixInput): NixExpr {
 }
 
 /** What the scripts find on PATH (writeShellApplication's runtimeInputs); OpenTofu and zfs only on the apply host. */
-export function runtimeInputsIR(host: HostModel): NixExpr[] {
+export function runtimeInputsIr(host: HostModel): NixExpr[] {
   return gitopsRuntimeInputs(host).map(inputIR);
 }
 
@@ -97,7 +97,7 @@ export function gitopsLetEntries(host: HostModel): NixEntry[] {
   return [
     b(
       "runtimeInputs",
-      nix.list(runtimeInputsIR(host)),
+      nix.list(runtimeInputsIr(host)),
       comment(
         "The GitOps agent: the scripts next to this file, with their tools on PATH (writeShellApplication " +
           "also runs shellcheck on them at build time).",

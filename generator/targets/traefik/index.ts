@@ -1,1 +1,1 @@
-export { planTraefik, traefikDynamic, traefikStatic } from "./traefik.ts";
+export { planTraefik, traefikDynamicIr, traefikStaticIr } from "./traefik.ts";
