@@ -76,7 +76,8 @@ function rel(p: string): string {
   return r && !r.startsWith("..") ? r : p;
 }
 
-export function formatDiagnostic(file: string, d: Diagnostic): string {
+export function formatDiagnostic(configFile: string, d: Diagnostic): string {
+  const file = d.file ?? configFile;
   const where = d.line !== undefined ? `${rel(file)}:${d.line}:${d.column ?? 1}` : rel(file);
   const path = d.path.length ? `${formatPath(d.path)}: ` : "";
   return `${where}: ${d.severity}: ${path}${d.message} [${d.rule}]`;
@@ -211,7 +212,8 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
         lock = readLock(lockFile);
       } catch (e) {
         if (e instanceof LockError) {
-          io.err(`${rel(lockFile)}: ${e.message}`);
+          for (const p of e.problems)
+            io.err(formatDiagnostic(configFile, { severity: "error", rule: "lock", path: p.path, message: p.message, file: lockFile, line: p.line, column: p.column }));
           return 1;
         }
         throw e;

@@ -2,6 +2,14 @@
 // carries .describe(), and `labgen schema` / out/labgen.schema.json are generated from it.
 // Shape checks live here; cross-field rules live in ../validate/rules.ts.
 import { z } from "zod";
+import { branchProblem, knownHostsProblem, subjectProblem } from "./text.ts";
+
+/** A string checked by a predicate that says what is wrong (null: fine). */
+const checked = (problem: (s: string) => string | null) =>
+  z.string().superRefine((s, ctx) => {
+    const p = problem(s);
+    if (p !== null) ctx.addIssue({ code: "custom", message: p, input: s });
+  });
 
 /** Incus names: ≤ 63 chars, [a-z0-9-], no leading digit or hyphen, no trailing hyphen. */
 export const INCUS_NAME_RE = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$|^[a-z]$/;
@@ -31,9 +39,10 @@ export const Cidr = z
   .refine((s) => CIDR4.test(s) || CIDR6.test(s), { error: "must be a CIDR such as 192.168.1.0/24 or fd7a:115c:a1e0::/48" });
 
 const Port = z.number().int().min(1).max(65535);
+// Paths are written into Nix, shell, HCL and YAML: one line, no control characters.
 const AbsPath = z
   .string()
-  .regex(/^\/[^\0]*$/, { error: "must be an absolute path on the host, e.g. /var/lib/labgen/secrets/x" });
+  .regex(/^\/[^\u0000-\u001f\u007f-\u009f]*$/, { error: "must be an absolute path on the host without control characters, e.g. /var/lib/labgen/secrets/x" });
 
 // ---------------------------------------------------------------------------------------------
 // Hosts (the NixOS foundation)
@@ -162,14 +171,14 @@ const Gitops = z
   .strictObject({
     repository: z
       .string()
-      .regex(/^(ssh:\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/, {
+      .regex(/^(ssh:\/\/[^\s]+|[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.-]+:[^\s]+)$/, {
         error: 'must be an SSH git URL such as "git@github.com:me/lab.git" (the deploy key authenticates over SSH)',
       })
       .describe("The lab's git repository (SSH URL) that the host pulls."),
-    branch: z.string().min(1).default("main").describe("Branch to deploy."),
+    branch: checked(branchProblem).default("main").describe("Branch to deploy (a git branch name: no spaces, no '..')."),
     deployKeyFile: AbsPath.describe("Path ON THE HOST of the read-only deploy key (never in this repository)."),
     knownHosts: z
-      .array(z.string().min(1))
+      .array(checked(knownHostsProblem))
       .min(1)
       .describe('Pinned host keys of the git server, known_hosts lines such as "github.com ssh-ed25519 AAAA…" (no trust on first use).'),
     interval: z
@@ -178,7 +187,7 @@ const Gitops = z
       .default("5min")
       .describe("How often the host polls the repository."),
     allowedSigners: z
-      .array(z.string().min(1))
+      .array(checked((s) => (s.trim() === "" ? "must not be empty" : null)))
       .default([])
       .describe("If non-empty, only deploy commits signed by one of these SSH public keys (git allowed_signers lines)."),
     keepSnapshots: z
@@ -383,9 +392,9 @@ const Tofu = z
 
 const Ca = z
   .strictObject({
-    organization: z.string().min(1).max(64).default("Homelab").describe("O= of the CA subjects."),
-    rootName: z.string().min(1).max(64).default("Homelab Root CA").describe("CN of the root CA."),
-    intermediateName: z.string().min(1).max(64).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
+    organization: checked(subjectProblem).default("Homelab").describe("O= of the CA subjects."),
+    rootName: checked(subjectProblem).default("Homelab Root CA").describe("CN of the root CA."),
+    intermediateName: checked(subjectProblem).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
     dir: AbsPath.default("/var/lib/labgen/ca").describe(
       "Directory ON THE HOST where ca.sh keeps keys and certificates (mode 0700; never in this repository).",
     ),
@@ -402,7 +411,13 @@ const Admin = z
       .array(z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, { error: "must be an OpenSSH public key line such as \"ssh-ed25519 AAAA… you@laptop\"" }))
       .min(1)
       .describe("Public SSH keys (the only way in: passwords are off)."),
-    description: z.string().default("").describe("Who this is."),
+    // NixOS types users.users.<name>.description as passwdEntry: "string, not containing newlines
+    // or colons" (NixOS/nixpkgs nixos/modules/config/users-groups.nix, lib/types.nix).
+    description: z
+      .string()
+      .regex(/^[^:\n]*$/, { error: "becomes the account's GECOS field, which may hold neither ':' nor a line break: rephrase it (e.g. \"Lab owner - Alice\")" })
+      .default("")
+      .describe("Who this is (the account's full-name field: no ':' and one line)."),
   })
   .describe("An administrator: a user on every host, in wheel and incus-admin.");
 

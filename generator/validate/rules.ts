@@ -6,9 +6,16 @@ import { INCUS_NAME_RE } from "../config/schema.ts";
 import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../resolve/ipv4.ts";
 import { tofuHostOf } from "../resolve/resolve.ts";
 import { sizeBytes } from "../resolve/units.ts";
+import { textProblem } from "../config/text.ts";
 import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
 
-type Rule = { id: string; summary: string; check: (lab: LabConfig, d: DiagnosticBag) => void };
+type Rule = {
+  id: string;
+  summary: string;
+  check: (lab: LabConfig, d: DiagnosticBag) => void;
+  /** Reads the raw config, before the schema (so it must expect any value anywhere). */
+  raw?: true;
+};
 
 const entries = <T>(r: Record<string, T>): [string, T][] => Object.entries(r);
 
@@ -78,7 +85,37 @@ function walkStrings(v: unknown, path: PathSegment[], visit: (s: string, p: Path
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walkStrings(x, [...path, k], visit);
 }
 
+/** Fields that hold multi-line text: cloud-init user data and raw Incus options. */
+function multiline(path: readonly PathSegment[]): boolean {
+  return (path[0] === "instances" && path[2] === "cloudInit" && path.length === 3) || (path[0] === "profiles" && path[2] === "config" && path.length === 4);
+}
+
 export const RULES: Rule[] = [
+  {
+    id: "text",
+    summary: "every string and name is valid Unicode without control characters, and one line except cloud-init and profile options",
+    raw: true,
+    check(raw, d) {
+      const seen = new Set<unknown>();
+      const walk = (v: unknown, path: PathSegment[]) => {
+        if (typeof v === "string") {
+          // A pasted secret is reported as one (and never echoed) by the schema or secret-value.
+          const p = secretKind(v) ? null : textProblem(v, multiline(path));
+          if (p) d.error("text", path, p);
+        } else if (v && typeof v === "object" && !seen.has(v)) {
+          seen.add(v);
+          if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+          else
+            for (const [k, x] of Object.entries(v)) {
+              const p = textProblem(k, false);
+              if (p) d.error("text", [...path, k], `the name ${p}`);
+              else walk(x, [...path, k]);
+            }
+        }
+      };
+      walk(raw, []);
+    },
+  },
   {
     id: "incus-name",
     summary: "names of hosts, networks, storage pools, profiles, instances and routes are valid Incus/DNS names",
@@ -116,6 +153,8 @@ export const RULES: Rule[] = [
         const nics = new Set<string>();
         inst.nics.forEach((nic, i) => {
           if (nics.has(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
+          // NICs are Incus devices, and "root" is the root disk's device name.
+          else if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
           nics.add(nic.name);
         });
         const paths = new Set<string>();
@@ -179,7 +218,8 @@ export const RULES: Rule[] = [
             d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${inst.host}'`);
         };
         check(["instances", n, "storage"], inst.storage);
-        inst.volumes.forEach((v, i) => v.storage && check(["instances", n, "volumes", i, "storage"], v.storage));
+        // An empty name is a reference too (to nothing), not "the instance's storage".
+        inst.volumes.forEach((v, i) => v.storage !== undefined && check(["instances", n, "volumes", i, "storage"], v.storage));
       }
     },
   },
@@ -681,6 +721,10 @@ export const RULES: Rule[] = [
   },
 ];
 
-export function runRules(lab: LabConfig, bag: DiagnosticBag): void {
-  for (const rule of RULES) rule.check(lab, bag);
+/** Runs every rule (but the `skip`ped ones: those that read a part of the config left out). */
+export function runRules(lab: LabConfig, bag: DiagnosticBag, skip: ReadonlySet<string> = new Set()): void {
+  for (const rule of RULES) if (!rule.raw && !skip.has(rule.id)) rule.check(lab, bag);
 }
+
+/** The rules that run on the raw config, before the schema. */
+export const RAW_RULES: readonly Rule[] = RULES.filter((r) => r.raw);
