@@ -1,7 +1,7 @@
 // The pipeline, end to end: load → validate → resolve → plan (targets) → print → (write).
 // Everything up to the planned files is pure: the CLI decides what reaches the disk.
 import { existsSync, readFileSync } from "node:fs";
-import { loadConfig, ConfigLoadError } from "./config/load.ts";
+import { loadConfig, ConfigLoadError, type LoadedConfig } from "./config/load.ts";
 import { locateAll } from "./config/locate.ts";
 import { emptyLock, locateInLock, LockError, parseLock, printLock, type Lock } from "./resolve/lock.ts";
 import type { Model } from "./resolve/model.ts";
@@ -48,8 +48,7 @@ export function readLock(lockFile: string): Lock {
 }
 
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
-  const t: Record<string, number> = {};
-  let t0 = now();
+  const t0 = now();
   let loaded;
   try {
     loaded = await loadConfig(opts.configFile);
@@ -57,7 +56,12 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     if (e instanceof ConfigLoadError) return { ok: false, diagnostics: [e.diagnostic], file: e.file };
     throw e;
   }
-  t.load = now() - t0;
+  return compileLoaded(loaded, opts, { load: now() - t0 });
+}
+
+/** The pipeline after loading: a config value (and the text it came from, to locate errors) and a lock file. */
+export async function compileLoaded(loaded: LoadedConfig, opts: Pick<CompileOptions, "lockFile">, t: Record<string, number> = {}): Promise<CompileResult> {
+  let t0: number;
 
   // The lock is read whatever the config says, so a broken lock and a broken config are reported
   // in the same round.

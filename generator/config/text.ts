@@ -18,7 +18,11 @@ export function textProblem(s: string, multiline: boolean): string | null {
   const lone = LONE_SURROGATE.exec(s);
   if (lone) return `is not valid Unicode text: it holds a lone UTF-16 surrogate (${hex(lone[0])}); retype the value`;
   const bad = FORBIDDEN.exec(s);
-  if (bad) return `contains the control or non-character ${hex(bad[0])}, which no generated file can carry: remove it`;
+  if (bad) {
+    const c = bad[0].codePointAt(0)!;
+    const what = c < 0xa0 ? "the control character" : c >= 0xfffe ? "the non-character" : "the line separator";
+    return `contains ${what} ${hex(bad[0])}, which no generated file can carry: remove it`;
+  }
   if (!multiline) {
     const ws = /[\t\n\r]/.exec(s);
     if (ws) return `must be one line: remove the ${ws[0] === "\t" ? "tab" : ws[0] === "\n" ? "line break" : "carriage return"}`;

@@ -172,7 +172,8 @@ export const RULES: Rule[] = [
           // A name clash inside the instance is reported once, above.
           if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
           else volumes.set(key, `instances.${name}.volumes[${i}]`);
-          if (incusName.length > 63) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
+          // A long instance name is the incus-name rule's error already.
+          if (incusName.length > 63 && INCUS_NAME_RE.test(name)) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
           if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
           paths.add(v.path);
           if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");
@@ -269,9 +270,12 @@ export const RULES: Rule[] = [
       const traefik = ing && lab.instances[ing.instance];
       if (!ing || !traefik) return;
       const nets = new Set(traefik.nics.map((n) => n.network));
+      // A NIC on an unknown network is ref-network's error; which networks were meant is unknown.
+      const unknown = (i: typeof traefik) => i.nics.some((n) => !(n.network in lab.networks));
+      if (unknown(traefik)) return;
       for (const [r, route] of entries(ing.routes)) {
         const target = lab.instances[route.instance];
-        if (target && !target.nics.some((n) => nets.has(n.network)))
+        if (target && !unknown(target) && !target.nics.some((n) => nets.has(n.network)))
           d.error("ingress-reachable", ["ingress", "routes", r, "instance"], `instance '${route.instance}' shares no network with the Traefik instance '${ing.instance}': attach it to one of ${[...nets].join(", ")}`);
       }
     },
@@ -359,13 +363,18 @@ export const RULES: Rule[] = [
         const ca = parseCidr(na.subnet);
         for (const [b, nb] of nets.slice(0, i))
           if (overlaps(ca, parseCidr(nb.subnet))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps network '${b}' (${nb.subnet}): give each bridge its own range`);
+        // One mistake, one error: the first Tailscale range and each distinct LAN it overlaps.
         const tailnet = new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)]);
-        for (const cidr of tailnet)
-          if (overlaps(ca, parseCidr(cidr))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
+        const cidr = [...tailnet].find((t) => overlaps(ca, parseCidr(t)));
+        if (cidr) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
+        const lans = new Set<string>();
         for (const [h, host] of entries(lab.hosts)) {
           const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
-          if (lan && overlaps(ca, parseCidr(lan)))
-            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${cidrString(parseCidr(lan))}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+          const lanCidr = lan ? cidrString(parseCidr(lan)) : null;
+          if (lan && lanCidr && !lans.has(lanCidr) && overlaps(ca, parseCidr(lan))) {
+            lans.add(lanCidr);
+            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${lanCidr}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+          }
         }
       });
     },
@@ -595,7 +604,11 @@ export const RULES: Rule[] = [
         const path = ["ingress", "routes", r, route.hostname ? "hostname" : ""].filter(Boolean);
         const suffix = `.${lab.domain}`;
         const label = hostname.endsWith(suffix) ? hostname.slice(0, -suffix.length) : null;
-        if (label === null || label === "")
+        // A hostname made from an invalid route name is the incus-name rule's error, reported once.
+        const derivedFromInvalidName = route.hostname === undefined && !INCUS_NAME_RE.test(r);
+        if (derivedFromInvalidName) {
+          /* reported by incus-name */
+        } else if (label === null || label === "")
           d.error("ingress-hostname", path, `${hostname} is not under ${lab.domain}: the lab CA may only sign names in its domain`);
         else if (label.includes("."))
           d.error("ingress-hostname", path, `${hostname} is two labels under ${lab.domain}: the wildcard certificate *.${lab.domain} covers exactly one label; use e.g. ${label.replace(/\./g, "-")}.${lab.domain}`);

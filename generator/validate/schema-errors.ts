@@ -186,5 +186,13 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
       }
     }
   }
-  return out;
+  // One mistake, one error: a misspelt required key is reported as the typo ("did you mean 'cpu'?"),
+  // not a second time as the key it was meant to be, now missing.
+  const meant = new Set(
+    out.flatMap((d) => {
+      const m = /^unknown setting '[^']*': did you mean '([^']+)'\?/.exec(d.message);
+      return m ? [JSON.stringify([...d.path.slice(0, -1), m[1]])] : [];
+    }),
+  );
+  return out.filter((d) => !(d.message.startsWith("missing required setting") && meant.has(JSON.stringify(d.path))));
 }
