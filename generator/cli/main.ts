@@ -7,7 +7,7 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { compile, readLock, type CompileFailed, type CompileOk } from "../pipeline.ts";
 import { LockError, printLock } from "../resolve/lock.ts";
 import { formatPath, type Diagnostic } from "../validate/diagnostics.ts";
-import { applyWrite, planWrite, writeAtomic, type WritePlan } from "../write/writer.ts";
+import { applyWrite, planWrite, removeStrayTemporaries, writeAtomic, type WritePlan } from "../write/writer.ts";
 import { explain } from "./explain.ts";
 
 export const VERSION = "0.1.0";
@@ -150,6 +150,9 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
         io.err("nothing was written.");
         return 1;
       }
+      // What a killed run left behind: its temporaries are garbage (the files they were to replace
+      // are still whole), and the manifest it left makes the rest of out/ recognisable.
+      removeStrayTemporaries(outDir, [lockFile]);
       // The lock first: if out/ were written and the lock not, the next run would re-allocate.
       if (r.lockChanged) writeAtomic(lockFile, r.lockText);
       applyWrite(outDir, plan);
