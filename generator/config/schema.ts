@@ -2,14 +2,20 @@
 // carries .describe(), and `labgen schema` / out/labgen.schema.json are generated from it.
 // Shape checks live here; cross-field rules live in ../validate/rules.ts.
 import { z } from "zod";
-import { branchProblem, knownHostsProblem, subjectProblem } from "./text.ts";
+import { branchProblem, knownHostsProblem, MAX_SUBJECT_CHARS, subjectProblem } from "./text.ts";
 
-/** A string checked by a predicate that says what is wrong (null: fine). */
-const checked = (problem: (s: string) => string | null) =>
-  z.string().superRefine((s, ctx) => {
-    const p = problem(s);
-    if (p !== null) ctx.addIssue({ code: "custom", message: p, input: s });
-  });
+/**
+ * A string checked by a predicate that says what is wrong (null: fine). `json` is what the JSON
+ * Schema can say of the same check, for editors (the predicate itself cannot be exported).
+ */
+const checked = (problem: (s: string) => string | null, json: { minLength?: number; maxLength?: number } = { minLength: 1 }) =>
+  z
+    .string()
+    .superRefine((s, ctx) => {
+      const p = problem(s);
+      if (p !== null) ctx.addIssue({ code: "custom", message: p, input: s });
+    })
+    .meta(json);
 
 /** Incus names: ≤ 63 chars, [a-z0-9-], no leading digit or hyphen, no trailing hyphen. */
 export const INCUS_NAME_RE = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$|^[a-z]$/;
@@ -392,9 +398,9 @@ const Tofu = z
 
 const Ca = z
   .strictObject({
-    organization: checked(subjectProblem).default("Homelab").describe("O= of the CA subjects."),
-    rootName: checked(subjectProblem).default("Homelab Root CA").describe("CN of the root CA."),
-    intermediateName: checked(subjectProblem).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
+    organization: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab").describe("O= of the CA subjects."),
+    rootName: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab Root CA").describe("CN of the root CA."),
+    intermediateName: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
     dir: AbsPath.default("/var/lib/labgen/ca").describe(
       "Directory ON THE HOST where ca.sh keeps keys and certificates (mode 0700; never in this repository).",
     ),
