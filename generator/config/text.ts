@@ -23,6 +23,9 @@ export function textProblem(s: string, multiline: boolean): string | null {
     const what = c < 0xa0 ? "the control character" : c >= 0xfffe ? "the non-character" : "the line separator";
     return `contains ${what} ${hex(bad[0])}, which no generated file can carry: remove it`;
   }
+  // HCL reads every string back in NFC (hclwrite normalizes), so any other form would not survive
+  // the trip through OpenTofu unchanged; the HCL printer refuses it.
+  if (s.normalize("NFC") !== s) return `is not in Unicode normal form NFC (a letter written as base + combining mark, e.g. "e" + U+0301): retype it, or write ${JSON.stringify(s.normalize("NFC"))}`;
   if (!multiline) {
     const ws = /[\t\n\r]/.exec(s);
     if (ws) return `must be one line: remove the ${ws[0] === "\t" ? "tab" : ws[0] === "\n" ? "line break" : "carriage return"}`;

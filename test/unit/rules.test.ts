@@ -86,11 +86,14 @@ const CASES: RuleCase[] = [
       l.hosts.nas.description = "half an emoji \ud83d";
       l.networks.lab0.description = "two\nlines";
       l.profiles = { "x\u0000": { config: {} } };
+      // Decomposed: HCL would read it back as the composed "é" (hclwrite normalizes to NFC).
+      l.storage.fast.description = "Cafe\u0301";
     }),
     expect: [
       { rule: "text", path: "instances.web.description", message: "contains the control character U+0007, which no generated file can carry: remove it" },
       { rule: "text", path: "hosts.nas.description", message: "is not valid Unicode text: it holds a lone UTF-16 surrogate (U+D83D); retype the value" },
       { rule: "text", path: "networks.lab0.description", message: "must be one line: remove the line break" },
+      { rule: "text", path: "storage.fast.description", message: 'is not in Unicode normal form NFC (a letter written as base + combining mark, e.g. "e" + U+0301): retype it, or write "Café"' },
       { rule: "text", path: 'profiles["x\\u0000"]', message: "the name contains the control character U+0000, which no generated file can carry: remove it" },
     ],
   },
