@@ -121,18 +121,18 @@ describe(`fuzz: ${COUNT} mutations of the reference lab (seed ${SEED})`, () => {
     };
     const problems: string[] = [];
 
-    const nix = byKind(/\.nix$/, 30).map((f) => write("nix", f, f.content));
+    const nix = byKind(/\.nix$/, 20).map((f) => write("nix", f, f.content));
     expect(nix.length).toBeGreaterThan(5);
     const parsed = run("nix-instantiate", ["--parse", ...nix], { env: { ...process.env, NIX_PATH: "" } });
     if (parsed.status !== 0) problems.push(`nix-instantiate --parse: ${parsed.stderr}`);
 
-    const tf = byKind(/^tofu\/.*\.tf$/, 40);
+    const tf = byKind(/^tofu\/.*\.tf$/, 30);
     expect(tf.length).toBeGreaterThan(5);
     for (const f of tf) write("tofu", f, f.content);
     const fmt = hclFmtCheck(join(dir, "tofu"));
     if (!fmt.ok) problems.push(`fmt -check: ${fmt.output}`);
 
-    const sh = byKind(/\.sh$/, 12).map((f) => write("sh", f, f.content));
+    const sh = byKind(/\.sh$/, 8).map((f) => write("sh", f, f.content));
     expect(sh.length).toBeGreaterThan(3);
     for (const file of sh) {
       const b = bashN(file);
