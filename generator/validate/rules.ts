@@ -7,7 +7,7 @@ import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetwor
 import { tofuHostOf } from "../resolve/resolve.ts";
 import { sizeBytes } from "../resolve/units.ts";
 import { textProblem } from "../config/text.ts";
-import type { DiagnosticBag, PathSegment } from "./diagnostics.ts";
+import { formatPath, type DiagnosticBag, type PathSegment } from "./diagnostics.ts";
 
 type Rule = {
   id: string;
@@ -88,6 +88,26 @@ function walkStrings(v: unknown, path: PathSegment[], visit: (s: string, p: Path
 /** Fields that hold multi-line text: cloud-init user data and raw Incus options. */
 function multiline(path: readonly PathSegment[]): boolean {
   return (path[0] === "instances" && path[2] === "cloudInit" && path.length === 3) || (path[0] === "profiles" && path[2] === "config" && path.length === 4);
+}
+
+/**
+ * Unknown names, one error per name: a name missing from its section (a host renamed, a pool never
+ * declared) is one mistake however often it is used. Reported at its first use, naming the others.
+ */
+class UnknownNames {
+  private readonly uses = new Map<string, PathSegment[][]>();
+  add(name: string, path: PathSegment[]): void {
+    const list = this.uses.get(name);
+    if (list) list.push(path);
+    else this.uses.set(name, [path]);
+  }
+  report(d: DiagnosticBag, rule: string, message: (name: string) => string): void {
+    for (const [name, [first, ...others]] of this.uses) {
+      const shown = others.slice(0, 3).map(formatPath).join(", ");
+      const more = others.length > 3 ? ` and ${others.length - 3} more` : "";
+      d.error(rule, first, `${message(name)}${others.length ? ` (also used at ${shown}${more})` : ""}`);
+    }
+  }
 }
 
 export const RULES: Rule[] = [
@@ -186,42 +206,49 @@ export const RULES: Rule[] = [
     summary: "every host reference resolves",
     check(lab, d) {
       const hosts = Object.keys(lab.hosts);
+      const unknown = new UnknownNames();
       const check = (path: PathSegment[], host: string) => {
-        if (!(host in lab.hosts)) d.error("ref-host", path, `unknown host '${host}': declare it under hosts, or use one of ${hosts.map((h) => `'${h}'`).join(", ")}`);
+        if (!(host in lab.hosts)) unknown.add(host, path);
       };
       for (const [n, net] of entries(lab.networks)) check(["networks", n, "host"], net.host);
       for (const [n, s] of entries(lab.storage)) check(["storage", n, "host"], s.host);
       for (const [n, i] of entries(lab.instances)) check(["instances", n, "host"], i.host);
+      unknown.report(d, "ref-host", (host) => `unknown host '${host}': declare it under hosts, or use one of ${hosts.map((h) => `'${h}'`).join(", ")}`);
     },
   },
   {
     id: "ref-network",
     summary: "every NIC's network exists and lives on the instance's host",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances))
         inst.nics.forEach((nic, i) => {
           const net = lab.networks[nic.network];
-          if (!net) d.error("ref-network", ["instances", n, "nics", i, "network"], `unknown network '${nic.network}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
-          else if (net.host !== inst.host && inst.host in lab.hosts)
+          if (!net) unknown.add(nic.network, ["instances", n, "nics", i, "network"]);
+          // A bridge on an unknown host is ref-host's error, reported there once.
+          else if (net.host !== inst.host && inst.host in lab.hosts && net.host in lab.hosts)
             d.error("ref-network", ["instances", n, "nics", i, "network"], `network '${nic.network}' is a bridge on host '${net.host}', but the instance runs on '${inst.host}': use a network of host '${inst.host}'`);
         });
+      unknown.report(d, "ref-network", (name) => `unknown network '${name}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
     },
   },
   {
     id: "ref-storage",
     summary: "every storage reference exists and lives on the instance's host",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances)) {
         const check = (path: PathSegment[], s: string) => {
           const pool = lab.storage[s];
-          if (!pool) d.error("ref-storage", path, `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
-          else if (pool.host !== inst.host && inst.host in lab.hosts)
+          if (!pool) unknown.add(s, path);
+          else if (pool.host !== inst.host && inst.host in lab.hosts && pool.host in lab.hosts)
             d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${inst.host}'`);
         };
         check(["instances", n, "storage"], inst.storage);
         // An empty name is a reference too (to nothing), not "the instance's storage".
         inst.volumes.forEach((v, i) => v.storage !== undefined && check(["instances", n, "volumes", i, "storage"], v.storage));
       }
+      unknown.report(d, "ref-storage", (s) => `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
     },
   },
   {
@@ -239,14 +266,16 @@ export const RULES: Rule[] = [
     id: "ref-profile",
     summary: "every profile reference resolves",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances)) {
         const seen = new Set<string>();
         inst.profiles.forEach((p, i) => {
-          if (!(p in lab.profiles)) d.error("ref-profile", ["instances", n, "profiles", i], `unknown profile '${p}': declare it under profiles (known: ${Object.keys(lab.profiles).join(", ") || "none"})`);
           if (seen.has(p)) d.error("ref-profile", ["instances", n, "profiles", i], `profile '${p}' is listed twice`);
+          else if (!(p in lab.profiles)) unknown.add(p, ["instances", n, "profiles", i]);
           seen.add(p);
         });
       }
+      unknown.report(d, "ref-profile", (p) => `unknown profile '${p}': declare it under profiles (known: ${Object.keys(lab.profiles).join(", ") || "none"})`);
     },
   },
   {
@@ -416,17 +445,30 @@ export const RULES: Rule[] = [
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const declared = new Set(host.hardware.disks.map((x) => x.id));
+        // A declaration that is not a by-id path is disk-by-id's error; the vdev member that
+        // names the disk as it should be is then no second mistake.
+        const declarationsOk = host.hardware.disks.every((x) => /^\/dev\/disk\/by-id\/[^/\s]+$/.test(x.id));
         const used = new Map<string, string>();
         for (const [p, pool] of entries(host.zfs.pools))
-          pool.vdevs.forEach((v, vi) =>
+          pool.vdevs.forEach((v, vi) => {
+            // Members already in another vdev: one error per vdev (a copied vdev or pool is one mistake).
+            const taken: [number, string, string][] = [];
             v.disks.forEach((id, di) => {
               const path = ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", di];
-              if (!declared.has(id)) d.error("disk-one-vdev", path, `disk ${id} is not declared in hosts.${h}.hardware.disks: add it there (by id) or fix the id`);
+              if (!declared.has(id) && declarationsOk) d.error("disk-one-vdev", path, `disk ${id} is not declared in hosts.${h}.hardware.disks: add it there (by id) or fix the id`);
               const prev = used.get(id);
-              if (prev) d.error("disk-one-vdev", path, `disk ${id} is already a member of ${prev}: a disk belongs to exactly one vdev`);
+              if (prev) taken.push([di, id, prev]);
               else used.set(id, `pool '${p}' vdev ${vi}`);
-            }),
-          );
+            });
+            if (taken.length === 1)
+              d.error("disk-one-vdev", ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", taken[0][0]], `disk ${taken[0][1]} is already a member of ${taken[0][2]}: a disk belongs to exactly one vdev`);
+            else if (taken.length > 1)
+              d.error(
+                "disk-one-vdev",
+                ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", taken[0][0]],
+                `disks ${taken.map(([, id]) => id).join(", ")} are already members of ${[...new Set(taken.map(([, , prev]) => prev))].join(" and ")}: a disk belongs to exactly one vdev`,
+              );
+          });
       }
     },
   },

@@ -49,16 +49,18 @@ const CASES: RuleCase[] = [
     expect: [{ rule: "incus-name", path: "instances.web_1", message: "Instance name 'web_1' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'" }],
   },
   {
-    name: "host name with a capital, and every reference to the old name",
+    name: "host name with a capital: the old name is unknown, one error for all its uses",
     lab: B((l) => {
       l.hosts.Nas = l.hosts.nas;
       delete l.hosts.nas;
     }),
     expect: [
       { rule: "incus-name", path: "hosts.Nas", message: "Host name 'Nas' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'" },
-      { rule: "ref-host", path: "networks.lab0.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
-      { rule: "ref-host", path: "storage.fast.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
-      { rule: "ref-host", path: "instances.web.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
+      {
+        rule: "ref-host",
+        path: "networks.lab0.host",
+        message: "unknown host 'nas': declare it under hosts, or use one of 'Nas' (also used at storage.fast.host, instances.web.host)",
+      },
     ],
   },
   {
@@ -77,6 +79,52 @@ const CASES: RuleCase[] = [
       l.ingress.routes.Git = { instance: "web", port: 80 };
     }),
     expect: [{ rule: "incus-name", path: "ingress.routes.Git", message: "Route name 'Git' is invalid: it becomes a DNS label, so use a-z, 0-9 and '-', starting with a letter" }],
+  },
+  {
+    name: "a storage pool never declared, used by five instances: one error, naming the other uses",
+    lab: B((l) => {
+      for (const n of ["a", "b", "c", "d"]) l.instances[n] = baseInstance({ storage: "ssd" });
+      l.instances.web.storage = "ssd";
+    }),
+    expect: [
+      {
+        rule: "ref-storage",
+        path: "instances.web.storage",
+        message: "unknown storage pool 'ssd': declare it under storage (known: fast) (also used at instances.a.storage, instances.b.storage, instances.c.storage and 1 more)",
+      },
+    ],
+  },
+  {
+    name: "a bridge on an unknown host: the instances on it are not reported again",
+    lab: B((l) => (l.networks.lab0.host = "nsa")),
+    expect: [{ rule: "ref-host", path: "networks.lab0.host", message: "unknown host 'nsa': declare it under hosts, or use one of 'nas'" }],
+  },
+  {
+    name: "a copied pool: one error per vdev whose disks are taken, not one per disk",
+    lab: B((l) => {
+      hdds(l, 1, 2, 3);
+      const disks = [HDD(1), HDD(2), HDD(3)];
+      l.hosts.nas.zfs.pools.tank = { vdevs: [{ topology: "raidz1", disks }] };
+      l.hosts.nas.zfs.pools.tank2 = { vdevs: [{ topology: "raidz1", disks }] };
+    }),
+    expect: [
+      {
+        rule: "disk-one-vdev",
+        path: "hosts.nas.zfs.pools.tank2.vdevs[0].disks[0]",
+        message: `disks ${HDD(1)}, ${HDD(2)}, ${HDD(3)} are already members of pool 'tank' vdev 0: a disk belongs to exactly one vdev`,
+      },
+    ],
+  },
+  {
+    name: "a disk declared with a wrong id: the vdev naming its real id is not a second error",
+    lab: B((l) => (l.hosts.nas.hardware.disks[0].id = "/dev/nvme0n1")),
+    expect: [
+      {
+        rule: "disk-by-id",
+        path: "hosts.nas.hardware.disks[0].id",
+        message: "'/dev/nvme0n1' is not a /dev/disk/by-id/ path: kernel names like /dev/sda change between boots; use ls -l /dev/disk/by-id/ to find the stable name",
+      },
+    ],
   },
   // --- text
   {
