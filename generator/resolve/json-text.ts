@@ -1,7 +1,7 @@
 // A strict JSON scanner (RFC 8259) for lab.lock.json: where the text stops being JSON, and where
 // each value's key sits, so a lock problem is reported at its line:column like a config problem.
 // JSON.parse still does the parsing; this only says where.
-import type { PathSegment } from "../validate/diagnostics.ts";
+import type { PathSegment } from "../shared/diagnostics.ts";
 
 export interface Position {
   readonly line: number;

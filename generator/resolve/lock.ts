@@ -4,7 +4,7 @@
 // until `labgen lock prune`.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { formatPath, type Diagnostic, type PathSegment } from "../validate/diagnostics.ts";
+import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 import { positionOf, scanJson } from "./json-text.ts";
 
 export const LOCK_VERSION = 1;

@@ -1,8 +1,9 @@
 // validate: raw default export → schema-valid LabConfig, plus every finding at once: the rules
-// that read the raw config (text no output can carry), shape (zod) errors, and the semantic rules — the rules run even when the shape
-// is wrong, on the parts that parsed, so the user gets every error in one round.
+// that read the raw config (text no output can carry), shape (zod) errors, and the semantic
+// rules — which run even when the shape is wrong, on the parts that parsed, so the user gets every
+// error in one round.
 import { LabSchema, type LabConfig } from "../config/schema.ts";
-import { DiagnosticBag, type Diagnostic, type PathSegment } from "./diagnostics.ts";
+import { DiagnosticBag, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 import { RAW_RULES, runRules } from "./rules.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 

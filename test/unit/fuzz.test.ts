@@ -16,7 +16,7 @@ import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/config/load.ts";
 import { compile, compileLoaded, type CompileResult } from "../../generator/pipeline.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { hclFmtCheck } from "../support/hcl.ts";
 import { mkTmp, type Obj, REFERENCE_CONFIG, REFERENCE_LOCK, REPO_ROOT, rmTmp, rng } from "../support/lab-fixtures.ts";
 import { labSource, mutate, type Mutation } from "../support/mutate.ts";

@@ -1,6 +1,6 @@
 import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellScriptIR } from "../../printers/shell/index.ts";
-import { MAX_SUBJECT_CHARS as MAX_NAME_CHARS, subjectProblem } from "../../config/text.ts";
+import { MAX_SUBJECT_CHARS as MAX_NAME_CHARS, subjectProblem } from "../../shared/text.ts";
 import { CA_PROGRAM } from "./program.ts";
 import type { CaInput } from "./types.ts";
 
@@ -79,7 +79,7 @@ export function subjectValue(value: string): string {
 }
 
 /** Maps the CA settings onto the script IR: fixed program text plus quoted data assignments. */
-export function planCaScript(ca: CaInput): ShellScriptIR {
+export function caScriptIr(ca: CaInput): ShellScriptIR {
   validate(ca);
   return {
     header: [
@@ -104,6 +104,6 @@ export function planCaScript(ca: CaInput): ShellScriptIR {
 }
 
 /** The text of out/ca/ca.sh (write it with mode 0755). */
-export function renderCaScript(ca: CaInput): string {
-  return printShellScript(planCaScript(ca));
+export function printCaScript(ca: CaInput): string {
+  return printShellScript(caScriptIr(ca));
 }
