@@ -10,13 +10,14 @@
 // fmt -check, bash -n + shellcheck, the YAML parser and the Traefik v3 schemas.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/config/load.ts";
 import { compile, compileLoaded, type CompileResult } from "../../generator/pipeline.ts";
 import { formatPath } from "../../generator/shared/diagnostics.ts";
+import { distProblem } from "../support/dist.ts";
 import { hclFmtCheck } from "../support/hcl.ts";
 import { mkTmp, type Obj, REFERENCE_CONFIG, REFERENCE_LOCK, REPO_ROOT, rmTmp, rng } from "../support/lab-fixtures.ts";
 import { labSource, mutate, type Mutation } from "../support/mutate.ts";
@@ -158,10 +159,7 @@ describe(`fuzz: ${COUNT} mutations of the reference lab (seed ${SEED})`, () => {
 
   it(`${CLI_SAMPLE} mutants through the real CLI process: exit 0 or 1, never a stack trace`, async () => {
     const bin = join(REPO_ROOT, "bin/labgen.mjs");
-    const bundle = join(REPO_ROOT, "dist/labgen.cjs");
-    const newest = (d: string): number =>
-      Math.max(...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs)));
-    expect(statSync(bundle).mtimeMs >= newest(join(REPO_ROOT, "generator")), "dist/ is older than generator/: run `npm run build`").toBe(true);
+    expect(distProblem()).toBeNull();
     // Half that compile, half that do not, spread over the run.
     const ok = outcomes.filter((o) => o.result.ok);
     const failed = outcomes.filter((o) => !o.result.ok);
