@@ -56,10 +56,17 @@ const RESTORE = "restore lab.lock.json from git (deleting it re-allocates every 
 
 /** Parse and check a lock file's text; throws LockError with every problem, each at its line:column. */
 export function parseLock(text: string): Lock {
-  const scan = scanJson(text);
-  if (scan.error) throw new LockError([{ path: [], message: `not valid JSON: ${scan.error.message}; ${RESTORE}`, line: scan.error.line, column: scan.error.column }]);
-  const located = (path: PathSegment[], message: string): LockProblem => ({ path, message, ...(positionOf(scan, path) ?? {}) });
-  const raw: unknown = JSON.parse(text);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // JSON.parse says where only in some Node versions and words: the scanner says it the same way everywhere.
+    const e = scanJson(text).error ?? { message: "unexpected text", line: 1, column: 1 };
+    throw new LockError([{ path: [], message: `not valid JSON: ${e.message}; ${RESTORE}`, line: e.line, column: e.column }]);
+  }
+  // Positions are only needed to report a problem: scanned then, not on every run.
+  let scan: ReturnType<typeof scanJson> | undefined;
+  const located = (path: PathSegment[], message: string): LockProblem => ({ path, message, ...(positionOf((scan ??= scanJson(text)), path) ?? {}) });
   const version = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as { version?: unknown }).version : undefined;
   if (version !== LOCK_VERSION)
     throw new LockError([

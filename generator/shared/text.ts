@@ -8,6 +8,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Any control character, tab and newline included. */
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 
 /**
@@ -15,6 +17,9 @@ const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().pad
  * CR (cloud-init user data, raw Incus options); elsewhere a value is one line.
  */
 export function textProblem(s: string, multiline: boolean): string | null {
+  // Printable ASCII is always fine (the common case: names, paths, addresses); the checks below
+  // are for the rest.
+  if (PRINTABLE_ASCII.test(s)) return null;
   const lone = LONE_SURROGATE.exec(s);
   if (lone) return `is not valid Unicode text: it holds a lone UTF-16 surrogate (${hex(lone[0])}); retype the value`;
   const bad = FORBIDDEN.exec(s);

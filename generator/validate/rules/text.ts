@@ -17,24 +17,34 @@ export const TEXT_RULES: Rule[] = [
     summary: "every string and name is valid Unicode (NFC) without control characters, and one line except cloud-init and profile options",
     raw: true,
     check(raw, d) {
+      // One path array, pushed and popped: the walk visits every string of labs with 10,000
+      // instances, and copies a path only for a finding.
+      const path: PathSegment[] = [];
       const seen = new Set<unknown>();
-      const walk = (v: unknown, path: PathSegment[]) => {
+      const walk = (v: unknown) => {
         if (typeof v === "string") {
+          const p = textProblem(v, multiline(path));
           // A pasted secret is reported as one (and never echoed) by the schema or secret-value.
-          const p = secretKind(v) ? null : textProblem(v, multiline(path));
-          if (p) d.error("text", path, p);
+          if (p && !secretKind(v)) d.error("text", [...path], p);
         } else if (v && typeof v === "object" && !seen.has(v)) {
           seen.add(v);
-          if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+          if (Array.isArray(v))
+            for (let i = 0; i < v.length; i++) {
+              path.push(i);
+              walk(v[i]);
+              path.pop();
+            }
           else
-            for (const [k, x] of Object.entries(v)) {
+            for (const k of Object.keys(v)) {
+              path.push(k);
               const p = textProblem(k, false);
-              if (p) d.error("text", [...path, k], `the name ${p}`);
-              else walk(x, [...path, k]);
+              if (p) d.error("text", [...path], `the name ${p}`);
+              else walk((v as Record<string, unknown>)[k]);
+              path.pop();
             }
         }
       };
-      walk(raw, []);
+      walk(raw);
     },
   },
 ];
