@@ -219,7 +219,7 @@ export function applyWrite(outDir: string, plan: WritePlan): void {
     writeAtomic(join(outDir, MANIFEST), printManifest({ version: 1, files: plan.previous.files, pending }));
   }
   for (const c of plan.changes) {
-    const abs = join(outDir, ...c.path.split("/"));
+    const abs = join(outDir, c.path);
     if (c.kind === "create" || c.kind === "update") writeAtomic(abs, c.after!, c.executable);
     else if (c.kind === "delete") {
       unlinkSync(abs);
