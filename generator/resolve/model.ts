@@ -20,6 +20,35 @@ export interface Model {
   readonly ingress: IngressModel | null;
   readonly ca: CaModel;
   readonly tofu: TofuModel;
+  /** App secrets by name (sorted): where they live on the host, never their values. */
+  readonly secrets: readonly SecretModel[];
+}
+
+/** Where labgen keeps app secrets on a host, and where instances see them. */
+export const SECRETS_LAYOUT = {
+  /** One file per secret, mode 0600 root: <store>/<name>. */
+  store: "/var/lib/labgen/secrets/apps",
+  /** Per instance, copies of the secrets it reads, owned by its secretOwner: <instances>/<instance>/<name>. */
+  instances: "/var/lib/labgen/secrets/instances",
+  /** Where the per-instance directory is mounted (read-only) inside the instance. Not under /run: Incus mounts a tmpfs on an OCI container's /run after its disk devices. */
+  mount: "/secrets",
+} as const;
+
+export interface SecretModel {
+  readonly name: string;
+  readonly kind: "generated" | "file";
+  /** generated: characters and alphabet. */
+  readonly length: number | null;
+  readonly alphabet: "alphanumeric" | "hex" | null;
+  /** file: the host file the user provides. */
+  readonly providedFile: string | null;
+  /** The host that keeps it (the host of the instances that read it), or null when no instance uses it. */
+  readonly host: string | null;
+  /** <store>/<name> on the host. */
+  readonly hostPath: string;
+  /** Instances that read it (sorted). */
+  readonly instances: readonly string[];
+  readonly source: ConfigPath;
 }
 
 export interface TofuModel {
@@ -246,8 +275,10 @@ export interface InstanceModel {
   readonly type: "container" | "virtual-machine";
   /** As configured, e.g. "images:debian/12" or "docker:traefik:v3.7". */
   readonly image: string;
-  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr"). */
-  readonly imageRemote: "images" | "docker" | "ghcr";
+  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg"). */
+  readonly imageRemote: ImageRemote;
+  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images: or a digest-only reference. */
+  readonly imageTag: string | null;
   /** True for OCI application containers (no init, no cloud-init; config arrives as files). */
   readonly oci: boolean;
   readonly description: string;
@@ -269,7 +300,44 @@ export interface InstanceModel {
   readonly urls: readonly string[];
   /** True for the ingress (Traefik) instance. */
   readonly ingress: boolean;
+  /** Incus environment.* (sorted keys). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets the instance reads, as files under SECRETS_LAYOUT.mount (sorted by name). */
+  readonly secrets: readonly InstanceSecretModel[];
+  /** Owner of the secret files inside the instance. */
+  readonly secretOwner: { readonly uid: number; readonly gid: number };
+  /** Host directory mounted read-only at SECRETS_LAYOUT.mount, or null without secrets. */
+  readonly secretsHostDir: string | null;
+  readonly files: readonly InstanceFileModel[];
+  readonly health: HealthModel | null;
+  /** oci.* overrides (sorted keys, Incus option names). */
+  readonly ociConfig: Readonly<Record<string, string>>;
   readonly source: ConfigPath;
+}
+
+export type ImageRemote = "images" | "docker" | "ghcr" | "quay" | "lscr" | "codeberg";
+
+export interface InstanceSecretModel {
+  readonly name: string;
+  /** Path inside the instance, e.g. /secrets/forgejo-db-password. */
+  readonly path: string;
+  /** Path on the host of the instance's copy. */
+  readonly hostPath: string;
+}
+
+export interface InstanceFileModel {
+  readonly path: string;
+  readonly content: string;
+  readonly mode: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly source: ConfigPath;
+}
+
+export interface HealthModel {
+  readonly path: string;
+  readonly interval: string;
+  readonly timeout: string;
 }
 
 export interface RouteModel {
@@ -281,6 +349,8 @@ export interface RouteModel {
   readonly scheme: "http" | "https";
   /** Backend URL Traefik uses, e.g. http://10.10.0.11:3000 */
   readonly backend: string;
+  /** The target instance's health check (probed on this route's port), or null. */
+  readonly health: HealthModel | null;
   readonly source: ConfigPath;
 }
 

@@ -6,6 +6,7 @@ import { broadcast, contains, intToIp, ipToInt, parseCidr } from "./ipv4.ts";
 import { candidate, INCUS_OUI, type Lock } from "./lock.ts";
 import * as M from "./model.ts";
 import { sizeBytes, zfsSize } from "./units.ts";
+import { parseOciImage } from "./image.ts";
 
 export interface Resolved {
   readonly model: M.Model;
@@ -130,6 +131,21 @@ function* range(from: number, to: number): Generator<number> {
   for (let a = from; a < to; a++) yield a;
 }
 
+function healthOf(h: LabConfig["instances"][string]["health"]): M.HealthModel | null {
+  return h ? { path: h.path, interval: h.interval, timeout: h.timeout } : null;
+}
+
+/** Incus oci.* keys from the config's oci overrides. */
+function ociConfig(o: LabConfig["instances"][string]["oci"]): Record<string, string> {
+  const c: Record<string, string> = {};
+  if (!o) return c;
+  if (o.entrypoint !== undefined) c["oci.entrypoint"] = o.entrypoint;
+  if (o.cwd !== undefined) c["oci.cwd"] = o.cwd;
+  if (o.uid !== undefined) c["oci.uid"] = String(o.uid);
+  if (o.gid !== undefined) c["oci.gid"] = String(o.gid);
+  return c;
+}
+
 /** labgen's own state on every host (a dataset of the boot pool). */
 export const STATE_DIR = "/var/lib/labgen";
 
@@ -180,6 +196,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
             port: r.port,
             scheme: r.scheme,
             backend: `${r.scheme}://${instanceIp(r.instance)}:${r.port}`,
+            health: healthOf(lab.instances[r.instance].health),
             source: `ingress.routes.${name}`,
           };
         }),
@@ -213,7 +230,8 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         host: i.host,
         type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
         image: i.image,
-        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.InstanceModel["imageRemote"],
+        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.ImageRemote,
+        imageTag: i.image.startsWith("images:") ? null : parseOciImage(i.image).tag,
         oci: !i.image.startsWith("images:"),
         description: i.description,
         cpu: i.cpu,
@@ -238,7 +256,35 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         cloudInit: i.cloudInit ?? null,
         urls: routes.filter((r) => r.instance === name).map((r) => r.url).sort(),
         ingress: ingress?.instance === name,
+        environment: sortedRecord(i.environment),
+        secrets: [...new Set(i.secrets)].sort().map((s) => ({
+          name: s,
+          path: `${M.SECRETS_LAYOUT.mount}/${s}`,
+          hostPath: `${M.SECRETS_LAYOUT.instances}/${name}/${s}`,
+        })),
+        secretOwner: { uid: i.secretOwner.uid, gid: i.secretOwner.gid },
+        secretsHostDir: i.secrets.length > 0 ? `${M.SECRETS_LAYOUT.instances}/${name}` : null,
+        files: i.files.map((f, idx) => ({ path: f.path, content: f.content, mode: f.mode, uid: f.uid, gid: f.gid, source: `instances.${name}.files[${idx}]` })),
+        health: healthOf(i.health),
+        ociConfig: sortedRecord(ociConfig(i.oci)),
         source: `instances.${name}`,
+      };
+    }),
+  );
+
+  const secrets: M.SecretModel[] = byName(
+    Object.entries(lab.secrets).map(([name, s]) => {
+      const users = instances.filter((i) => i.secrets.some((x) => x.name === name));
+      return {
+        name,
+        kind: s.kind,
+        length: s.kind === "generated" ? s.length : null,
+        alphabet: s.kind === "generated" ? s.alphabet : null,
+        providedFile: s.kind === "file" ? s.path : null,
+        host: users[0]?.host ?? null,
+        hostPath: `${M.SECRETS_LAYOUT.store}/${name}`,
+        instances: users.map((i) => i.name),
+        source: `secrets.${name}`,
       };
     }),
   );
@@ -402,6 +448,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
     profiles,
     instances,
     ingress: ingressModel,
+    secrets,
     ca: {
       domain,
       organization: ca.organization,

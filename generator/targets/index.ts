@@ -7,12 +7,13 @@ import { planGitops } from "./gitops/index.ts";
 import { planNixos } from "./nixos/index.ts";
 import { planTofu } from "./tofu/index.ts";
 import { planTraefik } from "./traefik/index.ts";
+import { planSecrets } from "./secrets/index.ts";
 import { planSchema } from "./docs/schema.ts";
 import type { OutputFile } from "./types.ts";
 
 type Target = (model: Model) => OutputFile[];
 
-const TARGETS: Target[] = [planCa, planGitops, planNixos, planTofu, planTraefik];
+const TARGETS: Target[] = [planCa, planGitops, planNixos, planSecrets, planTofu, planTraefik];
 
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t(model));

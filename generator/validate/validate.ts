@@ -1,7 +1,7 @@
 // validate: raw default export → schema-valid LabConfig, plus every semantic finding at once.
 import { LabSchema, type LabConfig } from "../config/schema.ts";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics.ts";
-import { runRules } from "./rules.ts";
+import { runRules, type RuleContext } from "./rules.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 
 export interface Validated {
@@ -10,11 +10,11 @@ export interface Validated {
   readonly diagnostics: Diagnostic[];
 }
 
-export function validate(raw: unknown): Validated {
+export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
   const parsed = LabSchema.safeParse(raw);
   // Semantic rules need a well-shaped config; shape errors come first, all of them at once.
   if (!parsed.success) return { config: null, diagnostics: zodIssuesToDiagnostics(parsed.error.issues, raw) };
   const bag = new DiagnosticBag();
-  runRules(parsed.data, bag);
+  runRules(parsed.data, bag, ctx);
   return { config: bag.errors.length ? null : parsed.data, diagnostics: bag.items };
 }

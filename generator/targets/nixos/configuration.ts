@@ -8,6 +8,7 @@
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { GITOPS_UNIT, gitopsTimerConfig, runtimeInputsIR } from "./gitops.ts";
+import { SECRETS_UNIT } from "../secrets/index.ts";
 import { espMountPoints } from "./layout.ts";
 import { commentFor, wrap } from "./text.ts";
 
@@ -390,10 +391,53 @@ function gitopsSection(host: HostModel): NixBinding[] {
         ),
       ]),
     ),
+  ];
+}
+
+/** Whether this host keeps app secrets (model.secrets[].host). */
+function keepsSecrets(model: Model, host: HostModel): boolean {
+  return model.secrets.some((s) => s.host === host.name);
+}
+
+/** The admins' commands: labgen-rollback (GitOps) and labgen-secrets (app secrets). */
+function adminCommands(model: Model, host: HostModel): NixBinding[] {
+  const cmds: [string, string][] = [];
+  if (host.gitops) cmds.push([GITOPS_UNIT.rollbackCommand, "goes back to the previous deploy"]);
+  if (keepsSecrets(model, host)) cmds.push([SECRETS_UNIT.command, "rotate <name> gives a secret a new value and restarts its readers"]);
+  if (cmds.length === 0) return [];
+  return [
     b(
       ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
+      nix.list(cmds.map(([c]) => e(c))),
+      comment(`For the admins: ${cmds.map(([c, why]) => `\`${c}\` ${why}`).join("; ")}.`),
+    ),
+  ];
+}
+
+/**
+ * App secrets: labgen-secrets generates the missing ones at boot (values from /dev/urandom, on the
+ * host only) and gives each instance its read-only copies, before Incus starts instances and
+ * before the GitOps agent applies OpenTofu. Foundation plumbing, not an application.
+ */
+function secretsSection(model: Model, host: HostModel): NixBinding[] {
+  if (!keepsSecrets(model, host)) return [];
+  return [
+    b(
+      ["systemd", "services", SECRETS_UNIT.service],
+      nix.attrs([
+        b("description", "labgen: app secrets (generate missing ones, copy them to the instances that read them)"),
+        b("wantedBy", nix.list(["multi-user.target"])),
+        b("before", nix.list([...SECRETS_UNIT.before])),
+        b(
+          "serviceConfig",
+          nix.attrs([
+            b("Type", "oneshot"),
+            b("RemainAfterExit", true),
+            b("ExecStart", e(`lib.getExe ${SECRETS_UNIT.command}`), comment("No argument: ensure.")),
+          ]),
+        ),
+      ]),
+      comment("Instances mount /var/lib/labgen/secrets/instances/<name> read-only: it must exist before they start."),
     ),
   ];
 }
@@ -411,8 +455,28 @@ function nixSection(host: HostModel): NixBinding {
 }
 
 /** The let bindings of the module (the GitOps agent's packages), or none. */
-function letEntries(host: HostModel): NixEntry[] {
-  if (!host.gitops) return [];
+function letEntries(model: Model, host: HostModel): NixEntry[] {
+  const secrets: NixEntry[] = keepsSecrets(model, host)
+    ? [
+        b(
+          SECRETS_UNIT.command,
+          nix.call(
+            "pkgs.writeShellApplication",
+            nix.attrs([
+              b("name", SECRETS_UNIT.command),
+              b(
+                "runtimeInputs",
+                nix.list([e("pkgs.coreutils"), e("config.virtualisation.incus.clientPackage")]),
+                comment("coreutils for files and /dev/urandom; incus for `rotate`, which restarts the readers."),
+              ),
+              b("text", nix.call("builtins.readFile", nix.path(`./${SECRETS_UNIT.script}`))),
+            ]),
+          ),
+          comment("App secrets: the script next to this file (names and paths only, never a value)."),
+        ),
+      ]
+    : [];
+  if (!host.gitops) return secrets;
   const unit = GITOPS_UNIT;
   const app = (name: string, script: string) =>
     nix.call(
@@ -434,6 +498,7 @@ function letEntries(host: HostModel): NixEntry[] {
     ),
     b(unit.service, app(unit.service, unit.script)),
     b(unit.rollbackCommand, app(unit.rollbackCommand, unit.rollbackScript)),
+    ...secrets,
   ];
 }
 
@@ -464,11 +529,14 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   section(incusSection(host));
   if (host.tailscale) section(tailscaleSection(host));
   if (host.gitops) section(gitopsSection(host));
+  if (keepsSecrets(model, host)) section(secretsSection(model, host));
+  const commands = adminCommands(model, host);
+  if (commands.length > 0) section(commands);
   section([nixSection(host), b(["time", "timeZone"], model.lab.timezone)]);
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = letEntries(host);
+  const lets = letEntries(model, host);
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

@@ -41,6 +41,7 @@ import type {
   ConfigPath,
   ExposedPortModel,
   HostModel,
+  ImageRemote,
   InstanceModel,
   Model,
   ProfileModel,
@@ -48,16 +49,23 @@ import type {
 } from "../../resolve/model.ts";
 import { TRAEFIK_PATHS } from "../traefik/index.ts";
 import type { OutputFile } from "../types.ts";
+import { SECRETS_LAYOUT } from "../../resolve/model.ts";
 
 /** The Traefik target's files, as paths below out/ (pushed into the ingress instance). */
 export const TRAEFIK_FILES = { static: "traefik/traefik.yml", dynamic: "traefik/dynamic.yml" } as const;
 
 /** Image remotes by name, as `incus remote add <name> <address> --protocol=<protocol>`. */
-const IMAGE_REMOTES = {
+// Each registry is declared once, whatever number of instances pull from it; only the ones the
+// lab uses are written. The OCI ones are what `incus remote add <name> https://<registry>
+// --protocol=oci` makes (lxc/incus doc/reference/image_servers.md).
+const IMAGE_REMOTES: Record<ImageRemote, { readonly address: string; readonly protocol: "simplestreams" | "oci" }> = {
   images: { address: "https://images.linuxcontainers.org", protocol: "simplestreams" },
   docker: { address: "https://docker.io", protocol: "oci" },
   ghcr: { address: "https://ghcr.io", protocol: "oci" },
-} as const;
+  quay: { address: "https://quay.io", protocol: "oci" },
+  lscr: { address: "https://lscr.io", protocol: "oci" },
+  codeberg: { address: "https://codeberg.org", protocol: "oci" },
+};
 
 /** Where Incus's built-in DNS server listens (loopback: it only serves zone transfers). */
 const DNS_ADDRESS = "127.0.0.1:1053";
@@ -110,7 +118,11 @@ export function planTofu(model: Model): OutputFile[] {
   add("profiles.tf", profiles.flatMap(profile), profiles.map((p) => p.source));
   addEach(
     "instances.tf",
-    [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => traefikRestart(model)],
+    [
+      ...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)),
+      () => traefikRestart(model),
+      ...model.instances.filter((i) => !i.ingress && i.files.length > 0).map((i) => () => fileRestart(model, i)),
+    ],
     [
       ...model.instances.map((i) => i.source),
       ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
@@ -185,7 +197,7 @@ function providers(model: Model, imageRemotes: readonly string[]): Body {
     remotes.push(hcl.blank(), hcl.block("remote", [], [hcl.attr("name", h.name), hcl.attr("address", address)]));
   }
   for (const name of imageRemotes) {
-    const r = IMAGE_REMOTES[name as keyof typeof IMAGE_REMOTES];
+    const r = IMAGE_REMOTES[name as ImageRemote];
     remotes.push(
       hcl.blank(),
       hcl.block("remote", [], [hcl.attr("name", name), hcl.attr("address", r.address), hcl.attr("protocol", r.protocol)]),
@@ -282,6 +294,9 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     config.push(["snapshots.expiry", inst.snapshots.expiry], ["snapshots.schedule", inst.snapshots.schedule]);
   }
   if (inst.cloudInit !== null) config.push(["cloud-init.user-data", inst.cloudInit]);
+  // environment.* and oci.*: lxc/incus doc/config_options.txt (instance-miscellaneous, instance-oci).
+  for (const [k, v] of Object.entries(inst.environment)) config.push([`environment.${k}`, v]);
+  for (const [k, v] of Object.entries(inst.ociConfig)) config.push([k, v]);
   config.sort(([a], [b]) => cmp(a, b));
 
   const devices: BodyItem[] = [
@@ -305,12 +320,26 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
         ["source", hcl.ref(`incus_storage_volume.${v.incusName}.name`)],
       ]),
     ),
+    // The instance's secrets: a host directory, never a value. readonly and shift (idmapped, so
+    // the owner labgen-secrets sets is the owner the app sees) are disk options of lxc/incus
+    // doc/config_options.txt (devices-disk); `required` (default true) refuses to start without it.
+    ...(inst.secretsHostDir === null
+      ? []
+      : [
+          device(SECRETS_DEVICE, "disk", [
+            ["path", SECRETS_LAYOUT.mount],
+            ["readonly", "true"],
+            ["shift", "true"],
+            ["source", inst.secretsHostDir],
+          ]),
+        ]),
   ];
   const names = [
     "root",
     ...inst.nics.map((n) => n.name),
     ...inst.ports.map((p) => p.name),
     ...inst.volumes.map((v) => v.name),
+    ...(inst.secretsHostDir === null ? [] : [SECRETS_DEVICE]),
   ];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`${inst.source}: two devices are named '${dup}' (root disk, NICs, ports and volumes share one namespace)`);
@@ -330,6 +359,20 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     hcl.attr("config", hcl.object(config)),
   ];
   for (const d of devices) body.push(hcl.blank(), d);
+  for (const f of inst.files) {
+    body.push(
+      hcl.blank(),
+      hcl.comment(f.source),
+      hcl.block("file", [], [
+        hcl.attr("target_path", f.path),
+        hcl.attr("content", f.content),
+        hcl.attr("mode", f.mode),
+        hcl.attr("uid", f.uid),
+        hcl.attr("gid", f.gid),
+        hcl.attr("create_directories", true),
+      ]),
+    );
+  }
   if (inst.ingress) {
     for (const f of traefikFiles(model)) body.push(hcl.blank(), ...f);
     if (inst.type === "virtual-machine") {
@@ -338,6 +381,9 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   }
   return resource("incus_instance", inst.name, inst.source, body);
 }
+
+/** Device name of the secrets mount (volumes may not take it: rule oci-options). */
+const SECRETS_DEVICE = "secrets";
 
 function device(name: string, type: string, properties: [string, Expr][]): BodyItem {
   return hcl.block("device", [], [
@@ -510,6 +556,23 @@ function traefikRestart(model: Model): BodyItem[] {
     hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${model.ingress.instance}`)]),
     hcl.blank(),
     hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(traefik)]))]),
+  ]);
+}
+
+/**
+ * Apps read their configuration files at start, and the provider pushes files only after starting
+ * the instance: restart it once after the first push and after any change of the instance (its
+ * files included). `incus restart` runs on the apply host, through its remote of the instance's host.
+ */
+function fileRestart(model: Model, inst: InstanceModel): BodyItem[] {
+  const ref = `incus_instance.${inst.name}`;
+  const target = inst.host === model.tofu.host ? inst.name : `${inst.host}:${inst.name}`;
+  return resource("terraform_data", `${inst.name}_restart`, inst.source, [
+    hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
+    hcl.blank(),
+    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${target}`)]),
+    hcl.blank(),
+    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
   ]);
 }
 
