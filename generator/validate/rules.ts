@@ -788,6 +788,6 @@ export function runRules(lab: LabConfig, bag: DiagnosticBag, ctx: RuleContext = 
     const repo = ctx.configDir.replace(/\/+$/, "");
     for (const [n, s] of entries(lab.secrets))
       if (s.kind === "file" && (s.path === repo || s.path.startsWith(`${repo}/`)))
-        bag.error("secret-file", ["secrets", n, "path"], `${s.path} is inside this repository (the directory of lab.config.ts): a secret never goes into git; keep the file on the host, e.g. /var/lib/labgen/secrets/${n}`);
+        bag.error("secret-file", ["secrets", n, "path"], `the file is inside this repository (the directory of lab.config.ts), so it would be committed: keep secrets on the host only, e.g. /var/lib/labgen/secrets/${n}`);
   }
 }
