@@ -31,6 +31,8 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `  address ${inst.ipv4}${inst.nics[0].staticIp ? " (static)" : " (allocated in lab.lock.json)"}, MAC ${inst.nics[0].mac}`,
       `  root ${inst.rootDisk.size} on ${inst.rootDisk.storage}${inst.volumes.map((v) => `; volume ${v.incusName} ${v.size} at ${v.path}`).join("")}`,
       `  ports: ${inst.ports.map((p) => `${p.protocol} ${p.hostPort}→${p.instancePort}`).join(", ") || "none exposed"}; URLs: ${inst.urls.join(", ") || "none"}`,
+      ...(inst.health ? [`  health: ${inst.health.path} (Traefik checks it every ${inst.health.interval})`] : []),
+      ...inst.secrets.map((s) => `  secret ${s.name}: ${s.path} in the instance, ${s.hostPath} on ${inst.host}`),
       `  defined at ${inst.source}`,
       `  files: ${fileList(files, inst.source)}`,
     );
@@ -54,6 +56,15 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`,
       `  defined at ${profile.source}`,
       `  files: ${fileList(files, profile.source)}`,
+    );
+  const secret = model.secrets.find((s) => s.name === name);
+  if (secret)
+    out.push(
+      `secret ${secret.name}: ${secret.kind === "generated" ? `generated on the host (${secret.length} ${secret.alphabet})` : `provided in ${secret.providedFile}`}` +
+        (secret.host ? `, kept on ${secret.host} at ${secret.kind === "generated" ? secret.hostPath : secret.providedFile}` : ", read by no instance"),
+      ...secret.instances.map((i) => `  read by ${i} at /secrets/${secret.name}`),
+      `  defined at ${secret.source}`,
+      `  files: ${fileList(files, secret.source)}`,
     );
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)

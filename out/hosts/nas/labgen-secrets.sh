@@ -64,7 +64,10 @@ write_file() {
   local path=$1 mode=$2 uid=$3 gid=$4 tmp
   tmp=$(mktemp "$(dirname "$path")/.labgen-secrets.XXXXXX")
   cat >"$tmp"
-  chown "$uid:$gid" "$tmp"
+  # Only root may give a file away; the service runs as root, a test as itself.
+  if [[ $uid != "$(id -u)" || $gid != "$(id -g)" ]]; then
+    chown "$uid:$gid" "$tmp"
+  fi
   chmod "$mode" "$tmp"
   mv -f "$tmp" "$path"
 }
@@ -95,7 +98,7 @@ source_of() {
 
 generate() {
   local name=$1 length=$2 set=$3
-  random_string "$length" "$set" | write_file "$STORE/$name" 0600 0 0
+  random_string "$length" "$set" | write_file "$STORE/$name" 0600 "$(id -u)" "$(id -g)"
 }
 
 ensure() {
@@ -122,8 +125,10 @@ ensure() {
       wanted[$inst]=1
       wanted[$inst/$secret]=1
       mkdir -p "$IDIR/$inst"
-      chown "$uid:$gid" "$IDIR/$inst"
-      chmod 0500 "$IDIR/$inst"
+      if [[ $uid != "$(id -u)" || $gid != "$(id -g)" ]]; then
+        chown "$uid:$gid" "$IDIR/$inst"
+      fi
+      chmod 0700 "$IDIR/$inst"
       src=$(source_of "$secret")
       if [[ -r $src ]]; then
         write_file "$IDIR/$inst/$secret" 0400 "$uid" "$gid" <"$src"
@@ -145,6 +150,8 @@ ensure() {
         rm -f -- "$f"
       fi
     done
+    # Read and search for the app's user only, once the copies are in place.
+    chmod 0500 "$dir"
   done
   return "$missing"
 }
