@@ -322,7 +322,7 @@ export function uptimeKuma(o: WebAppOptions): App {
   };
 }
 
-/** PostgreSQL for one app: the database and owner named `database`, the password a secret. */
+/** PostgreSQL for one app: the database and owner named `database`, the password a generated secret (declared here). */
 export function postgres(o: AppOptions & { readonly database: string; readonly passwordSecret: string }): App {
   const name = o.name ?? "postgres";
   const i = base(o, "postgres", `docker:postgres:${o.version ?? VERSIONS.postgres}`, { cpu: 1, memory: "1GiB", description: `PostgreSQL for ${o.database}` });
@@ -346,7 +346,7 @@ export function postgres(o: AppOptions & { readonly database: string; readonly p
         secretOwner: { uid: 999, gid: 999 },
       }),
     },
-    secrets: {},
+    secrets: { [o.passwordSecret]: generated() },
   };
 }
 
@@ -405,6 +405,6 @@ export function nextcloud(o: WebAppOptions & { readonly trustedProxies: readonly
       }),
       ...db.instances,
     },
-    secrets: { [dbPassword]: generated(), [adminPassword]: generated() },
+    secrets: { ...db.secrets, [adminPassword]: generated() },
   };
 }
