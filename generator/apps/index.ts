@@ -279,7 +279,14 @@ export function vaultwarden(o: WebAppOptions): App {
 }
 
 /** Navidrome, a music server on 4533; music on its own volume at /music. */
-export function navidrome(o: WebAppOptions & { readonly musicSize?: string; readonly musicStorage?: string }): App {
+export function navidrome(
+  o: WebAppOptions & {
+    readonly musicSize?: string;
+    readonly musicStorage?: string;
+    /** Read the music from another instance's volume (e.g. Jellyfin's media, subPath "music") instead of its own. */
+    readonly musicShare?: { readonly instance: string; readonly volume: string; readonly subPath?: string };
+  },
+): App {
   const name = o.name ?? "navidrome";
   const i = base(o, "navidrome", `ghcr:navidrome/navidrome:${o.version ?? VERSIONS.navidrome}`, { cpu: 1, memory: "1GiB", description: "Navidrome: music" });
   const data = o.dataStorage ? { storage: o.dataStorage } : {};
@@ -292,7 +299,9 @@ export function navidrome(o: WebAppOptions & { readonly musicSize?: string; read
         // Dockerfile: VOLUME ["/data", "/music"], ND_DATAFOLDER=/data, ND_MUSICFOLDER=/music.
         volumes: [
           { name: "data", size: o.dataSize ?? "10GiB", path: "/data", ...data },
-          { name: "music", size: o.musicSize ?? "500GiB", path: "/music", ...(o.musicStorage ? { storage: o.musicStorage } : data) },
+          o.musicShare
+            ? { name: "music", path: "/music", share: { ...o.musicShare, readonly: true } }
+            : { name: "music", size: o.musicSize ?? "500GiB", path: "/music", ...(o.musicStorage ? { storage: o.musicStorage } : data) },
         ],
         // server/server.go: middleware.Heartbeat("/ping").
         health: { path: "/ping" },

@@ -277,9 +277,23 @@ const Profile = z
 const Volume = z
   .strictObject({
     name: name("Volume").describe("Volume name, unique within the instance (Incus name: <instance>-<name>)."),
-    size: Size.describe("Quota of the volume."),
+    size: Size.optional().describe("Quota of the volume (required, except on a shared volume: the owner sets it)."),
     path: AbsPath.describe("Mount path inside the instance."),
     storage: z.string().optional().describe("Storage pool (key of storage); default: the instance's storage."),
+    share: z
+      .strictObject({
+        instance: z.string().describe("The instance that owns the volume."),
+        volume: z.string().describe("The owner's volume name."),
+        subPath: z
+          .string()
+          .regex(/^[^/\0]+(\/[^/\0]+)*$/, { error: 'must be a relative path inside the volume such as "music"' })
+          .refine((p) => !p.split("/").includes(".."), { error: "must not leave the volume (no '..')" })
+          .optional()
+          .describe("Mount only this directory of the volume."),
+        readonly: z.boolean().default(true).describe("Mount it read-only (the default). Two writers of the same path are refused."),
+      })
+      .optional()
+      .describe("Mount another instance's volume (e.g. a media library) instead of creating one."),
   })
   .describe("A custom storage volume for application data: it outlives the instance (prevent_destroy).");
 

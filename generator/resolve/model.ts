@@ -260,11 +260,13 @@ export interface ExposedPortModel {
 
 export interface VolumeModel {
   readonly name: string; // as configured, e.g. "data"
-  /** Incus volume name: <instance>-<name>. */
+  /** Incus volume name: <instance>-<name> (for a shared volume, the owner's). */
   readonly incusName: string;
   readonly storage: string;
   readonly size: string;
   readonly path: string;
+  /** Set when the instance mounts another instance's volume (which owns and creates it). */
+  readonly shared: { readonly owner: string; readonly subPath: string | null; readonly readonly: boolean } | null;
   readonly source: ConfigPath;
 }
 

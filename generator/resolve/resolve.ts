@@ -243,14 +243,22 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         ipv4: nics[0].ipv4,
         serves: [...i.serves].sort((a, b) => a - b),
         ports,
-        volumes: i.volumes.map((v, idx) => ({
-          name: v.name,
-          incusName: `${name}-${v.name}`,
-          storage: v.storage ?? i.storage,
-          size: v.size,
-          path: v.path,
-          source: `instances.${name}.volumes[${idx}]`,
-        })),
+        volumes: i.volumes.map((v, idx) => {
+          const source = `instances.${name}.volumes[${idx}]`;
+          if (!v.share) return { name: v.name, incusName: `${name}-${v.name}`, storage: v.storage ?? i.storage, size: v.size!, path: v.path, shared: null, source };
+          // Rule volume-share checked that the owner and its volume exist.
+          const owner = lab.instances[v.share.instance];
+          const ov = owner.volumes.find((x) => x.name === v.share!.volume)!;
+          return {
+            name: v.name,
+            incusName: `${v.share.instance}-${ov.name}`,
+            storage: ov.storage ?? owner.storage,
+            size: ov.size!,
+            path: v.path,
+            shared: { owner: v.share.instance, subPath: v.share.subPath ?? null, readonly: v.share.readonly },
+            source,
+          };
+        }),
         snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
         autostart: i.autostart,
         cloudInit: i.cloudInit ?? null,

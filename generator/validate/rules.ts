@@ -128,6 +128,10 @@ export const RULES: Rule[] = [
           if (clash)
             d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${[...nics].join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
           devices.add(v.name);
+          if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
+          paths.add(v.path);
+          // A shared volume is the owner's Incus volume: no name of its own on the pool.
+          if (v.share) return;
           const storage = v.storage ?? inst.storage;
           const incusName = `${name}-${v.name}`;
           const key = `${storage}/${incusName}`;
@@ -136,8 +140,6 @@ export const RULES: Rule[] = [
           if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
           else volumes.set(key, `instances.${name}.volumes[${i}]`);
           if (incusName.length > 63) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
-          if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
-          paths.add(v.path);
           if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");
         });
       }
@@ -545,6 +547,39 @@ export const RULES: Rule[] = [
         if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
         if (inst.cloudInit !== undefined) d.error("oci-image", ["instances", n, "cloudInit"], "OCI application containers do not run cloud-init: drop cloudInit or use an images:…/cloud image");
       }
+    },
+  },
+  {
+    id: "volume-share",
+    summary: "a volume has a size or shares another instance's volume on the same host; two writers never claim the same data path",
+    check(lab, d) {
+      // Who writes which path of which volume: the owner writes all of it ("/").
+      const writers = new Map<string, string>();
+      const claim = (volume: string, sub: string, who: string, path: PathSegment[]) => {
+        const key = `${volume}:/${sub}`;
+        const prev = writers.get(key);
+        if (prev)
+          d.error("volume-share", path, `${sub ? `'${sub}' of ` : ""}volume ${volume} is already written by ${prev}: two apps claiming the same data path would corrupt it; share it readonly: true, or give each app its own subPath`);
+        else writers.set(key, who);
+      };
+      for (const [n, inst] of entries(lab.instances))
+        inst.volumes.forEach((v, i) => {
+          if (!v.share && v.size === undefined) d.error("volume-share", ["instances", n, "volumes", i], "a volume needs a size (or a share of another instance's volume)");
+          if (!v.share) claim(`${n}-${v.name}`, "", `instances.${n}.volumes[${i}]`, ["instances", n, "volumes", i]);
+        });
+      for (const [n, inst] of entries(lab.instances))
+        inst.volumes.forEach((v, i) => {
+          if (!v.share) return;
+          const path: PathSegment[] = ["instances", n, "volumes", i, "share"];
+          if (v.size !== undefined) d.error("volume-share", ["instances", n, "volumes", i, "size"], `the size of a shared volume is set by its owner ${v.share.instance}: drop size`);
+          if (v.storage !== undefined) d.error("volume-share", ["instances", n, "volumes", i, "storage"], `a shared volume lives where its owner ${v.share.instance} put it: drop storage`);
+          const owner = lab.instances[v.share.instance];
+          const ov = owner?.volumes.find((x) => x.name === v.share!.volume);
+          if (!owner) d.error("volume-share", [...path, "instance"], `unknown instance '${v.share.instance}'`);
+          else if (!ov || ov.share) d.error("volume-share", [...path, "volume"], `instance '${v.share.instance}' has no volume '${v.share.volume}' of its own (its volumes: ${owner.volumes.filter((x) => !x.share).map((x) => x.name).join(", ") || "none"})`);
+          else if (owner.host !== inst.host) d.error("volume-share", [...path, "instance"], `volume ${v.share.instance}-${ov.name} is on host '${owner.host}': an instance on '${inst.host}' cannot mount it`);
+          else if (!v.share.readonly) claim(`${v.share.instance}-${ov.name}`, v.share.subPath ?? "", `instances.${n}.volumes[${i}]`, path);
+        });
     },
   },
   {

@@ -129,7 +129,8 @@ export function planTofu(model: Model): OutputFile[] {
       ...(model.ingress ? [model.ingress.source, model.ca.source] : []),
     ],
   );
-  const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
+  // A shared volume is created by its owner only.
+  const volumes = model.instances.flatMap((i) => i.volumes.filter((v) => v.shared === null).map((v) => [i, v] as const));
   addEach(
     "volumes.tf",
     volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),
@@ -313,13 +314,17 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
       ]),
     ),
     ...inst.ports.map((port) => device(port.name, "proxy", proxy(inst, port, host))),
-    ...inst.volumes.map((v) =>
-      device(v.name, "disk", [
+    ...inst.volumes.map((v) => {
+      const name = hcl.ref(`incus_storage_volume.${v.incusName}.name`);
+      // A sub-path of a custom volume is source=<volume>/<sub_path> (lxc/incus doc/reference/devices_disk.md).
+      const source: Expr = v.shared?.subPath ? hcl.template([name, `/${v.shared.subPath}`]) : name;
+      return device(v.name, "disk", [
         ["path", v.path],
         ["pool", hcl.ref(`incus_storage_volume.${v.incusName}.pool`)],
-        ["source", hcl.ref(`incus_storage_volume.${v.incusName}.name`)],
-      ]),
-    ),
+        ...(v.shared?.readonly ? [["readonly", "true"] as [string, Expr]] : []),
+        ["source", source],
+      ]);
+    }),
     // The instance's secrets: a host directory, never a value. readonly and shift (idmapped, so
     // the owner labgen-secrets sets is the owner the app sees) are disk options of lxc/incus
     // doc/config_options.txt (devices-disk); `required` (default true) refuses to start without it.

@@ -1,7 +1,8 @@
-// Apps: presets with and without a database, a preset with overrides, and a custom OCI instance
-// (no preset) with a pushed configuration file, a provided secret and an entrypoint override.
+// Apps: presets with and without a database, a preset with overrides, a volume shared read-only
+// between two apps, and a custom OCI instance (no preset) with a pushed configuration file, a
+// provided secret and an entrypoint override.
 import { defineLab } from "labgen";
-import { apps, grafana, navidrome, nextcloud, traefik, uptimeKuma } from "labgen/apps";
+import { apps, grafana, jellyfin, navidrome, nextcloud, traefik, uptimeKuma } from "labgen/apps";
 
 const on = { host: "nas", network: "lab0", storage: "fast" };
 const proxy = "10.10.0.10";
@@ -13,7 +14,9 @@ dashboards.instances.grafana.description = "Grafana, pinned one release back";
 const lab = apps(
   traefik({ ...on, ipv4: proxy }),
   dashboards,
-  navidrome({ ...on, url: "https://music.lab.home.arpa", musicSize: "200GiB" }),
+  jellyfin({ ...on, url: "https://media.lab.home.arpa", mediaSize: "500GiB" }),
+  // Navidrome reads the music folder of Jellyfin's media volume, read-only.
+  navidrome({ ...on, url: "https://music.lab.home.arpa", musicShare: { instance: "jellyfin", volume: "media", subPath: "music" } }),
   uptimeKuma({ ...on, name: "status", url: "https://status.lab.home.arpa" }),
   nextcloud({ ...on, url: "https://cloud.lab.home.arpa", trustedProxies: [proxy], db: { memory: "512MiB" } }),
 );
@@ -90,6 +93,7 @@ export default defineLab({
     allow: ["192.168.1.0/24", "100.64.0.0/10"],
     routes: {
       grafana: { instance: "grafana", port: 3000 },
+      media: { instance: "jellyfin", port: 8096 },
       music: { instance: "navidrome", port: 4533 },
       status: { instance: "status", port: 3001 },
       cloud: { instance: "nextcloud", port: 80 },

@@ -58,6 +58,19 @@ resource "incus_network_zone_record" "grafana" {
   }
 }
 
+# ingress.routes.media
+resource "incus_network_zone_record" "media" {
+  name   = "media"
+  remote = "nas"
+  zone   = incus_network_zone.lab_domain.name
+
+  entry {
+    type  = "A"
+    value = "10.10.0.10"
+    ttl   = 300
+  }
+}
+
 # ingress.routes.music
 resource "incus_network_zone_record" "music" {
   name   = "music"

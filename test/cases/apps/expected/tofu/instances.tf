@@ -59,6 +59,73 @@ resource "incus_instance" "grafana" {
   }
 }
 
+# instances.jellyfin
+resource "incus_instance" "jellyfin" {
+  name        = "jellyfin"
+  description = "Jellyfin: media server"
+  remote      = "nas"
+  type        = "container"
+  image       = "docker:jellyfin/jellyfin:10.11.11"
+  profiles    = []
+  running     = true
+
+  config = {
+    "boot.autostart" = "true"
+    "limits.cpu"     = "4"
+    "limits.memory"  = "4GiB"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.fast.name
+      size = "8GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:07:99:ed"
+      "ipv4.address" = "10.10.0.134"
+      network        = incus_network.lab0.name
+    }
+  }
+
+  device {
+    name = "config"
+    type = "disk"
+    properties = {
+      path   = "/config"
+      pool   = incus_storage_volume.jellyfin-config.pool
+      source = incus_storage_volume.jellyfin-config.name
+    }
+  }
+
+  device {
+    name = "cache"
+    type = "disk"
+    properties = {
+      path   = "/cache"
+      pool   = incus_storage_volume.jellyfin-cache.pool
+      source = incus_storage_volume.jellyfin-cache.name
+    }
+  }
+
+  device {
+    name = "media"
+    type = "disk"
+    properties = {
+      path   = "/media"
+      pool   = incus_storage_volume.jellyfin-media.pool
+      source = incus_storage_volume.jellyfin-media.name
+    }
+  }
+}
+
 # instances.mqtt
 resource "incus_instance" "mqtt" {
   name        = "mqtt"
@@ -191,9 +258,10 @@ resource "incus_instance" "navidrome" {
     name = "music"
     type = "disk"
     properties = {
-      path   = "/music"
-      pool   = incus_storage_volume.navidrome-music.pool
-      source = incus_storage_volume.navidrome-music.name
+      path     = "/music"
+      pool     = incus_storage_volume.jellyfin-media.pool
+      readonly = "true"
+      source   = "${incus_storage_volume.jellyfin-media.name}/music"
     }
   }
 }

@@ -11,6 +11,6 @@ resource "incus_network" "lab0" {
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "lab0.lab.home.arpa"
-    "raw.dnsmasq"  = "host-record=lab.home.arpa,10.10.0.10\nhost-record=cloud.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=music.lab.home.arpa,10.10.0.10\nhost-record=status.lab.home.arpa,10.10.0.10"
+    "raw.dnsmasq"  = "host-record=lab.home.arpa,10.10.0.10\nhost-record=cloud.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=media.lab.home.arpa,10.10.0.10\nhost-record=music.lab.home.arpa,10.10.0.10\nhost-record=status.lab.home.arpa,10.10.0.10"
   }
 }

@@ -7,6 +7,12 @@ output "instances" {
       type = "container"
       urls = ["https://grafana.lab.home.arpa"]
     }
+    jellyfin = {
+      host = "nas"
+      ipv4 = "10.10.0.134"
+      type = "container"
+      urls = ["https://media.lab.home.arpa"]
+    }
     mqtt = {
       host = "nas"
       ipv4 = "10.10.0.129"
@@ -56,6 +62,10 @@ output "routes" {
     grafana = {
       backend = "http://10.10.0.128:3000"
       url     = "https://grafana.lab.home.arpa"
+    }
+    media = {
+      backend = "http://10.10.0.134:8096"
+      url     = "https://media.lab.home.arpa"
     }
     music = {
       backend = "http://10.10.0.130:4533"

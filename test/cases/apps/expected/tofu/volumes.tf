@@ -14,6 +14,54 @@ resource "incus_storage_volume" "grafana-data" {
   }
 }
 
+# instances.jellyfin.volumes[1]
+resource "incus_storage_volume" "jellyfin-cache" {
+  name         = "jellyfin-cache"
+  remote       = "nas"
+  pool         = incus_storage_pool.fast.name
+  content_type = "filesystem"
+
+  config = {
+    size = "20GiB"
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+# instances.jellyfin.volumes[0]
+resource "incus_storage_volume" "jellyfin-config" {
+  name         = "jellyfin-config"
+  remote       = "nas"
+  pool         = incus_storage_pool.fast.name
+  content_type = "filesystem"
+
+  config = {
+    size = "20GiB"
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+# instances.jellyfin.volumes[2]
+resource "incus_storage_volume" "jellyfin-media" {
+  name         = "jellyfin-media"
+  remote       = "nas"
+  pool         = incus_storage_pool.fast.name
+  content_type = "filesystem"
+
+  config = {
+    size = "500GiB"
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
 # instances.mqtt.volumes[0]
 resource "incus_storage_volume" "mqtt-data" {
   name         = "mqtt-data"
@@ -39,22 +87,6 @@ resource "incus_storage_volume" "navidrome-data" {
 
   config = {
     size = "10GiB"
-  }
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-# instances.navidrome.volumes[1]
-resource "incus_storage_volume" "navidrome-music" {
-  name         = "navidrome-music"
-  remote       = "nas"
-  pool         = incus_storage_pool.fast.name
-  content_type = "filesystem"
-
-  config = {
-    size = "200GiB"
   }
 
   lifecycle {
