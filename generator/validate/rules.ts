@@ -565,7 +565,8 @@ export const RULES: Rule[] = [
       for (const [n, inst] of entries(lab.instances))
         inst.volumes.forEach((v, i) => {
           if (!v.share && v.size === undefined) d.error("volume-share", ["instances", n, "volumes", i], "a volume needs a size (or a share of another instance's volume)");
-          if (!v.share) claim(`${n}-${v.name}`, "", `instances.${n}.volumes[${i}]`, ["instances", n, "volumes", i]);
+          // The owner writes all of its volume (a name clash between owners is unique-names' to report).
+          if (!v.share && !writers.has(`${n}-${v.name}:/`)) writers.set(`${n}-${v.name}:/`, `instances.${n}.volumes[${i}]`);
         });
       for (const [n, inst] of entries(lab.instances))
         inst.volumes.forEach((v, i) => {

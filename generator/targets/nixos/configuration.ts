@@ -425,7 +425,7 @@ function secretsSection(model: Model, host: HostModel): NixBinding[] {
     b(
       ["systemd", "services", SECRETS_UNIT.service],
       nix.attrs([
-        b("description", "labgen: app secrets (generate missing ones, copy them to the instances that read them)"),
+        b("description", "labgen app secrets: generate missing ones, copy them to their instances"),
         b("wantedBy", nix.list(["multi-user.target"])),
         b("before", nix.list([...SECRETS_UNIT.before])),
         b(

@@ -247,7 +247,7 @@ in
   # Instances mount /var/lib/labgen/secrets/instances/<name> read-only: it must exist before
   # they start.
   systemd.services.labgen-secrets = {
-    description = "labgen: app secrets (generate missing ones, copy them to the instances that read them)";
+    description = "labgen app secrets: generate missing ones, copy them to their instances";
     wantedBy = [ "multi-user.target" ];
     before = [
       "incus.service"
