@@ -5,6 +5,10 @@
 
 export const MODEL_FORMAT = 1;
 
+import type { HealthModel, ImageRemote, InstanceFileModel, InstanceSecretModel, SecretModel } from "./model-apps.ts";
+
+export type { HealthModel, ImageRemote, InstanceFileModel, InstanceSecretModel, SecretModel } from "./model-apps.ts";
+
 /** A config path such as "instances.forgejo" or "hosts.nas.zfs.pools.tank". */
 export type ConfigPath = string;
 
@@ -24,32 +28,6 @@ export interface Model {
   readonly secrets: readonly SecretModel[];
 }
 
-/** Where labgen keeps app secrets on a host, and where instances see them. */
-export const SECRETS_LAYOUT = {
-  /** One file per secret, mode 0600 root: <store>/<name>. */
-  store: "/var/lib/labgen/secrets/apps",
-  /** Per instance, copies of the secrets it reads, owned by its secretOwner: <instances>/<instance>/<name>. */
-  instances: "/var/lib/labgen/secrets/instances",
-  /** Where the per-instance directory is mounted (read-only) inside the instance. Not under /run: Incus mounts a tmpfs on an OCI container's /run after its disk devices. */
-  mount: "/secrets",
-} as const;
-
-export interface SecretModel {
-  readonly name: string;
-  readonly kind: "generated" | "file";
-  /** generated: characters and alphabet. */
-  readonly length: number | null;
-  readonly alphabet: "alphanumeric" | "hex" | null;
-  /** file: the host file the user provides. */
-  readonly providedFile: string | null;
-  /** The host that keeps it (the host of the instances that read it), or null when no instance uses it. */
-  readonly host: string | null;
-  /** <store>/<name> on the host. */
-  readonly hostPath: string;
-  /** Instances that read it (sorted). */
-  readonly instances: readonly string[];
-  readonly source: ConfigPath;
-}
 
 export interface TofuModel {
   /** The host whose GitOps agent runs `tofu apply` (local unix socket to its own Incus). */
@@ -317,31 +295,6 @@ export interface InstanceModel {
   readonly source: ConfigPath;
 }
 
-export type ImageRemote = "images" | "docker" | "ghcr" | "quay" | "lscr" | "codeberg";
-
-export interface InstanceSecretModel {
-  readonly name: string;
-  /** Path inside the instance, e.g. /secrets/forgejo-db-password. */
-  readonly path: string;
-  /** Path on the host of the instance's copy. */
-  readonly hostPath: string;
-}
-
-export interface InstanceFileModel {
-  readonly path: string;
-  readonly content: string;
-  readonly mode: string;
-  readonly uid: number;
-  readonly gid: number;
-  readonly source: ConfigPath;
-}
-
-export interface HealthModel {
-  readonly path: string;
-  readonly interval: string;
-  readonly timeout: string;
-}
-
 export interface RouteModel {
   readonly name: string;
   readonly hostname: string; // git.lab.home.arpa
@@ -364,18 +317,50 @@ export interface IngressModel {
   readonly allow: readonly string[];
   readonly routes: readonly RouteModel[]; // sorted by name
   readonly source: ConfigPath;
+  /** The proxy the ingress instance runs, as outputs name it to people (e.g. "Traefik"). */
+  readonly software: string;
+  /**
+   * The ingress contract: every file the ingress instance needs pushed into it, in push order.
+   * The proxy's target writes the generated ones; the OpenTofu target pushes them all and acts
+   * on `onChange`, without knowing which proxy it is.
+   */
+  readonly files: readonly IngressFileModel[];
+}
+
+/** One file pushed into the ingress instance. */
+export interface IngressFileModel {
+  /** What the file is to the proxy: its static config, its watched dynamic config, the TLS chain or key. */
+  readonly role: "static" | "dynamic" | "certificate" | "key";
+  /** Absolute path inside the instance. */
+  readonly path: string;
+  /** Where the content comes from: a file labgen generates (path below out/), or a file on the apply host. */
+  readonly from: { readonly generated: string } | { readonly host: string };
+  readonly mode: "0644" | "0600";
+  /** What the proxy needs after the file changed: a restart (read at start only) or nothing (it reloads by itself). */
+  readonly onChange: "restart" | "reload";
+  readonly source: ConfigPath;
 }
 
 export interface CaModel {
+  /** Internal domain, e.g. "lab.home.arpa": the name constraint and the wildcard `*.<domain>`. */
   readonly domain: string;
+  /** Subject O= of the root and intermediate, e.g. "Homelab". */
   readonly organization: string;
+  /** Subject CN= of the root, e.g. "Homelab Root CA" (iOS lists roots by CN). */
   readonly rootCommonName: string;
   readonly intermediateCommonName: string;
-  /** Directory on the host (never in the repository). */
+  /**
+   * Absolute directory ON THE HOST for keys and certificates, e.g. "/var/lib/labgen/ca" — never in
+   * the repository. The environment variable LABGEN_CA_DIR overrides it at run time.
+   */
   readonly dir: string;
+  /** e.g. 3650 */
   readonly rootDays: number;
+  /** e.g. 1825; at most rootDays */
   readonly intermediateDays: number;
+  /** ≤ 397 recommended, ≤ 825 enforced (Apple's limit for every TLS server certificate) */
   readonly leafDays: number;
+  /** `renew` re-issues when fewer than this many days remain, e.g. 30; below leafDays */
   readonly renewBeforeDays: number;
   /** Public files inside `dir`, written by ca.sh. */
   readonly files: {

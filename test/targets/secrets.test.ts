@@ -9,7 +9,8 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSyn
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
-import { planSecretsScript, SECRETS_UNIT } from "../../generator/targets/secrets/index.ts";
+import { planSecretsScript } from "../../generator/targets/secrets/index.ts";
+import { SECRETS_UNIT } from "../../generator/shared/secrets.ts";
 import { printShellScript } from "../../generator/printers/shell/index.ts";
 import { compileCase, goldenCases } from "../support/golden.ts";
 import { mkTmp, rmTmp } from "../support/lab-fixtures.ts";

@@ -19,9 +19,9 @@ import {
   type App,
 } from "../../generator/apps/index.ts";
 import { LabSchema } from "../../generator/config/schema.ts";
-import { OCI_TAG_RE, parseOciImage } from "../../generator/resolve/image.ts";
+import { OCI_TAG_RE, parseOciImage } from "../../generator/shared/image.ts";
 import { validate } from "../../generator/validate/validate.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 
 const on = { host: "nas", network: "lab0", storage: "fast", dataStorage: "bulk" };
 const url = (r: string) => `https://${r}.lab.home.arpa`;

@@ -2,8 +2,8 @@
 // the bare metal runs NixOS maintenance and plumbing only, never an application. Every
 // application runs in an Incus instance (DESIGN.md: "Zero application services on the bare metal").
 import type { NixAttrs } from "../../printers/nix/index.ts";
-import { GITOPS_UNIT } from "../gitops/index.ts";
-import { SECRETS_UNIT } from "../secrets/index.ts";
+import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
+import { SECRETS_UNIT } from "../../shared/secrets.ts";
 import { flattenBindings, type OptionBinding } from "./walk.ts";
 
 /**

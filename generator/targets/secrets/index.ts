@@ -4,18 +4,9 @@
 // The script carries secret NAMES, lengths and paths only: values are made on the host
 // (/dev/urandom) and never leave it, so nothing in out/, the Nix store or OpenTofu state holds one.
 import { printShellScript, shellProgram, type ShellScriptIR } from "../../printers/shell/index.ts";
-import { SECRETS_LAYOUT, type Model } from "../../resolve/model.ts";
+import type { Model } from "../../resolve/model.ts";
+import { SECRETS_LAYOUT, SECRETS_UNIT } from "../../shared/secrets.ts";
 import type { OutputFile } from "../types.ts";
-
-export const SECRETS_UNIT = {
-  /** systemd.services.<service>: Type=oneshot, RemainAfterExit, `labgen-secrets ensure`. */
-  service: "labgen-secrets",
-  /** out/hosts/<host>/<script>, installed as `command`. */
-  script: "labgen-secrets.sh",
-  command: "labgen-secrets",
-  /** Ordered before these: instances need their secrets directory (disk `required` defaults to true). */
-  before: ["incus.service", "labgen-gitops.service"],
-} as const;
 
 /** Hosts that keep at least one secret an instance reads (sorted). */
 export function secretHosts(model: Model): string[] {
