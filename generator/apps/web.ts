@@ -47,7 +47,7 @@ export function forgejo(o: WebAppOptions & { readonly sshPort?: number }): App {
         ports: [{ host: sshPort, instance: 22 }],
         // Dockerfile: VOLUME ["/data"]; repositories, app.ini (GITEA_CUSTOM=/data/gitea) and SQLite.
         volumes: [{ name: "data", size: o.dataSize ?? "100GiB", path: "/data", ...(o.dataStorage ? { storage: o.dataStorage } : {}) }],
-        // routers/web/healthcheck (GET /api/healthz): 200 while the database answers.
+        // routers/web/web.go: routes.Get("/api/healthz", healthcheck.Check) (Gitea's, which Forgejo keeps).
         health: { path: "/api/healthz" },
       }),
     },
@@ -103,7 +103,7 @@ export function grafana(o: WebAppOptions): App {
         secrets: [admin],
         // Dockerfile: ARG GF_UID="472", ARG GF_GID="0", USER "$GF_UID": run.sh reads the file as 472.
         secretOwner: { uid: 472, gid: 0 },
-        // pkg/api/api.go: GET /api/health (no authentication).
+        // Grafana docs, developer-resources/api-reference/http-api/other.md: "Health API", GET /api/health.
         health: { path: "/api/health" },
       }),
     },
@@ -124,8 +124,9 @@ export function homeassistant(o: WebAppOptions & { readonly trustedProxies: read
     description: "Home Assistant: home automation",
   });
   if (o.timezone) i.environment = { TZ: o.timezone };
-  // homeassistant/components/http/__init__.py: CONF_USE_X_FORWARDED_FOR, CONF_TRUSTED_PROXIES;
-  // without them a request carrying X-Forwarded-For from the proxy is refused (http/forwarded.py).
+  // homeassistant/components/http/__init__.py: CONF_USE_X_FORWARDED_FOR = "use_x_forwarded_for",
+  // CONF_TRUSTED_PROXIES = "trusted_proxies"; without them HA refuses a request whose
+  // X-Forwarded-For comes from a proxy it does not trust (http/forwarded.py).
   const configuration = {
     default_config: null,
     http: { use_x_forwarded_for: true, trusted_proxies: [...o.trustedProxies] },
@@ -136,12 +137,13 @@ export function homeassistant(o: WebAppOptions & { readonly trustedProxies: read
       [name]: finish(o, {
         ...i,
         rootSize: "8GiB",
-        // home-assistant/core: the web server's default port (components/http SERVER_PORT 8123).
+        // home-assistant/core homeassistant/const.py: SERVER_PORT: Final = 8123 (the http integration's default).
         serves: [8123],
         // home-assistant/core Dockerfile: VOLUME /config (python -m homeassistant --config /config).
         volumes: [{ name: "config", size: o.dataSize ?? "20GiB", path: "/config", ...(o.dataStorage ? { storage: o.dataStorage } : {}) }],
         files: [{ path: "/config/configuration.yaml", content: `# Written by labgen (lab.config.ts): edit it there.\n${stringify(configuration)}` }],
-        // components/frontend: /manifest.json is served without authentication.
+        // homeassistant/components/frontend/__init__.py: register_view(ManifestJSONView()), the app
+        // manifest the login page loads before anyone is signed in.
         health: { path: "/manifest.json" },
       }),
     },
