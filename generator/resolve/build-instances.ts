@@ -3,6 +3,7 @@ import type { LabConfig } from "../config/schema.ts";
 import { sizeBytes } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
+import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
 import { parseOciImage } from "../shared/image.ts";
 import { SECRETS_LAYOUT } from "../shared/secrets.ts";
@@ -19,6 +20,7 @@ export function instanceIpOf(lab: LabConfig, lock: Lock): (inst: string) => stri
 /** Every instance, sorted by name; `routes` gives each its URLs. */
 export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.RouteModel[]): M.InstanceModel[] {
   const ingress = lab.ingress ?? null;
+  const routesByInstance = groupBy(routes, (r) => r.instance);
   return byName(
     Object.entries(lab.instances).map(([name, i]) => {
       const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
@@ -63,7 +65,7 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
         snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
         autostart: i.autostart,
         cloudInit: i.cloudInit ?? null,
-        urls: routes.filter((r) => r.instance === name).map((r) => r.url).sort(),
+        urls: (routesByInstance.get(name) ?? []).map((r) => r.url).sort(),
         ingress: ingress?.instance === name,
         environment: sortedRecord(i.environment),
         secrets: [...new Set(i.secrets)].sort().map((s) => ({
@@ -118,9 +120,12 @@ function ociConfig(o: InstanceConfig["oci"]): Record<string, string> {
 
 /** App secrets by name, with the host that keeps each (that of its readers) and its readers. */
 export function buildSecrets(lab: LabConfig, instances: readonly M.InstanceModel[]): M.SecretModel[] {
+  // Readers by secret, in one pass (instances are sorted by name, so each list is too).
+  const readers = new Map<string, M.InstanceModel[]>();
+  for (const i of instances) for (const x of i.secrets) (readers.get(x.name) ?? readers.set(x.name, []).get(x.name)!).push(i);
   return byName(
     Object.entries(lab.secrets).map(([name, s]) => {
-      const users = instances.filter((i) => i.secrets.some((x) => x.name === name));
+      const users = readers.get(name) ?? [];
       return {
         name,
         kind: s.kind,
@@ -138,12 +143,14 @@ export function buildSecrets(lab: LabConfig, instances: readonly M.InstanceModel
 
 /** Every profile, with the hosts whose instances use it. */
 export function buildProfiles(lab: LabConfig, instances: readonly M.InstanceModel[]): M.ProfileModel[] {
+  const hostsOf = new Map<string, Set<string>>();
+  for (const i of instances) for (const p of i.profiles) (hostsOf.get(p) ?? hostsOf.set(p, new Set()).get(p)!).add(i.host);
   return byName(
     Object.entries(lab.profiles).map(([name, p]) => ({
       name,
       description: p.description,
       config: sortedRecord(p.config),
-      hosts: [...new Set(instances.filter((i) => i.profiles.includes(name)).map((i) => i.host))].sort(),
+      hosts: [...(hostsOf.get(name) ?? [])].sort(),
       source: `profiles.${name}`,
     })),
   );

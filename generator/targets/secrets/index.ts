@@ -5,6 +5,7 @@
 // (/dev/urandom) and never leave it, so nothing in out/, the Nix store or OpenTofu state holds one.
 import { printShellScript, shellProgram, type ShellScriptIR } from "../../printers/shell/index.ts";
 import type { Model } from "../../resolve/model.ts";
+import { instancesOn } from "../../resolve/lookup.ts";
 import { SECRETS_LAYOUT, SECRETS_UNIT } from "../../shared/secrets.ts";
 import type { OutputFile } from "../types.ts";
 
@@ -17,7 +18,7 @@ const ALPHABETS = { alphanumeric: "A-Za-z0-9", hex: "0-9a-f" } as const;
 
 export function planSecretsScript(model: Model, host: string): ShellScriptIR {
   const secrets = model.secrets.filter((s) => s.host === host);
-  const instances = model.instances.filter((i) => i.host === host && i.secrets.length > 0);
+  const instances = instancesOn(model, host).filter((i) => i.secrets.length > 0);
   const records = secrets.map((s) =>
     [s.name, s.kind, s.length ?? "-", s.alphabet ? ALPHABETS[s.alphabet] : "-", s.providedFile ?? "-"].join("\t"),
   );
@@ -53,7 +54,7 @@ export function planSecrets(model: Model): OutputFile[] {
     executable: true,
     sources: [
       ...model.secrets.filter((s) => s.host === host).map((s) => s.source),
-      ...model.instances.filter((i) => i.host === host && i.secrets.length > 0).map((i) => i.source),
+      ...instancesOn(model, host).filter((i) => i.secrets.length > 0).map((i) => i.source),
     ].sort(),
   }));
 }
