@@ -1,5 +1,4 @@
 // Presets of single-instance apps served through the ingress (and the ingress itself).
-import { stringify } from "yaml";
 import { VERSIONS } from "./versions.ts";
 import { type App, type AppOptions, type WebAppOptions, base, finish, generated, hostOf, secretFile } from "./common.ts";
 
@@ -141,7 +140,8 @@ export function homeassistant(o: WebAppOptions & { readonly trustedProxies: read
         serves: [8123],
         // home-assistant/core Dockerfile: VOLUME /config (python -m homeassistant --config /config).
         volumes: [{ name: "config", size: o.dataSize ?? "20GiB", path: "/config", ...(o.dataStorage ? { storage: o.dataStorage } : {}) }],
-        files: [{ path: "/config/configuration.yaml", content: `# Written by labgen (lab.config.ts): edit it there.\n${stringify(configuration)}` }],
+        // JSON is YAML (flow style), and keeps a YAML library out of every config load.
+        files: [{ path: "/config/configuration.yaml", content: `# Written by labgen (lab.config.ts): edit it there.\n${JSON.stringify(configuration, null, 2)}\n` }],
         // homeassistant/components/frontend/__init__.py: register_view(ManifestJSONView()), the app
         // manifest the login page loads before anyone is signed in.
         health: { path: "/manifest.json" },

@@ -174,7 +174,7 @@ resource "incus_instance" "homeassistant" {
   # instances.homeassistant.files[0]
   file {
     target_path        = "/config/configuration.yaml"
-    content            = "# Written by labgen (lab.config.ts): edit it there.\ndefault_config: null\nhttp:\n  use_x_forwarded_for: true\n  trusted_proxies:\n    - 10.10.0.10\n"
+    content            = "# Written by labgen (lab.config.ts): edit it there.\n{\n  \"default_config\": null,\n  \"http\": {\n    \"use_x_forwarded_for\": true,\n    \"trusted_proxies\": [\n      \"10.10.0.10\"\n    ]\n  }\n}\n"
     mode               = "0644"
     uid                = 0
     gid                = 0

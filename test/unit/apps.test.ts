@@ -1,6 +1,7 @@
 // App presets (generator/apps): plain functions returning ordinary config. Each preset's output
 // must pass the lab schema as it is, pin a valid tag from VERSIONS, reference only the secrets it
 // declares, and take overrides. The upstream facts themselves are cited next to each preset.
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
   apps,
@@ -94,8 +95,13 @@ describe("app presets", () => {
     expect(ha.image).toBe(`ghcr:home-assistant/home-assistant:${VERSIONS.homeassistant}`);
     // Its reverse-proxy settings only exist in configuration.yaml: the preset pushes that file.
     expect(ha.files?.[0].path).toBe("/config/configuration.yaml");
-    expect(ha.files?.[0].content).toContain("use_x_forwarded_for: true");
-    expect(ha.files?.[0].content).toContain("- 10.10.0.10");
+    // Home Assistant reads it with PyYAML (homeassistant/util/yaml/loader.py): the same parser here.
+    const parsed = spawnSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))"], {
+      input: ha.files?.[0].content,
+      encoding: "utf8",
+    });
+    expect(parsed.status, parsed.stderr).toBe(0);
+    expect(JSON.parse(parsed.stdout)).toEqual({ default_config: null, http: { use_x_forwarded_for: true, trusted_proxies: ["10.10.0.10"] } });
   });
 
   it("every routed app declares a health check, and its data lives on dataStorage", () => {
