@@ -34,6 +34,9 @@ export function forgejo(o: WebAppOptions & { readonly sshPort?: number }): App {
     // into app.ini at every start (docker/root/etc/s6/gitea/setup).
     GITEA__server__ROOT_URL: `${o.url.replace(/\/$/, "")}/`,
     GITEA__server__SSH_DOMAIN: hostOf(o.url),
+    // The port clone URLs show (the host's). OpenSSH in the container still listens on 22: its
+    // port is the container's SSH_LISTEN_PORT/SSH_PORT (default 22), not app.ini's
+    // (docker/root/etc/s6/openssh/setup, from Gitea, which Forgejo's image keeps).
     GITEA__server__SSH_PORT: String(sshPort),
   };
   return {
