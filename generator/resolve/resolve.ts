@@ -132,6 +132,8 @@ function* range(from: number, to: number): Generator<number> {
 
 /** labgen's own state on every host (a dataset of the boot pool). */
 export const STATE_DIR = "/var/lib/labgen";
+/** Incus's own directory (its database, certificates, image cache) on NixOS. */
+export const INCUS_DAEMON_DIR = "/var/lib/incus";
 
 /** The host that applies OpenTofu: configured, or the first host by name. */
 export function tofuHostOf(lab: LabConfig): string {
@@ -248,7 +250,11 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
       name,
       host: s.host,
       zpool: s.zpool,
-      dataset: `${s.zpool}/incus`,
+      // One level below the labgen-owned parent <zpool>/incus: Incus creates a missing source dataset
+      // and refuses an existing one that has any child or snapshot (lxc/incus
+      // internal/server/storage/drivers/driver_zfs.go, Create(): "Provided ZFS pool (or dataset)
+      // isn't empty"), so nothing but Incus ever touches it.
+      dataset: `${s.zpool}/incus/${name}`,
       description: s.description,
       source: `storage.${name}`,
     })),
@@ -277,8 +283,20 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
           if (pool.boot) {
             for (const [ds, mp] of [["root", "/"], ["nix", "/nix"], ["var", "/var"], ["home", "/home"]] as const)
               datasets.push({ name: ds, mountpoint: mp, properties: {}, role: "system", source: src });
-            // State that must survive a re-install lives in its own dataset, snapshotted before deploys.
+            // labgen's records (GitOps history, checkout, status): never rolled back.
             datasets.push({ name: "labgen", mountpoint: STATE_DIR, properties: {}, role: "state", source: src });
+            // Secrets and (on the apply host) the CA: outside every rollback and every automatic
+            // snapshot, so a rollback never brings back a revoked key and root.key is in no snapshot.
+            datasets.push({ name: "labgen/secrets", mountpoint: `${STATE_DIR}/secrets`, properties: {}, role: "secrets", source: src });
+            if (name === tofuHost) {
+              datasets.push({ name: "labgen/ca", mountpoint: lab.ca.dir, properties: {}, role: "secrets", source: "ca.dir" });
+              // The OpenTofu state: snapshotted by the GitOps agent before each deploy, together with
+              // Incus's database (one atomic snapshot of the boot pool).
+              datasets.push({ name: "labgen/tofu", mountpoint: lab.tofu.stateDir, properties: {}, role: "undo", source: "tofu.stateDir" });
+            }
+            // Incus's database on a dataset of its own, so the agent can snapshot it before a switch
+            // (which may migrate it) without touching a dataset Incus owns.
+            datasets.push({ name: "incusd", mountpoint: INCUS_DAEMON_DIR, properties: {}, role: "undo", source: src });
           }
           if (incusStorage.length) datasets.push({ name: "incus", mountpoint: null, properties: {}, role: "incus", source: src });
           datasets.push({ name: "reserved", mountpoint: null, properties: { reservation: zfsSize(pool.reserve) }, role: "reserve", source: `${src}.reserve` });
@@ -343,6 +361,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         ssh: { port: h.ssh.port, permitRootLogin: h.ssh.permitRootLogin },
         zpools,
         incusDatasets: zpools.filter((p) => p.incusStorage.length).map((p) => `${p.name}/incus`).sort(),
+        undoDatasets: zpools.flatMap((p) => p.datasets.filter((d) => d.role === "undo").map((d) => `${p.name}/${d.name}`)).sort(),
         stateDataset: `${bootPool.name}/labgen`,
         autoSnapshot: { ...h.zfs.autoSnapshot, datasets: snapDatasets },
         scrub: h.zfs.scrub,
@@ -365,6 +384,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
               checkoutDir: `${STATE_DIR}/checkout`,
               statusFile: `${STATE_DIR}/status.json`,
               appliesTofu: name === tofuHost,
+              onFailure: [...h.gitops.onFailure],
             }
           : null,
         incus: { channel: h.incus.channel },

@@ -417,14 +417,15 @@ export const RULES: Rule[] = [
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const mounts = new Map<string, string>();
-        for (const m of ["/", "/nix", "/var", "/home", "/boot", "/var/lib/labgen"]) mounts.set(m, "the boot pool's system datasets");
+        for (const m of ["/", "/nix", "/var", "/home", "/boot", "/var/lib/labgen", "/var/lib/labgen/secrets", "/var/lib/incus", lab.tofu.stateDir, lab.ca.dir])
+          mounts.set(m, "the boot pool's system datasets");
         for (const [p, pool] of entries(host.zfs.pools))
           for (const [ds, spec] of entries(pool.datasets)) {
             const path = ["hosts", h, "zfs", "pools", p, "datasets", ds];
             if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/.test(ds))
               d.error("datasets", path, `dataset name '${ds}' is invalid: use letters, digits, _ . : - and / between levels`);
-            if (["root", "nix", "var", "home", "labgen", "incus", "reserved"].includes(ds))
-              d.error("datasets", path, `dataset '${ds}' is managed by labgen (root, nix, var, home, labgen, incus, reserved): choose another name`);
+            if (["root", "nix", "var", "home", "labgen", "incus", "incusd", "reserved"].includes(ds.split("/")[0]))
+              d.error("datasets", path, `dataset '${ds}' is managed by labgen (root, nix, var, home, labgen, incus, incusd, reserved): choose another name`);
             const mp = spec.mountpoint;
             if (mp && mp !== "none") {
               const prev = mounts.get(mp);

@@ -10,10 +10,12 @@ export {
   planRollbackScript,
   renderAgentScript,
   renderRollbackScript,
-  snapshotGroups,
-  snapshotRoots,
+  spanSeconds,
+  NETWORK_DEADLINE_SECONDS,
+  BACKOFF_MAX_SECONDS,
 } from "./plan.ts";
 export type { GitopsScriptInput } from "./plan.ts";
+export { SNAPSHOT_PROGRAM } from "./program-common.ts";
 export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "./unit.ts";
 export type { GitopsNixInput, GitopsRuntimeInput } from "./unit.ts";
 

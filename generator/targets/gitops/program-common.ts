@@ -11,8 +11,8 @@ export function joinPrograms(...parts: readonly ShellProgram[]): ShellProgram {
 }
 
 // Shared by labgen-gitops.sh and labgen-rollback.sh: paths, logging, JSON, atomic files, the
-// deploy history and snapshot names. Both scripts assign (see plan.ts):
-//   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE SNAPSHOT_ROOTS
+// deploy history and the labgen snapshots. Both scripts assign (see plan.ts):
+//   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE UNDO_DATASETS INCUS_PARENTS
 // `$\{` below is bash's `${` (see shellProgram).
 export const COMMON_PROGRAM = shellProgram`
 shopt -s inherit_errexit
@@ -39,12 +39,19 @@ readonly DEPLOYED_FILE=$GITOPS_DIR/deployed
 readonly ATTEMPT_FILE=$GITOPS_DIR/attempt
 readonly HOLD_FILE=$GITOPS_DIR/hold
 readonly INCOMPLETE_FILE=$GITOPS_DIR/rollback-incomplete
+# One manifest per labgen snapshot set (see take_snapshot).
+readonly SNAPSHOT_DIR=$GITOPS_DIR/snapshots
 
-ROOTS=()
-if [[ -n $SNAPSHOT_ROOTS ]]; then
-  mapfile -t ROOTS <<<"$SNAPSHOT_ROOTS"
+UNDO=()
+if [[ -n $UNDO_DATASETS ]]; then
+  mapfile -t UNDO <<<"$UNDO_DATASETS"
 fi
-readonly ROOTS
+readonly UNDO
+PARENTS=()
+if [[ -n $INCUS_PARENTS ]]; then
+  mapfile -t PARENTS <<<"$INCUS_PARENTS"
+fi
+readonly PARENTS
 
 log() {
   printf '%s: %s\n' "$PROG" "$*" >&2
@@ -72,6 +79,15 @@ readonly STATUS
 
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+# Seconds since the epoch (LABGEN_NOW fixes it: tests never wait for a clock).
+now_epoch() {
+  if [[ -n $\{LABGEN_NOW-} ]]; then
+    printf '%s' "$LABGEN_NOW"
+  else
+    date -u +%s
+  fi
 }
 
 # Replaces FILE with CONTENT in one rename, so a reader (or a crash) never sees half a file.
@@ -167,6 +183,22 @@ take_lock() {
   fi
 }
 
+# The reason a commit is on hold ("<commit> TAB <reason>" lines; a bare commit was undone by
+# labgen-rollback); fails when it is not held.
+hold_reason() {
+  local commit reason
+  if [[ ! -f $HOLD_FILE ]]; then
+    return 1
+  fi
+  while IFS=$'\t' read -r commit reason; do
+    if [[ $commit == "$1" ]]; then
+      printf '%s' "$\{reason:-undone by labgen-rollback}"
+      return 0
+    fi
+  done <"$HOLD_FILE"
+  return 1
+}
+
 # Lines of the deploy history (none when nothing was deployed yet).
 HISTORY_LINES=()
 load_history() {
@@ -174,5 +206,198 @@ load_history() {
   if [[ -f $HISTORY ]]; then
     mapfile -t HISTORY_LINES <"$HISTORY"
   fi
+}
+`;
+
+// Shared by both scripts: labgen itself, and the labgen snapshot sets.
+//
+// A snapshot set, taken before anything of a deploy changes, is named labgen-<sequence>-<first 12
+// hex of the commit> and consists of:
+//   - an Incus-native snapshot of every instance (`incus snapshot create`) and every custom volume
+//     (`incus storage volume snapshot create`), with --no-expiry so that an instance's
+//     snapshots.expiry never removes it: Incus keeps these as ZFS snapshots "@snapshot-<name>",
+//     which it can restore; a foreign ZFS snapshot on its datasets would make it refuse every
+//     restore of an older snapshot (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
+//     CanRestoreVolume: "cannot be restored due to subsequent internal snapshot(s)");
+//   - a ZFS snapshot of labgen's own undo datasets (OpenTofu state, Incus's database), which are
+//     not Incus storage: Incus refuses a pool source with any snapshot (driver_zfs.go, Create()).
+// The manifest $SNAPSHOT_DIR/<name> lists what the set holds; its last line is "complete".
+export const SNAPSHOT_PROGRAM = shellProgram`
+# The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
+labgen_run() {
+  (cd "$CHECKOUT" && nix --extra-experimental-features 'nix-command flakes' run "$CHECKOUT#default" -- "$@")
+}
+
+readonly SNAPSHOT_RE='^labgen-([0-9]+)-([0-9a-f]{12})$'
+
+# Refuses to run if a dataset labgen snapshots is, or is inside, a dataset Incus owns.
+guard_undo_datasets() {
+  local ds parent
+  for ds in "$\{UNDO[@]}"; do
+    for parent in "$\{PARENTS[@]}"; do
+      if [[ $ds == "$parent" || $ds == "$parent"/* ]]; then
+        die "refusing to snapshot $ds: it is Incus storage (below $parent)"
+      fi
+    done
+  done
+}
+
+# The names of the instances, one per line.
+incus_instances() {
+  incus list --format csv,noheader --columns n
+}
+
+# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots).
+incus_custom_volumes() {
+  local pools pool listing type vol
+  pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  while IFS= read -r pool; do
+    if [[ -z $pool ]]; then
+      continue
+    fi
+    listing=$(incus storage volume list "$pool" --format csv,noheader --columns tn) || return 1
+    while IFS=, read -r type vol; do
+      if [[ $type == custom && -n $vol && $vol != */* ]]; then
+        printf '%s\t%s\n' "$pool" "$vol"
+      fi
+    done <<<"$listing"
+  done <<<"$pools"
+}
+
+# "seq name" of every labgen snapshot set (manifests), oldest first.
+snapshot_sets() {
+  local file name
+  if [[ ! -d $SNAPSHOT_DIR ]]; then
+    return 0
+  fi
+  for file in "$SNAPSHOT_DIR"/labgen-*; do
+    name=$\{file##*/}
+    if [[ -f $file && $name =~ $SNAPSHOT_RE ]]; then
+      printf '%d %s\n' "$((10#$\{BASH_REMATCH[1]}))" "$name"
+    fi
+  done | sort -k1,1n -k2,2
+}
+
+# One above every sequence number in use (manifests, the history, the undo datasets), so a name is
+# never reused, even after a set was pruned.
+next_sequence() {
+  local max=0 seq line listing full fields
+  while read -r seq _; do
+    if [[ -n $seq ]] && (( seq > max )); then
+      max=$seq
+    fi
+  done < <(snapshot_sets)
+  load_history
+  for line in "$\{HISTORY_LINES[@]}"; do
+    IFS=$'\t' read -r -a fields <<<"$line"
+    if [[ $\{fields[4]-} =~ $SNAPSHOT_RE ]] && (( 10#$\{BASH_REMATCH[1]} > max )); then
+      max=$((10#$\{BASH_REMATCH[1]}))
+    fi
+  done
+  if (( $\{#UNDO[@]} > 0 )); then
+    listing=$(zfs list -H -o name -t snapshot -d 1 "$\{UNDO[@]}") || return 1
+    while IFS= read -r full; do
+      if [[ $\{full#*@} =~ $SNAPSHOT_RE ]] && (( 10#$\{BASH_REMATCH[1]} > max )); then
+        max=$((10#$\{BASH_REMATCH[1]}))
+      fi
+    done <<<"$listing"
+  fi
+  printf '%d' "$((max + 1))"
+}
+
+# Takes snapshot set <name>: Incus-native snapshots of every instance and custom volume, then one
+# atomic ZFS snapshot per pool of the undo datasets. The manifest grows as each snapshot exists,
+# so a set that failed half-way is still pruned later.
+take_snapshot() {
+  local name=$1 manifest instances volumes inst pool vol ds
+  local -A by_pool=()
+  local -a group
+  manifest=$SNAPSHOT_DIR/$name
+  mkdir -p "$SNAPSHOT_DIR"
+  instances=$(incus_instances) || return 1
+  volumes=$(incus_custom_volumes) || return 1
+  : >"$manifest"
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      log "incus snapshot create --no-expiry $inst $name"
+      incus snapshot create --no-expiry "$inst" "$name" || return 1
+      printf 'instance\t%s\n' "$inst" >>"$manifest"
+    fi
+  done <<<"$instances"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
+      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
+      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
+    fi
+  done <<<"$volumes"
+  for ds in "$\{UNDO[@]}"; do
+    by_pool[$\{ds%%/*}]+="$ds "
+  done
+  for pool in $(printf '%s\n' "$\{!by_pool[@]}" | sort); do
+    read -r -a group <<<"$\{by_pool[$pool]}"
+    log "zfs snapshot $\{group[*]/%/@$name}"
+    zfs snapshot "$\{group[@]/%/@$name}" || return 1
+    for ds in "$\{group[@]}"; do
+      printf 'zfs\t%s\n' "$ds" >>"$manifest"
+    done
+  done
+  printf 'complete\n' >>"$manifest"
+}
+
+# Whether Incus object <kind> (instance|volume) has snapshot <name>: "instance NAME" or
+# "volume POOL VOL"; fails when the object itself is gone.
+incus_snapshots_of() {
+  if [[ $1 == instance ]]; then
+    incus snapshot list "$2" --format csv,noheader --columns n
+  else
+    incus storage volume snapshot list "$2" "$3" --format csv,noheader --columns n
+  fi
+}
+
+# Deletes snapshot set <name>: only what its manifest names, only if it still exists.
+delete_snapshot_set() {
+  local name=$1 kind a b listing
+  while IFS=$'\t' read -r kind a b; do
+    case $kind in
+      instance | volume)
+        if listing=$(incus_snapshots_of "$kind" "$a" "$b" 2>/dev/null) && [[ $'\n'$listing$'\n' == *$'\n'"$name"$'\n'* ]]; then
+          if [[ $kind == instance ]]; then
+            incus snapshot delete "$a" "$name" || return 1
+          else
+            incus storage volume snapshot delete "$a" "$b" "$name" || return 1
+          fi
+        fi
+        ;;
+      zfs)
+        if listing=$(zfs list -H -o name -t snapshot -d 1 "$a") && [[ $'\n'$listing$'\n' == *$'\n'"$a@$name"$'\n'* ]]; then
+          zfs destroy "$a@$name" || return 1
+        fi
+        ;;
+    esac
+  done <"$SNAPSHOT_DIR/$name"
+  rm -f "$SNAPSHOT_DIR/$name"
+}
+
+# Keeps the newest KEEP_SNAPSHOTS labgen sets; older ones go. Nothing else is ever deleted: the
+# names come from labgen's own manifests, never from a listing of other tools' snapshots.
+prune_snapshots() {
+  local sets entry i
+  local -a names=()
+  sets=$(snapshot_sets)
+  if [[ -n $sets ]]; then
+    mapfile -t names <<<"$sets"
+  fi
+  for ((i = 0; i < $\{#names[@]} - KEEP_SNAPSHOTS; i++)); do
+    entry=$\{names[i]#* }
+    log "pruning snapshot set $entry (keeping the newest $KEEP_SNAPSHOTS)"
+    delete_snapshot_set "$entry" || return 1
+  done
+}
+
+# "address<TAB>type<TAB>name" of every storage volume or pool a "tofu show -json" plan deletes
+# (actions "delete", or ["delete","create"] / ["create","delete"] for a replacement).
+tofu_deletes() {
+  jq -r '.resource_changes[]? | select(.type == "incus_storage_volume" or .type == "incus_storage_pool") | select(.change.actions | index("delete")) | [.address, .type, (.change.before.name // .name)] | @tsv'
 }
 `;

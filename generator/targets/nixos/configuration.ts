@@ -372,9 +372,22 @@ function gitopsSection(host: HostModel): NixBinding[] {
           ),
         ),
         b(["unitConfig", "X-StopOnRemoval"], settings.stopOnRemoval),
+        ...(g.onFailure.length > 0
+          ? [b("onFailure", nix.list([...g.onFailure]), comment("gitops.onFailure: told about every failed or refused deploy."))]
+          : []),
         b(
           "serviceConfig",
-          nix.attrs([b("Type", settings.type), b("User", settings.user), b("ExecStart", e(`lib.getExe ${unit.service}`))]),
+          nix.attrs([
+            b("Type", settings.type),
+            b("User", settings.user),
+            b("ExecStart", e(`lib.getExe ${unit.service}`)),
+            b("TimeoutStartSec", settings.timeoutStartSec, comment("A hung build or apply ends the run; the next one retries with backoff.")),
+            b(
+              "SuccessExitStatus",
+              nix.list(settings.successExitStatus.map((n) => String(n))),
+              comment("75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure."),
+            ),
+          ]),
         ),
       ]),
       comment(`The GitOps agent: ${g.repository}, branch ${g.branch}.`),

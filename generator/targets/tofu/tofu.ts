@@ -1,5 +1,5 @@
-// OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (~> 1.0, checked
-// against the v1.1.1 schema), split by concern: versions, variables, providers, storage,
+// OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (">= 1.1.1, < 2.0": checked
+// against the v1.1.1 schema, the version the constraint starts at), split by concern: versions, variables, providers, storage,
 // networks, profiles, instances, volumes, dns, outputs. Every resource carries a comment naming
 // the config entry that made it, and sets `remote` to the host it lives on.
 //
@@ -143,7 +143,7 @@ function versions(model: Model): Body {
       hcl.attr("required_version", ">= 1.8.0"),
       hcl.blank(),
       hcl.block("required_providers", [], [
-        hcl.attr("incus", hcl.object([["source", "lxc/incus"], ["version", "~> 1.0"]])),
+        hcl.attr("incus", hcl.object([["source", "lxc/incus"], ["version", ">= 1.1.1, < 2.0"]])),
       ]),
       hcl.blank(),
       hcl.block("backend", ["local"], [hcl.attr("path", model.tofu.stateFile)]),
