@@ -301,7 +301,8 @@ rollback() {
       fi
       # Incus restores only the newest snapshot unless later ones are removed (zfs.remove_snapshots).
       later=$(printf '%s\n' "$listing" | sed -n "/^$snapshot\$/,\$p" | tail -n +2 | tr '\n' ' ')
-      restores+=("$kind"$'\t'"$a"$'\t'"$b"$'\t'"$later")
+      # "-" for an instance's empty third field: tab is IFS whitespace, empty fields would collapse.
+      restores+=("$kind"$'\t'"$a"$'\t'"$\{b:--}"$'\t'"$later")
     done <"$SNAPSHOT_DIR/$snapshot"
     if [[ $DATA != all ]]; then
       IFS=, read -r -a names <<<"$DATA"
