@@ -204,7 +204,7 @@ function incus(argv) {
   const args = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--format" || a === "--columns") flags[a] = argv[++i];
+    if (["--format", "--columns", "--uid", "--gid", "--mode"].includes(a)) flags[a] = argv[++i];
     else if (a === "--no-expiry") flags[a] = true;
     else if (a.startsWith("-")) refuse(`Error: unknown flag: ${a}`);
     else args.push(a);
@@ -241,6 +241,14 @@ function incus(argv) {
     else restore(w, ds, args[6]);
   } else if (args[0] === "restart" && args.length === 2) {
     instanceDatasets(w, args[1]);
+    w.incus.restarts = [...(w.incus.restarts ?? []), args[1]];
+  } else if (args[0] === "file" && args[1] === "push" && args.length === 4) {
+    // cmd/incus/file.go, push: <source> <instance>/<path>.
+    const slash = args[3].indexOf("/");
+    const inst = args[3].slice(0, slash);
+    instanceDatasets(w, inst);
+    if (!fs.existsSync(args[2])) refuse(`Error: open ${args[2]}: no such file or directory`);
+    w.incus.files = { ...(w.incus.files ?? {}), [`${inst}${args[3].slice(slash)}`]: { content: fs.readFileSync(args[2], "utf8"), mode: flags["--mode"] } };
   } else {
     refuse(`the stand-in does not know: incus ${argv.join(" ")}`);
   }
@@ -482,6 +490,12 @@ function nix(argv) {
   }
   const args = argv.slice(sep + 1);
   record(["labgen", ...args]);
+  // FAKE_PLAN_MISSES_DELETES: a labgen plan that overlooks a deletion (a bug), so that the tofu
+  // gate behind it is exercised on its own.
+  if (args[0] === "plan" && process.env.FAKE_PLAN_MISSES_DELETES === "1") {
+    process.stdout.write('{"changes":[],"blocked":[]}\n');
+    return 0;
+  }
   const r = spawnSync(process.execPath, [process.env.FAKE_LABGEN, ...args], { cwd: process.cwd(), stdio: ["inherit", "pipe", "inherit"] });
   if (args[0] === "plan" && r.status === 2) return interimPlan(args);
   process.stdout.write(r.stdout);

@@ -30,6 +30,8 @@ export interface World {
     instances: Record<string, { type: string; pool: string; volumes: { pool: string; name: string }[] }>;
     volumes: Record<string, object>;
     removeSnapshots: boolean;
+    files?: Record<string, { content: string; mode?: string }>;
+    restarts?: string[];
   };
   tofu: { state: Record<string, { type: string; name: string; attrs: Record<string, unknown> }>; serial: number };
   generations: Record<string, { commit: string | null; breaksNetwork: boolean }>;

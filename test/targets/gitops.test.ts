@@ -258,18 +258,28 @@ describe("sacred state needs an explicit yes (issue 14 item 2, the agent's side)
     expect(host.world().incus.volumes["bulk/jellyfin-media"]).toBeUndefined();
   });
 
-  it("belt and braces: a tofu plan that deletes a volume labgen plan did not allow is refused", () => {
+  it("belt and braces: a tofu plan that deletes a volume labgen plan did not flag is refused", () => {
     const { host, agent, first } = deployed();
-    // A hand-made out/tofu (drift check bypassed by committing a matching config is not possible,
-    // so the drift check is what stops it first) — here: the volume's block removed by hand.
-    const sha = host.change("volume block removed by hand", undefined, { noGenerate: true, files: {} });
+    // jellyfin's volume removed (allowDestroy names only the instance), and a labgen plan that
+    // overlooks the volume: OpenTofu's own plan still shows the delete, and the agent refuses it.
+    const sha = host.change("remove jellyfin", (c) => allowDestroy(["instance:jellyfin"])(REMOVE_JELLYFIN(c)));
+    const r = runScript(host, agent, [], { FAKE_PLAN_MISSES_DELETES: "1" });
+    expect(r.status).toBe(3);
+    expect(statusOf(host)).toMatchObject({ result: "refused", failedStep: "tofu-plan", deployedCommit: first });
+    expect(statusOf(host).message).toContain("tofu plan deletes incus_storage_volume.jellyfin-media, which allowDestroy does not name; nothing was changed");
+    expect(commands(host).some((c) => c.startsWith("incus snapshot") || c.startsWith("nixos-rebuild") || c.startsWith("tofu apply"))).toBe(false);
+    expect(host.world().incus.volumes["bulk/jellyfin-media"]).toBeDefined();
+    expect(read(stateFile(host, GITOPS_FILES.hold))).toContain(`${sha}\tdestroy-data`);
+  });
+
+  it("a hand-edited out/ (drift) is refused before anything runs", () => {
+    const { host, agent, first } = deployed();
     const volumes = join(host.work, "out", "tofu", "volumes.tf");
     writeFileSync(volumes, read(volumes).replace(/# instances\.jellyfin\.volumes\[0\][\s\S]*$/, ""));
-    const edited = host.change("volume block removed by hand", undefined, { noGenerate: true });
-    expect(edited).not.toBe(sha);
-    const r = runScript(host, agent);
-    expect(r.status).toBe(3);
+    host.change("volume block removed by hand", undefined, { noGenerate: true });
+    expect(runScript(host, agent).status).toBe(3);
     expect(statusOf(host)).toMatchObject({ result: "refused", failedStep: "drift", deployedCommit: first });
+    expect(commands(host)).toEqual(["labgen diff"]);
     expect(host.world().incus.volumes["bulk/jellyfin-media"]).toBeDefined();
   });
 });
@@ -435,5 +445,40 @@ describe("labgen-rollback (issue 14 item 4)", () => {
     expect(r.status).toBe(0);
     expect(commands(host)).toContain("incus snapshot delete forgejo snap1");
     expect(host.refusals()).toEqual([]);
+  });
+});
+
+describe("certificate renewal (issue 14 item 8)", () => {
+  it("a due certificate is renewed and reaches Traefik (push + restart of that instance only); otherwise nothing happens", () => {
+    const { host } = deployed();
+    const renew = join(host.dir, "labgen-cert-renew.sh");
+    writeFileSync(renew, planGitops(reference).find((f) => f.path.endsWith(GITOPS_UNIT.renewScript))!.content);
+    // labgen-ca is the lab's own out/ca/ca.sh, run for real with openssl.
+    const bash = run("bash", ["-c", "command -v bash"]).stdout.toString().trim();
+    writeFileSync(join(host.dir, "bin", "labgen-ca"), `#!${bash}\nexec ${bash} ${join(host.work, "out", "ca", "ca.sh")} "$@"\n`, { mode: 0o755 });
+    const caDir = join(host.dir, "ca");
+    const env = { LABGEN_CA_DIR: caDir };
+    for (const cmd of ["init", "issue"]) expect(runScript(host, join(host.work, "out", "ca", "ca.sh"), [cmd], env).status).toBe(0);
+    host.clearCommands();
+
+    let r = runScript(host, renew, [], env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("the certificate is not due for renewal");
+    expect(commands(host)).toEqual([]);
+
+    const before = read(join(caDir, "fullchain.crt"));
+    r = runScript(host, renew, ["--days", "400"], env);
+    expect(r.stderr).toContain("the certificate was renewed");
+    expect(r.status).toBe(0);
+    const after = read(join(caDir, "fullchain.crt"));
+    expect(after).not.toBe(before);
+    expect(commands(host)).toEqual([
+      `incus file push --uid 0 --gid 0 --mode 0644 $DIR/ca/fullchain.crt traefik/etc/traefik/certs/fullchain.crt`,
+      `incus file push --uid 0 --gid 0 --mode 0600 $DIR/ca/leaf.key traefik/etc/traefik/certs/leaf.key`,
+      "incus restart traefik",
+    ]);
+    const w = host.world();
+    expect(w.incus.files?.["traefik/etc/traefik/certs/fullchain.crt"]).toEqual({ content: after, mode: "0644" });
+    expect(w.incus.restarts).toEqual(["traefik"]);
   });
 });

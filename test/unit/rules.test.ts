@@ -403,7 +403,7 @@ const CASES: RuleCase[] = [
       {
         rule: "datasets",
         path: "hosts.nas.zfs.pools.rpool.datasets.nix",
-        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, reserved): choose another name",
+        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, incusd, reserved): choose another name",
       },
       { rule: "datasets", path: 'hosts.nas.zfs.pools.rpool.datasets["bad name"]', message: "dataset name 'bad name' is invalid: use letters, digits, _ . : - and / between levels" },
       { rule: "datasets", path: "hosts.nas.zfs.pools.rpool.datasets.media.mountpoint", message: "/var is already mounted by the boot pool's system datasets" },

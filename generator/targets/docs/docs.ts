@@ -1,5 +1,6 @@
 // out/lab.json (the resolved lab for machines, with provenance) and out/README.md (the same lab
 // as a document for people, with a Mermaid diagram). Both are pure functions of the Model.
+import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../gitops/index.ts";
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
@@ -187,6 +188,25 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   const unsnap = model.instances.filter((i) => !i.snapshots).map((i) => i.name);
   if (unsnap.length) d.p(`No automatic snapshots: ${unsnap.join(", ")}.`);
 
+  const agents = model.hosts.filter((h) => h.gitops);
+  if (agents.length > 0) {
+    d.h(2, "Deploys and rollback");
+    d.p(
+      "Before each deploy the GitOps agent takes a labgen snapshot set: an Incus snapshot of every instance and custom volume (Incus can restore it) and a ZFS snapshot " +
+        `of Incus's database and the OpenTofu state (${agents.flatMap((h) => h.undoDatasets).map(code).join(", ")}). It never snapshots a dataset Incus owns. ` +
+        "Secrets, the CA and labgen's records are on datasets no snapshot set or rollback touches.",
+    );
+    d.table(
+      ["host", "sets kept", "deploys"],
+      agents.map((h) => [h.name, String(h.gitops!.keepSnapshots), `${h.gitops!.branch}, fast-forward only${h.gitops!.allowedSigners.length > 0 ? ", signed commits only" : ", unsigned commits accepted (no allowedSigners)"}`]),
+    );
+    d.p(
+      `${code("labgen-rollback <commit>")} returns NixOS to the generation before that deploy and applies the previous commit's ${code("tofu/")}; ` +
+        `${code("--data")} restores instances and volumes from the set taken before it. A change that destroys a volume, a pool, a dataset or an instance's root disk ` +
+        `needs an ${code("allowDestroy")} entry, or the agent refuses the deploy.`,
+    );
+  }
+
   const ca = model.ca;
   d.h(2, "TLS: the lab's private CA");
   d.p(
@@ -195,11 +215,18 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
       `Keys and certificates live on the host in ${code(ca.dir)} (never in this repository); ${code("ca/ca.sh")} creates and renews them:`,
   );
   d.fence("sh", [`sudo out/ca/ca.sh init    # root + intermediate, once (refuses to overwrite)`, `sudo out/ca/ca.sh issue   # wildcard leaf, ${ca.leafDays} days`, `sudo out/ca/ca.sh renew   # re-issues when fewer than ${ca.renewBeforeDays} days remain`, `sudo out/ca/ca.sh verify`].join("\n"));
-  if (model.ingress)
+  if (model.ingress) {
+    const caHost = model.hosts.find((h) => h.gitops?.appliesTofu);
     d.p(
-      `OpenTofu copies the chain and key from ${code(ca.dir)} into the Traefik instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
-        `recreate that stateless instance so it gets the new files: ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)}.`,
+      caHost
+        ? `Renewal is automatic on ${caHost.name}: ${code("labgen-cert-renew.timer")} runs daily; the wildcard certificate (valid ${ca.leafDays} days) is re-issued ` +
+            `when fewer than ${ca.renewBeforeDays} days remain, pushed into ${code(model.ingress.instance)} (${code("incus file push")}) and only that instance restarts, ` +
+            `since OpenTofu re-pushes a file only when its path changes. The intermediate (valid ${ca.intermediateDays} days) is not renewed automatically: ` +
+            `the timer warns in the journal from ${INTERMEDIATE_WARN_DAYS} days before it expires and fails (its unit's OnFailure= hook) from ${INTERMEDIATE_FAIL_DAYS} days.`
+        : `OpenTofu copies the chain and key from ${code(ca.dir)} into the Traefik instance when it creates it; without a GitOps agent on the OpenTofu host nothing renews them: ` +
+            `run ${code("ca.sh renew")} and ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)} before ${ca.leafDays} days have passed.`,
     );
+  }
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
   d.list([
     "Linux laptop: copy it to `/usr/local/share/ca-certificates/homelab-root.crt` and run `sudo update-ca-certificates` (Debian/Ubuntu); on NixOS add it to `security.pki.certificateFiles`.",

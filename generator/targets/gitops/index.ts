@@ -1,5 +1,6 @@
 // GitOps target: for every host with `gitops`, out/hosts/<host>/labgen-gitops.sh (the pull agent
-// its systemd unit runs) and out/hosts/<host>/labgen-rollback.sh (the admin's undo). The NixOS
+// its systemd unit runs), out/hosts/<host>/labgen-rollback.sh (the admin's undo) and, on the CA
+// host of a lab with an ingress, out/hosts/<host>/labgen-cert-renew.sh (the renewal timer). The NixOS
 // target writes the units from GITOPS_UNIT.
 export {
   GitopsInputError,
@@ -11,6 +12,9 @@ export {
   renderAgentScript,
   renderRollbackScript,
   spanSeconds,
+  planRenewScript,
+  INTERMEDIATE_FAIL_DAYS,
+  INTERMEDIATE_WARN_DAYS,
   NETWORK_DEADLINE_SECONDS,
   BACKOFF_MAX_SECONDS,
 } from "./plan.ts";
@@ -21,7 +25,8 @@ export type { GitopsNixInput, GitopsRuntimeInput } from "./unit.ts";
 
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { gitopsInput, renderAgentScript, renderRollbackScript } from "./plan.ts";
+import { printShellScript } from "../../printers/shell/index.ts";
+import { gitopsInput, planRenewScript, renderAgentScript, renderRollbackScript } from "./plan.ts";
 import { GITOPS_UNIT } from "./unit.ts";
 
 /** Both scripts for every host that has gitops (hosts are already sorted by name in the Model). */
@@ -31,9 +36,13 @@ export function planGitops(model: Model): OutputFile[] {
     const input = gitopsInput(model, host);
     // The scripts read the tofu settings (passphrase file, apply host) as well as the host's own.
     const sources = [`hosts.${host.name}.gitops`, "tofu"].sort();
+    const renew = planRenewScript(model, host);
     return [
       { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: renderAgentScript(input), executable: true, sources },
       { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: renderRollbackScript(input), executable: true, sources },
+      ...(renew === null
+        ? []
+        : [{ path: `hosts/${host.name}/${GITOPS_UNIT.renewScript}`, content: printShellScript(renew), executable: true, sources: ["ca", "ingress"] }]),
     ];
   });
 }

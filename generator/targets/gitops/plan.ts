@@ -3,7 +3,9 @@ import type { ShellAssignment, ShellScriptIR } from "../../printers/shell/index.
 import type { HostModel, Model } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
 import { COMMON_PROGRAM, SNAPSHOT_PROGRAM, joinPrograms } from "./program-common.ts";
+import { RENEW_PROGRAM, RENEW_PROLOGUE } from "./program-renew.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
+import { TRAEFIK_PATHS } from "../traefik/index.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -267,4 +269,31 @@ export function renderAgentScript(input: GitopsScriptInput): string {
 
 export function renderRollbackScript(input: GitopsScriptInput): string {
   return printShellScript(planRollbackScript(input));
+}
+
+/** Days before the intermediate expires when the renewal starts warning, then failing. */
+export const INTERMEDIATE_WARN_DAYS = 90;
+export const INTERMEDIATE_FAIL_DAYS = 30;
+
+/** labgen-cert-renew.sh (the CA host, when the lab has an ingress), or null. */
+export function planRenewScript(model: Model, host: HostModel): ShellScriptIR | null {
+  if (host.gitops === null || !host.gitops.appliesTofu || model.ingress === null) return null;
+  return {
+    header: [
+      `labgen-cert-renew.sh (labgen-cert-renew.service + .timer): renews the lab's certificate on host ${host.name}.`,
+      GENERATED,
+      "Runs labgen-ca renew; when the certificate changed, pushes it into the ingress instance and restarts",
+      "only that instance; warns, then fails, before the intermediate CA expires.",
+      "Environment: LABGEN_CA_DIR relocates the CA directory (tests).",
+    ],
+    assignments: [
+      { name: "CA_DEFAULT_DIR", value: model.ca.dir, comment: "The CA directory (ca.dir)." },
+      { name: "INGRESS_INSTANCE", value: model.ingress.instance, comment: "The Traefik instance that serves the certificate." },
+      { name: "CERT_TARGET", value: TRAEFIK_PATHS.certFile, comment: "Where Traefik reads the chain and the key (tls.certificates)." },
+      { name: "KEY_TARGET", value: TRAEFIK_PATHS.keyFile },
+      { name: "INTERMEDIATE_WARN_DAYS", value: INTERMEDIATE_WARN_DAYS },
+      { name: "INTERMEDIATE_FAIL_DAYS", value: INTERMEDIATE_FAIL_DAYS },
+    ],
+    body: joinPrograms(RENEW_PROLOGUE, RENEW_PROGRAM),
+  };
 }

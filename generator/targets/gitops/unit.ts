@@ -70,8 +70,18 @@ export const GITOPS_UNIT = {
   /** out/hosts/<host>/<rollbackScript>: installed on PATH as `rollbackCommand` for the admin. */
   rollbackScript: "labgen-rollback.sh",
   rollbackCommand: "labgen-rollback",
+  /** out/hosts/<host>/<renewScript>: labgen-cert-renew.service, started daily by its timer. */
+  renewScript: "labgen-cert-renew.sh",
+  renewService: "labgen-cert-renew",
+  /** out/ca/ca.sh packaged for the renewal (path from out/hosts/<host>/). */
+  caCommand: "labgen-ca",
+  caScriptFromHost: "../../ca/ca.sh",
+  /** Tools of ca.sh and the renewal (openssl, sha256sum, incus). */
+  renewRuntimeInputs: ["coreutils", "gnugrep", "gnused", "openssl"],
+  /** Daily, and at the next boot when the host was off at that time. */
+  renewTimer: { OnCalendar: "daily", Persistent: true, RandomizedDelaySec: "1h" },
   /** Plain nixpkgs attributes (pkgs.<name>) both scripts need on every gitops host. */
-  runtimeInputs: ["coreutils", "git", "gnugrep", "gnused", "jq", "openssh", "util-linux"],
+  runtimeInputs: ["coreutils", "git", "openssh", "gnugrep", "gnused", "jq", "util-linux"],
   /**
    * Everything on PATH, plain attributes included, with where each comes from and why. The
    * non-plain ones must come from the host's own configuration so the scripts drive exactly the
@@ -148,7 +158,7 @@ export const GITOPS_UNIT = {
      */
     timeoutStartSec: "2h",
     /** 75 = "nothing to do now" (busy, backoff, held, waiting for the CA): not a failure, no OnFailure. */
-    successExitStatus: [75],
+    successExitStatus: "75",
   },
   /**
    * Exit statuses of the agent (labgen-rollback: 0 done, 1 failed, 2 usage, 75 busy). 1 and 3 leave

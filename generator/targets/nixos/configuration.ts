@@ -347,7 +347,34 @@ function tailscaleSection(host: HostModel): NixBinding[] {
   return [b(["services", "tailscale"], nix.attrs(entries))];
 }
 
-function gitopsSection(host: HostModel): NixBinding[] {
+/** Whether this host runs the certificate renewal (the CA host of a lab with an ingress). */
+function renews(model: Model, host: HostModel): boolean {
+  return host.gitops !== null && host.gitops.appliesTofu && model.ingress !== null;
+}
+
+function renewSection(): NixBinding[] {
+  const unit = GITOPS_UNIT;
+  return [
+    b(
+      ["systemd", "services", unit.renewService],
+      nix.attrs([
+        b("description", "labgen: renew the lab's certificate and hand it to Traefik"),
+        b(["serviceConfig", "Type"], "oneshot"),
+        b(["serviceConfig", "ExecStart"], e(`lib.getExe ${unit.renewService}`)),
+      ]),
+      comment("The certificate renews itself before it expires and reaches Traefik (a push and a restart of that instance only)."),
+    ),
+    b(
+      ["systemd", "timers", unit.renewService],
+      nix.attrs([
+        b("wantedBy", nix.list(["timers.target"])),
+        b("timerConfig", nix.attrs(Object.entries(unit.renewTimer).map(([k, v]) => b(k, v)))),
+      ]),
+    ),
+  ];
+}
+
+function gitopsSection(host: HostModel, renew: boolean): NixBinding[] {
   const g = host.gitops;
   if (!g) return [];
   const unit = GITOPS_UNIT;
@@ -384,7 +411,7 @@ function gitopsSection(host: HostModel): NixBinding[] {
             b("TimeoutStartSec", settings.timeoutStartSec, comment("A hung build or apply ends the run; the next one retries with backoff.")),
             b(
               "SuccessExitStatus",
-              nix.list(settings.successExitStatus.map((n) => String(n))),
+              settings.successExitStatus,
               comment("75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure."),
             ),
           ]),
@@ -405,9 +432,10 @@ function gitopsSection(host: HostModel): NixBinding[] {
     ),
     b(
       ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
+      nix.list([e(unit.rollbackCommand), ...(renew ? [e(unit.caCommand)] : [])]),
+      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy${renew ? `; \`${unit.caCommand}\` is out/ca/ca.sh` : ""}.`),
     ),
+    ...(renew ? renewSection() : []),
   ];
 }
 
@@ -424,7 +452,7 @@ function nixSection(host: HostModel): NixBinding {
 }
 
 /** The let bindings of the module (the GitOps agent's packages), or none. */
-function letEntries(host: HostModel): NixEntry[] {
+function letEntries(host: HostModel, renew: boolean): NixEntry[] {
   if (!host.gitops) return [];
   const unit = GITOPS_UNIT;
   const app = (name: string, script: string) =>
@@ -447,6 +475,33 @@ function letEntries(host: HostModel): NixEntry[] {
     ),
     b(unit.service, app(unit.service, unit.script)),
     b(unit.rollbackCommand, app(unit.rollbackCommand, unit.rollbackScript)),
+    ...(renew
+      ? [
+          b(
+            unit.caCommand,
+            nix.call(
+              "pkgs.writeShellApplication",
+              nix.attrs([
+                b("name", unit.caCommand),
+                b("runtimeInputs", nix.list(unit.renewRuntimeInputs.map((p) => e(`pkgs.${p}`)))),
+                b("text", nix.call("builtins.readFile", nix.path(unit.caScriptFromHost))),
+              ]),
+            ),
+            comment("out/ca/ca.sh, for the renewal timer and the admins."),
+          ),
+          b(
+            unit.renewService,
+            nix.call(
+              "pkgs.writeShellApplication",
+              nix.attrs([
+                b("name", unit.renewService),
+                b("runtimeInputs", nix.list([e(unit.caCommand), e("config.virtualisation.incus.clientPackage"), ...unit.renewRuntimeInputs.map((p) => e(`pkgs.${p}`))])),
+                b("text", nix.call("builtins.readFile", nix.path(`./${unit.renewScript}`))),
+              ]),
+            ),
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -476,12 +531,12 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   section(securitySection(model));
   section(incusSection(host));
   if (host.tailscale) section(tailscaleSection(host));
-  if (host.gitops) section(gitopsSection(host));
+  if (host.gitops) section(gitopsSection(host, renews(model, host)));
   section([nixSection(host), b(["time", "timeZone"], model.lab.timezone)]);
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = letEntries(host);
+  const lets = letEntries(host, renews(model, host));
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

@@ -13,7 +13,7 @@ import { flattenBindings, type OptionBinding } from "./walk.ts";
 export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
 
 /** The closed list of systemd units (services and timers) this target defines itself. */
-export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer])];
+export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, GITOPS_UNIT.renewService])];
 
 export class NixosTargetError extends Error {
   override name = "NixosTargetError";
