@@ -603,3 +603,35 @@ describe("VM tests", () => {
     });
   });
 });
+
+// Issue 13 item 14: what the sandboxed checks need, evaluated with stub builders that return
+// their arguments.
+describe("nix/checks: the vitest and tofu-validate checks have what they need", () => {
+  it("checks.vitest: git, flock (util-linux), ssh-keygen (openssh) and jq are build inputs", () => {
+    const stub = (n: string) => `{ __stub = "${n}"; }`;
+    const args = ["nix", "opentofu", "openssl", "shellcheck", "git", "util-linux", "openssh", "jq"].map((n) => `${n} = ${stub(n)};`).join(" ");
+    const inputs = nixEval<string[]>(`
+      let drv = import ${nixString(join(repo, "nix/checks/vitest.nix"))} {
+        lib = { importJSON = _: { }; };
+        buildNpmPackage = a: a;
+        importNpmLock = (_: { }) // { npmConfigHook = null; };
+        nodejs = null;
+        python3 = { withPackages = f: { __stub = "python3"; }; };
+        src = ${nixString(repo)};
+        ${args}
+      };
+      in map (x: x.__stub) drv.nativeBuildInputs`);
+    expect(inputs).toEqual(expect.arrayContaining(["git", "util-linux", "openssh", "jq", "nix", "opentofu", "openssl", "shellcheck"]));
+  });
+
+  it("checks.tofu-validate: a dummy TF_VAR_state_passphrase (out/tofu's variable has no default)", () => {
+    const script = nixEval<string>(`
+      import ${nixString(join(repo, "nix/checks/tofu-validate.nix"))} {
+        runCommand = name: attrs: script: script;
+        opentofu = null;
+        tofuDir = "/tofu";
+      }`);
+    expect(script).toMatch(/^\s*export TF_VAR_state_passphrase=\S+$/m);
+    expect(script.indexOf("TF_VAR_state_passphrase")).toBeLessThan(script.indexOf("tofu validate"));
+  });
+});

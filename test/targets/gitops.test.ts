@@ -10,6 +10,7 @@ import { compile } from "../../generator/pipeline.ts";
 import type { GitopsModel, HostModel, Model } from "../../generator/resolve/model.ts";
 import { GITOPS_FILES, GITOPS_UNIT, GitopsInputError, gitopsInput, gitopsRuntimeInputs, gitopsInputCode, planAgentScript, planGitops } from "../../generator/targets/gitops/index.ts";
 import type { GitopsScriptInput } from "../../generator/targets/gitops/index.ts";
+import { planNixos } from "../../generator/targets/nixos/index.ts";
 import { makeFakeHost, makeSigningKey, requireCommand, runScript } from "../support/gitops.ts";
 import type { FakeHost } from "../support/gitops.ts";
 import { REFERENCE_CONFIG, REFERENCE_LOCK } from "../support/lab-fixtures.ts";
@@ -142,6 +143,20 @@ describe("the generated scripts", () => {
     expect(problems({ knownHosts: [] })[0]).toMatch(/no trust on first use/);
   });
 
+  it("secrets, the CA and labgen's records are outside every snapshot set and every rollback (issue 14 item 5)", () => {
+    const nas = reference.hosts[0];
+    const rpool = nas.zpools.find((p) => p.name === "rpool")!;
+    const role = (name: string) => rpool.datasets.find((d) => d.name === name)?.role;
+    expect([role("labgen/secrets"), role("labgen/ca"), role("labgen")]).toEqual(["secrets", "secrets", "state"]);
+    expect(rpool.datasets.find((d) => d.name === "labgen/ca")?.mountpoint).toBe(reference.ca.dir);
+    // Not in sanoid's list (root.key is never in an automatic snapshot), not in the agent's.
+    expect(nas.autoSnapshot.datasets).not.toContain("rpool/labgen/ca");
+    expect(nas.autoSnapshot.datasets).not.toContain("rpool/labgen/secrets");
+    expect(nas.undoDatasets).toEqual(["rpool/incusd", "rpool/labgen/tofu"]);
+    // Rollback re-applies: no script ever rolls a ZFS dataset back.
+    for (const f of planGitops(reference)) expect(f.content).not.toMatch(/zfs rollback/);
+  });
+
   it("runtime inputs: everything the scripts call, incus and zfs on every host, tofu on the apply host", () => {
     expect(gitopsRuntimeInputs(reference.hosts[0]).map(gitopsInputCode)).toContain("config.virtualisation.incus.clientPackage");
     expect(gitopsRuntimeInputs(labWith({ appliesTofu: false }).hosts[0]).map(gitopsInputCode)).not.toContain("(pkgs.opentofu.withPlugins (p: [ p.lxc_incus ]))");
@@ -151,6 +166,26 @@ describe("the generated scripts", () => {
       expect(text).toMatch(new RegExp(`(^|[\\s(!])${cmd} `, "m"));
       expect(provided.has(cmd)).toBe(true);
     }
+  });
+});
+
+describe("the stand-ins and the unit (issue 13 item 14, issue 14 item 6)", () => {
+  it("every stand-in starts with an absolute interpreter (the Nix build sandbox has no /usr/bin/env)", () => {
+    const { host } = setup();
+    for (const name of ["zfs", "incus", "tofu", "nixos-rebuild", "nix-env", "nix", "systemctl", "systemd-run"]) {
+      const first = read(join(host.dir, "bin", name)).split("\n")[0];
+      expect(first).toBe(`#!${process.execPath}`);
+    }
+    expect(read(join(host.profile, "bin", "switch-to-configuration")).split("\n")[0]).toBe(`#!${process.execPath}`);
+  });
+
+  it("gitops.onFailure becomes OnFailure= of the agent's unit; 75 is a success; the run is bounded", () => {
+    const m = labWith({ onFailure: ["notify-admin@%n.service"] });
+    const nix = planNixos(m).find((f) => f.path === "hosts/nas/configuration.nix")!.content;
+    expect(nix).toContain('onFailure = [ "notify-admin@%n.service" ];');
+    expect(nix).toContain('TimeoutStartSec = "2h";');
+    expect(nix).toContain('SuccessExitStatus = "75";');
+    expect(planNixos(reference).find((f) => f.path === "hosts/nas/configuration.nix")!.content).not.toContain("onFailure");
   });
 });
 
@@ -203,6 +238,18 @@ describe("first deploy on a fresh host (issue 13 item 1)", () => {
 });
 
 describe("a deploy (issue 14 item 3)", () => {
+  it("the old agent's fault, as on a real host: a raw `zfs snapshot -r` of the Incus datasets makes Incus refuse its own restores", () => {
+    const { host } = deployed();
+    const env = host.env();
+    expect(run("incus", ["storage", "volume", "snapshot", "create", "bulk", "forgejo-data", "daily-0"], { env }).status).toBe(0);
+    // What the agent used to run before each apply.
+    expect(run("zfs", ["snapshot", "-r", "tank/incus@labgen-000002-0123456789ab"], { env }).status).toBe(0);
+    expect(host.foreignSnapshotsOnIncus()).toContain("tank/incus/bulk/custom/default_forgejo-data@labgen-000002-0123456789ab");
+    const r = run("incus", ["storage", "volume", "snapshot", "restore", "bulk", "forgejo-data", "daily-0"], { env });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Snapshot "daily-0" cannot be restored due to subsequent internal snapshot(s) (from a copy)');
+  });
+
   it("Incus-native snapshots of every instance and volume and a ZFS snapshot of labgen's datasets, all before the switch", () => {
     const { host, agent, first } = deployed();
     const sha = host.change("grafana gets more memory", (c) => c.replace('memory: "1GiB",\n      storage: "fast",\n      profiles: ["base"],\n      nics: [{ network: "lab0" }],\n      serves: [3000],\n      snapshots', 'memory: "2GiB",\n      storage: "fast",\n      profiles: ["base"],\n      nics: [{ network: "lab0" }],\n      serves: [3000],\n      snapshots'));
