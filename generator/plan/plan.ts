@@ -182,10 +182,38 @@ export function planLab(base: Model | null, next: Model): LabPlan {
   return { changes, blocked: changes.filter((c) => c.risk === "destroy-data" && !c.allowed) };
 }
 
-/** allowDestroy entries that match no destroy-data change of the plan (a leftover permission). */
-export function unusedAllowDestroy(plan: LabPlan, next: Model): string[] {
+export interface AllowDestroyStatus {
+  readonly entry: string;
+  /** Its index in allowDestroy (its config path is allowDestroy[index]). */
+  readonly index: number;
+  /**
+   * used: it allows a destroy-data change of this plan; unused: the object exists but is not being
+   * destroyed (a leftover permission); unknown: nothing of that kind and name in either lab.
+   */
+  readonly status: "used" | "unused" | "unknown";
+}
+
+/** What each allowDestroy entry of `next` does in this plan: a leftover permission stays visible. */
+export function allowDestroyStatus(plan: LabPlan, base: Model | null, next: Model): AllowDestroyStatus[] {
   const used = new Set(plan.changes.filter((c) => c.risk === "destroy-data").map(allowKey));
-  return (next.allowDestroy ?? []).filter((e) => !used.has(e));
+  const known = new Set([...destroyables(next), ...(base ? destroyables(base) : [])]);
+  return (next.allowDestroy ?? []).map((entry, index) => ({
+    entry,
+    index,
+    status: used.has(entry) ? "used" : known.has(entry) ? "unused" : "unknown",
+  }));
+}
+
+/** The allowDestroy names of everything in a lab that a destroy-data change can name. */
+function destroyables(m: Model): string[] {
+  const out: string[] = [];
+  for (const i of m.instances ?? []) {
+    out.push(`instance:${i.name}`);
+    for (const v of i.volumes) out.push(`volume:${v.incusName}`);
+  }
+  for (const s of m.storagePools ?? []) out.push(`storagePool:${s.name}`);
+  for (const h of m.hosts ?? []) for (const z of h.zpools) for (const d of userDatasets(z).keys()) out.push(`dataset:${h.name}:${z.name}/${d}`);
+  return out;
 }
 
 function cmp(a: string, b: string): number {
@@ -639,6 +667,11 @@ function ingress(p: Plan, base: Model, next: Model): void {
   }
   for (const [name, r] of before) if (!after.has(name)) p.add("change", "route", name, ["ingress", "routes"], `route ${r.url} is removed`);
   if (bi && ni && !same(bi.allow, ni.allow)) p.add("change", "route", "allow", ["ingress", "allow"], `${changed("ingress allow-list", bi.allow.join(", "), ni.allow.join(", "))}`);
+  // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records) and the network
+  // zone has one record per route (targets/tofu): both follow the hostnames and Traefik's address.
+  const names = (i: typeof bi) => (i ? { address: i.address, hostnames: i.routes.map((r) => r.hostname).sort() } : null);
+  if (bi && ni && !same(names(bi), names(ni)))
+    p.add("change", "dns", next.lab.domain, ["ingress", "routes"], "the ingress DNS names change: dnsmasq host records on every bridge (Incus restarts the bridge's dnsmasq) and the network zone records");
   if (!bi && ni && base.hosts.length) p.add("add", "route", "ingress", ["ingress"], `ingress through ${ni.instance}`);
   if (bi && !ni) p.add("change", "route", "ingress", ["ingress"], "ingress is removed");
 
