@@ -110,16 +110,39 @@ const VM_LIVE_KEYS = new Set([
   "security.guestapi",
   "security.secureboot",
 ]);
+// The same Update skips container-only keys on a VM (internalInstance.InstanceConfigKeysContainer,
+// lxc/incus internal/instance/config.go): a profile shared by containers and VMs may carry them.
+const CONTAINER_ONLY_KEYS = new Set(
+  (
+    "limits.cpu.allowance limits.cpu.priority limits.memory.enforce limits.memory.swap limits.memory.swap.priority limits.processes " +
+    "linux.kernel_modules migration.incremental.memory migration.incremental.memory.iterations migration.incremental.memory.goal " +
+    "nvidia.runtime nvidia.driver.capabilities nvidia.require.cuda nvidia.require.driver oci.entrypoint oci.cwd oci.gid oci.uid " +
+    "oci.dns.nameservers oci.dns.domain oci.dns.search raw.lxc raw.seccomp security.bpffs.delegate_cmds security.bpffs.delegate_maps " +
+    "security.bpffs.delegate_progs security.bpffs.delegate_attachs security.bpffs.path security.guestapi.images security.idmap.base " +
+    "security.idmap.isolated security.idmap.size security.privileged security.protection.shift security.syscalls.allow " +
+    "security.syscalls.blacklist_default security.syscalls.blacklist_compat security.syscalls.blacklist security.syscalls.deny_default " +
+    "security.syscalls.deny_compat security.syscalls.deny security.syscalls.intercept.bpf security.syscalls.intercept.bpf.devices " +
+    "security.syscalls.intercept.mknod security.syscalls.intercept.mount security.syscalls.intercept.mount.allowed " +
+    "security.syscalls.intercept.mount.fuse security.syscalls.intercept.mount.shift security.syscalls.intercept.sched_setscheduler " +
+    "security.syscalls.intercept.setxattr security.syscalls.intercept.sysinfo security.syscalls.whitelist volatile.container.oci " +
+    "volatile.last_state.idmap volatile.idmap.base volatile.idmap.current volatile.idmap.next"
+  ).split(" "),
+);
 // Keys that only the scheduler, the image, cloud-init or labgen read: nothing to apply to a
 // running instance of either type (the VM list above has them as liveUpdateKeyPrefixes).
 const STORED_PREFIXES = ["boot.", "cloud-init.", "image.", "snapshots.", "user.", "volatile."];
 
-/** True when Incus applies a change of `key` to the running instance (or it needs no applying). */
+/**
+ * True when a change of `key` reaches the running instance (or needs nothing applied); false when
+ * it waits for the next start (containers) or Incus refuses it while the VM runs.
+ */
 export function liveKey(type: InstanceModel["type"], key: string): boolean {
+  // environment.* is stored at once (a VM even accepts it live), but the processes already
+  // running keep the environment they started with: the application sees it at its next start.
+  if (key.startsWith("environment.")) return false;
   if (STORED_PREFIXES.some((p) => key.startsWith(p))) return true;
-  // environment.* is stored live, but the processes already running keep their environment.
   if (type === "container") return CONTAINER_LIVE_KEYS.has(key) || CONTAINER_LIVE_PREFIXES.some((p) => key.startsWith(p));
-  return VM_LIVE_KEYS.has(key);
+  return VM_LIVE_KEYS.has(key) || CONTAINER_ONLY_KEYS.has(key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,10 +260,10 @@ function firstDeploy(p: Plan, next: Model): void {
 
 // Host fields by what a change does. Layout: disko creates pools and datasets only when it
 // installs the host, the boot loader and hostId take effect at boot. Docs: only README/lab.json.
-const HOST_REBOOT = ["hostId", "disks", "incusDatasets", "stateDataset"];
+const HOST_REBOOT = ["hostId", "disks", "stateDataset"];
 const HOST_DOCS = ["description", "cpu", "memory", "memoryBytes", "memoryReserve", "memoryReserveBytes", "nics"];
-// Derived lists that are classified where they come from (instances, zpools in detail).
-const HOST_DERIVED = ["name", "source", "instances", "zpools"];
+// Derived lists that are classified where they come from (instances, storage pools, zpools in detail).
+const HOST_DERIVED = ["name", "source", "instances", "zpools", "incusDatasets"];
 
 function hosts(p: Plan, base: Model, next: Model): void {
   const before = byName(base.hosts);
@@ -352,7 +375,7 @@ function lab(p: Plan, base: Model, next: Model): void {
     const before = byName(base.admins);
     const after = byName(next.admins);
     for (const [name, a] of after)
-      if (!same(before.get(name), a)) p.add(before.has(name) ? "host" : "add", "admin", name, ["admins", name], `admin ${name} ${before.has(name) ? "changes" : "added"}: a user on every host (nixos-rebuild switch)`);
+      if (!same(before.get(name), a)) p.add("host", "admin", name, ["admins", name], `admin ${name} ${before.has(name) ? "changes" : "added"}: a user on every host (nixos-rebuild switch)`);
     for (const [name] of before) if (!after.has(name)) p.add("host", "admin", name, ["admins"], `admin ${name} removed from every host (nixos-rebuild switch)`);
   }
   for (const f of differing(base.ca, next.ca, ["source", "domain", "files"])) {
@@ -381,7 +404,17 @@ function storagePools(p: Plan, base: Model, next: Model): void {
     const b = before.get(name);
     const path: PathSegment[] = ["storage", name];
     if (!b) {
-      p.add("add", "storagePool", name, path, `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})`);
+      // The unmounted <zpool>/incus dataset is part of the disko layout, which disko creates only
+      // when it installs a host.
+      const host = base.hosts.find((h) => h.name === s.host);
+      const missing = host && !host.incusDatasets.includes(s.dataset);
+      p.add(
+        "add",
+        "storagePool",
+        name,
+        path,
+        `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})${missing ? `; ${s.host} is installed already, so create the dataset first: zfs create -o mountpoint=none ${s.dataset}` : ""}`,
+      );
       continue;
     }
     // lxc/terraform-provider-incus internal/storage/resource_storage_pool.go: name, driver,
@@ -407,7 +440,9 @@ function networks(p: Plan, base: Model, next: Model): void {
       p.add("add", "network", name, path, `new Incus bridge ${name} on ${n.host} (${n.subnet})`);
       continue;
     }
-    // lxc/terraform-provider-incus internal/network/resource_network.go: remote is RequiresReplace.
+    // lxc/terraform-provider-incus internal/network/resource_network.go: remote is RequiresReplace;
+    // a config change is an in-place Update, and lxc/incus internal/server/network/driver_bridge.go
+    // (Update) sets the bridge up again when any key changed (its dnsmasq restarts).
     if (b.host !== n.host) {
       p.add("change", "network", name, [...path, "host"], `bridge ${name} is re-created on ${n.host} (was on ${b.host}); its instances lose connectivity meanwhile`);
       continue;
@@ -415,7 +450,7 @@ function networks(p: Plan, base: Model, next: Model): void {
     for (const f of differing<NetworkModel>(b, n, ["name", "source", "prefixLength", "gateway", "host"])) {
       const seg = f === "address" ? "subnet" : f;
       if (f === "address" && differing(b, n, []).includes("subnet")) continue;
-      p.add("change", "network", name, [...path, seg === "address" ? "gateway" : seg], `bridge ${name}: ${changed(f, (b as never)[f], (n as never)[f])} (Incus reconfigures the bridge and its DHCP/DNS in place)`);
+      p.add("change", "network", name, [...path, seg === "address" ? "gateway" : seg], `bridge ${name}: ${changed(f, (b as never)[f], (n as never)[f])} (Incus sets the bridge up again in place, restarting its DHCP/DNS)`);
     }
   }
   for (const [name] of before) if (!after.has(name)) p.add("change", "network", name, ["networks"], `bridge ${name} is deleted`);
