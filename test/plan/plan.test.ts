@@ -7,7 +7,7 @@ import type { Model } from "../../generator/resolve/model.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
 import { formatPath } from "../../generator/validate/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
-import { baseHost, baseInstance, baseLab, HDD, ingressLab, type Obj } from "../support/lab-fixtures.ts";
+import { baseHost, baseInstance, baseLab, HDD, ingressLab, type Obj, twoPoolLab } from "../support/lab-fixtures.ts";
 
 /** Resolve a lab object; `lock` carries allocations over from the base, as lab.lock.json does. */
 function modelOf(lab: Obj, lock: Lock = emptyLock()): { model: Model; lock: Lock } {
@@ -33,18 +33,9 @@ const one = (p: LabPlan): PlanChange => {
   return p.changes[0];
 };
 
-/** baseLab plus a second ZFS pool `tank` (one HDD) with a dataset `media`, Incus storage `bulk` on it. */
-function twoPools(): Obj {
-  const l = baseLab();
-  l.hosts.nas.hardware.disks.push({ id: HDD(1), size: "8TB", kind: "hdd" });
-  l.hosts.nas.zfs.pools.tank = { vdevs: [{ topology: "stripe", disks: [HDD(1)] }], datasets: { media: { mountpoint: "/srv/media" } } };
-  l.storage.bulk = { host: "nas", zpool: "tank" };
-  return l;
-}
-
-/** twoPools with a volume `data` (on bulk) on web. */
+/** twoPoolLab with a volume `data` (on bulk) on web. */
 function withVolume(): Obj {
-  const l = twoPools();
+  const l = twoPoolLab();
   l.instances.web.volumes = [{ name: "data", size: "100GiB", path: "/srv/data", storage: "bulk" }];
   return l;
 }
@@ -147,10 +138,10 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
   it("removing a storage pool, or moving it to another ZFS pool or host, deletes it", () => {
     // lxc/terraform-provider-incus internal/storage/resource_storage_pool.go: remote RequiresReplace;
     // ModifyPlan adds config.source for driver zfs.
-    const removed = planOf(twoPools, (l) => delete l.storage.bulk);
+    const removed = planOf(twoPoolLab, (l) => delete l.storage.bulk);
     expect(briefs(removed)).toEqual(["destroy-data storagePool bulk @ storage"]);
     expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus on nas");
-    const moved = planOf(twoPools, (l) => (l.storage.bulk.zpool = "rpool"));
+    const moved = planOf(twoPoolLab, (l) => (l.storage.bulk.zpool = "rpool"));
     expect(briefs(moved)).toContain("destroy-data storagePool bulk @ storage.bulk.zpool");
     expect(moved.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
       "storage pool bulk is re-created (ZFS source tank/incus → rpool/incus): Incus deletes the pool on tank/incus with what is on it",
@@ -163,15 +154,15 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
     expect(added.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
       "new Incus storage pool bulk on nas (ZFS tank/incus); nas is installed already, so create the dataset first: zfs create -o mountpoint=none tank/incus",
     );
-    const described = planOf(twoPools, (l) => (l.storage.bulk.description = "big disks"));
+    const described = planOf(twoPoolLab, (l) => (l.storage.bulk.description = "big disks"));
     expect(briefs(described)).toEqual(["change storagePool bulk @ storage.bulk.description"]);
   });
 
   it("removing a ZFS dataset from the config is destroy-data, named <host>:<pool>/<dataset>", () => {
-    const p = planOf(twoPools, (l) => delete l.hosts.nas.zfs.pools.tank.datasets.media);
+    const p = planOf(twoPoolLab, (l) => delete l.hosts.nas.zfs.pools.tank.datasets.media);
     // sanoid's list of datasets (configuration.nix) loses it too.
     expect(briefs(p)).toEqual(["destroy-data dataset nas:tank/media @ hosts.nas.zfs.pools.tank.datasets", "host host nas @ hosts.nas.zfs.autoSnapshot"]);
-    const allowed = planOf(twoPools, (l) => {
+    const allowed = planOf(twoPoolLab, (l) => {
       delete l.hosts.nas.zfs.pools.tank.datasets.media;
       l.allowDestroy = ["dataset:nas:tank/media"];
     });
@@ -203,7 +194,7 @@ describe("replace: the instance is re-created, its root disk lost, its volumes k
   it("root disk storage: Incus refuses to move it, so the instance must be re-created", () => {
     // lxc/incus internal/server/instance/drivers/driver_lxc.go, Update: "Cannot update root disk
     // device pool name"; the provider has no RequiresReplace for it.
-    const p = planOf(twoPools, (l) => (l.instances.web.storage = "bulk"));
+    const p = planOf(twoPoolLab, (l) => (l.instances.web.storage = "bulk"));
     const c = one(p);
     expect(brief(c)).toBe("replace instance web @ instances.web.storage");
     expect(c.summary).toContain('Incus refuses to move a root disk ("Cannot update root disk device pool name")');
@@ -378,7 +369,7 @@ describe("host and reboot: NixOS and disko", () => {
   });
 
   it("a pool's layout or a new dataset takes effect only at install (disko): reboot", () => {
-    const p = planOf(twoPools, (l) => {
+    const p = planOf(twoPoolLab, (l) => {
       l.hosts.nas.hardware.disks.push({ id: HDD(2), size: "8TB", kind: "hdd" });
       l.hosts.nas.zfs.pools.tank.vdevs = [{ topology: "mirror", disks: [HDD(1), HDD(2)] }];
       l.hosts.nas.zfs.pools.tank.datasets.backup = { mountpoint: "/srv/backup" };
@@ -392,7 +383,7 @@ describe("host and reboot: NixOS and disko", () => {
   });
 
   it("a dataset's mount point is a NixOS change; its ZFS properties wait for disko", () => {
-    const p = planOf(twoPools, (l) => {
+    const p = planOf(twoPoolLab, (l) => {
       l.hosts.nas.zfs.pools.tank.datasets.media = { mountpoint: "/media", recordsize: "1M" };
     });
     expect(briefs(p)).toEqual(["reboot dataset nas:tank/media @ hosts.nas.zfs.pools.tank.datasets.media", "host dataset nas:tank/media @ hosts.nas.zfs.pools.tank.datasets.media.mountpoint"]);
