@@ -704,6 +704,8 @@ function ingress(p: Plan, base: Model, next: Model): void {
   if (bi && ni && !same(bi.allow, ni.allow)) p.add("change", "route", "allow", ["ingress", "allow"], `${changed("ingress allow-list", bi.allow.join(", "), ni.allow.join(", "))}`);
   // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records) and the network
   // zone has one record per route (targets/tofu): both follow the hostnames and Traefik's address.
+  // A raw.dnsmasq change sets the bridge up again, which kills and restarts its dnsmasq
+  // (lxc/incus internal/server/network/driver_bridge.go, Update → setup).
   const names = (i: typeof bi) => (i ? { address: i.address, hostnames: i.routes.map((r) => r.hostname).sort() } : null);
   if (bi && ni && !same(names(bi), names(ni)))
     p.add("change", "dns", next.lab.domain, ["ingress", "routes"], "the ingress DNS names change: dnsmasq host records on every bridge (Incus restarts the bridge's dnsmasq) and the network zone records");
