@@ -668,11 +668,12 @@ function volumes(p: Plan, base: Model, next: Model): void {
       // SetVolumeQuota): a filesystem volume's quota is set in place.
       p.add("change", "volume", incusName, [...pathOf(inst, v), "size"], `volume ${incusName}: ${changed("size", o.v.size, v.size)} (ZFS quota, in place; ZFS refuses a quota below what is used)`);
   }
+  const nextInstances = byName(next.instances);
   for (const [incusName, { inst, v }] of before) {
     if (after.has(incusName)) continue;
-    const gone = !next.instances.some((x) => x.name === inst.name);
     // Where the config said it (the instance, or its volume list), as far as it still exists.
-    const nextInst = next.instances.find((x) => x.name === inst.name);
+    const nextInst = nextInstances.get(inst.name);
+    const gone = nextInst === undefined;
     const idx = nextInst ? nextInst.volumes.findIndex((x) => x.path === v.path) : -1;
     const path: PathSegment[] = nextInst ? (idx >= 0 ? ["instances", inst.name, "volumes", idx] : ["instances", inst.name, "volumes"]) : ["instances"];
     const renamed = idx >= 0 ? `; ${nextInst!.volumes[idx].incusName} at ${v.path} is a new, empty volume` : "";
