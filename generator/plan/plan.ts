@@ -25,6 +25,7 @@ import type {
   VolumeModel,
   ZpoolModel,
 } from "../resolve/model.ts";
+import { sizeBytes } from "../resolve/units.ts";
 import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
 
 export type Risk = "add" | "change" | "restart" | "replace" | "host" | "reboot" | "destroy-data";
@@ -579,9 +580,12 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
     else p.add("change", "instance", name, at("memory"), `${name}: ${changed("memory", b.memory, i.memory)}, applied live`);
   }
   if (b.rootDisk.size !== i.rootDisk.size) {
-    // lxc/incus internal/server/device/disk.go UpdatableFields includes "size": the root disk is
-    // resized in place (ZFS quota for a container, the zvol for a VM).
-    p.add("change", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}, resized in place${vm ? " (grow the guest file system)" : ""}`);
+    // lxc/incus internal/server/device/disk.go: UpdatableFields includes "size", and Update applies
+    // the quota at once (ZFS quota for a container; a VM's zvol grows and the VM is told), except
+    // that a disk in use cannot shrink (ErrInUse): then "apply_quota" waits for the next start.
+    if (vm && sizeBytes(i.rootDisk.size) < sizeBytes(b.rootDisk.size))
+      p.add("restart", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}; Incus cannot shrink the disk of a running VM and applies it at its next start`);
+    else p.add("change", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}, resized in place${vm ? " (grow the guest file system)" : ""}`);
   }
   if (!same(b.profiles, i.profiles)) {
     const keys = changedKeys(expandedConfig(base, b), expandedConfig(next, i));

@@ -293,12 +293,17 @@ describe("restart and change: what Incus applies to a running instance", () => {
     expect(p.changes[0].summary).toBe("nas: the firewall opens tcp/8080→80 for web (nixos-rebuild switch)");
   });
 
-  it("root disk and volume sizes change in place (disk.go UpdatableFields: size; ZFS quota)", () => {
+  it("root disk and volume sizes change in place (disk.go UpdatableFields: size; ZFS quota), except a running VM's shrink", () => {
     const p = planOf(withVolume, (l) => {
       l.instances.web.rootSize = "20GiB";
       l.instances.web.volumes[0].size = "200GiB";
     });
     expect(briefs(p)).toEqual(["change instance web @ instances.web.rootSize", "change volume web-data @ instances.web.volumes[0].size"]);
+    // disk.go Update: a disk in use cannot shrink (ErrInUse), so a running VM's waits for its next start.
+    expect(brief(one(planOf(vmLab, (l) => (l.instances.vm.rootSize = "20GiB"))))).toBe("change instance vm @ instances.vm.rootSize");
+    const shrink = one(planOf(vmLab, (l) => (l.instances.vm.rootSize = "8GiB")));
+    expect(brief(shrink)).toBe("restart instance vm @ instances.vm.rootSize");
+    expect(shrink.summary).toBe("vm: root disk size 10GiB → 8GiB; Incus cannot shrink the disk of a running VM and applies it at its next start");
   });
 
   it("cloud-init user data: a new instance-id, so it runs at the next boot (driver_common.go needsNewInstanceID)", () => {
