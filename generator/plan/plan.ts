@@ -198,6 +198,7 @@ export function planLab(base: Model | null, next: Model): LabPlan {
     instances(p, base, next);
     volumes(p, base, next);
     ingress(p, base, next);
+    unclassified(p, base, next);
   }
   const allow = new Set(next.allowDestroy ?? []);
   const changes = p.changes
@@ -238,6 +239,15 @@ function destroyables(m: Model): string[] {
   for (const s of m.storagePools ?? []) out.push(`storagePool:${s.name}`);
   for (const h of m.hosts ?? []) for (const z of h.zpools) for (const d of userDatasets(z).keys()) out.push(`dataset:${h.name}:${z.name}/${d}`);
   return out;
+}
+
+// Top-level parts of the Model classified above (or not deployed: the format, the permissions).
+const MODEL_CLASSIFIED = ["formatVersion", "allowDestroy", "lab", "admins", "hosts", "networks", "storagePools", "profiles", "instances", "ingress", "ca", "tofu"];
+
+/** A part of the Model this version does not know (a newer lab.json): listed, never silently dropped. */
+function unclassified(p: Plan, base: Model, next: Model): void {
+  for (const f of differing(base, next, MODEL_CLASSIFIED))
+    p.add("change", "lab", f, [f], `${f} changes (labgen plan does not classify it: review what it deploys)`);
 }
 
 function cmp(a: string, b: string): number {
@@ -328,6 +338,22 @@ function zpools(p: Plan, b: HostModel, h: HostModel): void {
         p.add("reboot", "zpool", `${host}:${name}`, [...path, "vdevs"], `ZFS pool ${name} on ${host} changes its layout: disko applies layouts only at install; ZFS cannot reshape a pool in place`);
       if (zb.reserve !== z.reserve)
         p.add("reboot", "zpool", `${host}:${name}`, [...path, "reserve"], changed(`reserved space of ${name}`, zb.reserve, z.reserve) + " (disko sets it at install; zfs set reservation= by hand)");
+      for (const f of differing<ZpoolModel>(zb, z, ["name", "source", "vdevs", "boot", "reserve", "datasets", "incusStorage"]))
+        p.add("reboot", "zpool", `${host}:${name}`, path, `ZFS pool ${name} on ${host}: ${f} changes (disko applies it at install)`);
+      // labgen's own datasets (system, state, the reserve): the layout disko creates at install.
+      // Removing one from the layout does not destroy it. The Incus dataset follows the storage
+      // pools, which are classified on their own.
+      const own = (x: ZpoolModel) => new Map(x.datasets.filter((d) => d.role !== "user" && d.role !== "incus").map((d) => [d.name, d]));
+      const ob = own(zb);
+      const on = own(z);
+      for (const [ds, d] of on) {
+        const o = ob.get(ds);
+        if (!o) p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds} (${d.role}) is new in the layout: disko creates it only at install (zfs create it before the deploy)`);
+        else if (!same({ ...o, source: "" }, { ...d, source: "" }))
+          p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds}: ${differing(o, d, ["source"]).join(", ")} change (disko applies it at install)`);
+      }
+      for (const [ds, o] of ob)
+        if (!on.has(ds)) p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds} (${o.role}) leaves the layout: disko no longer creates it, nothing deletes it`);
     }
     const dsBefore = zb ? userDatasets(zb) : new Map<string, DatasetModel>();
     for (const [ds, d] of userDatasets(z)) {
@@ -424,11 +450,16 @@ function storagePools(p: Plan, base: Model, next: Model): void {
     if (b.host !== s.host || b.dataset !== s.dataset) {
       const what = b.host !== s.host ? changed("host", b.host, s.host) : changed("ZFS source", b.dataset, s.dataset);
       p.add("destroy-data", "storagePool", name, [...path, b.host !== s.host ? "host" : "zpool"], `storage pool ${name} is re-created (${what}): Incus deletes the pool on ${b.dataset} with what is on it`);
-    } else if (b.description !== s.description) p.add("change", "storagePool", name, [...path, "description"], `storage pool ${name}: description changes`);
+    } else
+      for (const f of differing<StoragePoolModel>(b, s, ["name", "source", "host", "dataset", "zpool"]))
+        p.add("change", "storagePool", name, [...path, f], `storage pool ${name}: ${changed(f, (b as never)[f], (s as never)[f])}`);
   }
+  // lxc/incus internal/server/storage/drivers/driver_zfs.go, Delete: refuses while datasets of
+  // volumes or instances remain ("ZFS pool has leftover datasets"), then `zfs destroy -r` of the
+  // source dataset.
   for (const [name, b] of before)
     if (!after.has(name))
-      p.add("destroy-data", "storagePool", name, ["storage"], `storage pool ${name} is deleted: Incus destroys its ZFS dataset ${b.dataset} on ${b.host}`);
+      p.add("destroy-data", "storagePool", name, ["storage"], `storage pool ${name} is deleted: Incus destroys its ZFS dataset ${b.dataset} on ${b.host} (zfs destroy -r)`);
 }
 
 function networks(p: Plan, base: Model, next: Model): void {
@@ -477,7 +508,9 @@ function profiles(p: Plan, base: Model, next: Model): void {
         p.add("restart", "profile", name, [...path, "config"], `profile ${name}: ${keys.join(", ")} change; ${restartNote(cold)}`);
       else p.add("change", "profile", name, [...path, "config"], `profile ${name}: ${keys.join(", ")} change, applied live${users.length ? ` to ${users.map((i) => i.name).join(", ")}` : ""}`);
     }
-    if (b.description !== pr.description) p.add("change", "profile", name, [...path, "description"], `profile ${name}: description changes`);
+    // hosts: where the profile exists follows the instances that use it (classified with them).
+    for (const f of differing<ProfileModel>(b, pr, ["name", "source", "config", "hosts"]))
+      p.add("change", "profile", name, [...path, f], `profile ${name}: ${f} changes`);
   }
   for (const [name] of before) if (!after.has(name)) p.add("change", "profile", name, ["profiles"], `profile ${name} is deleted`);
 }
@@ -667,10 +700,15 @@ function volumes(p: Plan, base: Model, next: Model): void {
     // unless allowDestroy lifts it.)
     if (o.v.storage !== v.storage)
       p.add("destroy-data", "volume", incusName, [...pathOf(inst, v), "storage"], `volume ${incusName} moves from pool ${o.v.storage} to ${v.storage}: the provider re-creates it, deleting its data on ${o.v.storage} (copy it first: incus storage volume copy)`);
-    else if (o.v.size !== v.size)
-      // Incus ZFS driver (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
-      // SetVolumeQuota): a filesystem volume's quota is set in place.
-      p.add("change", "volume", incusName, [...pathOf(inst, v), "size"], `volume ${incusName}: ${changed("size", o.v.size, v.size)} (ZFS quota, in place; ZFS refuses a quota below what is used)`);
+    else {
+      if (o.v.size !== v.size)
+        // Incus ZFS driver (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
+        // SetVolumeQuota): a filesystem volume's quota is set in place.
+        p.add("change", "volume", incusName, [...pathOf(inst, v), "size"], `volume ${incusName}: ${changed("size", o.v.size, v.size)} (ZFS quota, in place; ZFS refuses a quota below what is used)`);
+      // path is the instance's disk device (classified with the instance).
+      for (const f of differing<VolumeModel>(o.v, v, ["name", "incusName", "source", "storage", "size", "path"]))
+        p.add("change", "volume", incusName, [...pathOf(inst, v), f], `volume ${incusName}: ${changed(f, (o.v as never)[f], (v as never)[f])}`);
+    }
   }
   const nextInstances = byName(next.instances);
   for (const [incusName, { inst, v }] of before) {
@@ -707,6 +745,9 @@ function ingress(p: Plan, base: Model, next: Model): void {
   }
   for (const [name, r] of before) if (!after.has(name)) p.add("change", "route", name, ["ingress", "routes"], `route ${r.url} is removed`);
   if (bi && ni && !same(bi.allow, ni.allow)) p.add("change", "route", "allow", ["ingress", "allow"], `${changed("ingress allow-list", bi.allow.join(", "), ni.allow.join(", "))}`);
+  if (bi && ni)
+    for (const f of differing(bi, ni, ["source", "routes", "allow", "address", "instance", "host"]))
+      p.add("change", "route", f, ["ingress"], `ingress: ${f} changes`);
   // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records) and the network
   // zone has one record per route (targets/tofu): both follow the hostnames and Traefik's address.
   // A raw.dnsmasq change sets the bridge up again, which kills and restarts its dnsmasq

@@ -137,10 +137,11 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
 
   it("removing a storage pool, or moving it to another ZFS pool or host, deletes it", () => {
     // lxc/terraform-provider-incus internal/storage/resource_storage_pool.go: remote RequiresReplace;
-    // ModifyPlan adds config.source for driver zfs.
+    // ModifyPlan adds config.source for driver zfs. lxc/incus internal/server/storage/drivers/
+    // driver_zfs.go Delete: zfs destroy -r of the source dataset.
     const removed = planOf(twoPoolLab, (l) => delete l.storage.bulk);
     expect(briefs(removed)).toEqual(["destroy-data storagePool bulk @ storage"]);
-    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus on nas");
+    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus on nas (zfs destroy -r)");
     const moved = planOf(twoPoolLab, (l) => (l.storage.bulk.zpool = "rpool"));
     expect(briefs(moved)).toContain("destroy-data storagePool bulk @ storage.bulk.zpool");
     expect(moved.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
@@ -325,6 +326,24 @@ describe("restart and change: what Incus applies to a running instance", () => {
       "change instance web @ instances.web.serves",
       "change instance web @ instances.web.snapshots",
     ]);
+  });
+
+  it("a part of the Model this version does not know is listed, not dropped", () => {
+    const a = modelOf(baseLab()).model;
+    const next = { ...JSON.parse(JSON.stringify(a)), secrets: [{ name: "db" }] } as Model;
+    expect(briefs(planLab(a, next))).toEqual(["change lab secrets @ secrets"]);
+    expect(planLab(a, next).changes[0].summary).toBe("secrets changes (labgen plan does not classify it: review what it deploys)");
+  });
+
+  it("a new dataset of labgen's own in the layout waits for disko (reboot), and is never destroy-data", () => {
+    const a = modelOf(baseLab()).model;
+    const next = JSON.parse(JSON.stringify(a)) as Model;
+    const rpool = next.hosts[0].zpools[0] as { datasets: object[] };
+    rpool.datasets.push({ name: "labgen/undo", mountpoint: "/var/lib/labgen/undo", properties: {}, role: "state", source: "hosts.nas.zfs.pools.rpool" });
+    const p = planLab(a, next);
+    expect(briefs(p)).toEqual(["reboot dataset nas:rpool/labgen/undo @ hosts.nas.zfs.pools.rpool"]);
+    expect(briefs(planLab(next, a))).toEqual(["reboot dataset nas:rpool/labgen/undo @ hosts.nas.zfs.pools.rpool"]);
+    expect(planLab(next, a).changes[0].summary).toBe("labgen's dataset rpool/labgen/undo (state) leaves the layout: disko no longer creates it, nothing deletes it");
   });
 
   it("a field this version does not know is assumed to restart the instance", () => {
