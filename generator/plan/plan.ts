@@ -75,7 +75,9 @@ export function parseConfigPath(path: string): PathSegment[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Which instance config keys Incus applies to a running instance.
+// Which instance config keys Incus applies to a running instance. Read in lxc/incus at v7.0.1
+// (the LTS, labgen's default channel) and on main; a key counts as live only when it is live in
+// both (test/fixtures/upstream/incus-live-update has the extracted lists).
 
 // lxc/incus internal/server/instance/drivers/driver_lxc.go, Update: the keys it applies to a
 // running container (AppArmor, /dev/incus, kernel modules, cgroup limits). Other keys are stored
@@ -107,12 +109,12 @@ const VM_LIVE_KEYS = new Set([
   "security.agent.metrics",
   "security.csm",
   "security.protection.delete",
-  "security.protection.start",
   "security.guestapi",
   "security.secureboot",
 ]);
 // The same Update skips container-only keys on a VM (internalInstance.InstanceConfigKeysContainer,
 // lxc/incus internal/instance/config.go): a profile shared by containers and VMs may carry them.
+// (v7.0.1 also lists security.nesting there; main applies it to VMs, so it is left out here.)
 const CONTAINER_ONLY_KEYS = new Set(
   (
     "limits.cpu.allowance limits.cpu.priority limits.memory.enforce limits.memory.swap limits.memory.swap.priority limits.processes " +

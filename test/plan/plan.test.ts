@@ -338,7 +338,7 @@ describe("restart and change: what Incus applies to a running instance", () => {
   it("a new dataset of labgen's own in the layout waits for disko (reboot), and is never destroy-data", () => {
     const a = modelOf(baseLab()).model;
     const next = JSON.parse(JSON.stringify(a)) as Model;
-    const rpool = next.hosts[0].zpools[0] as { datasets: object[] };
+    const rpool = next.hosts[0].zpools[0] as unknown as { datasets: object[] };
     rpool.datasets.push({ name: "labgen/undo", mountpoint: "/var/lib/labgen/undo", properties: {}, role: "state", source: "hosts.nas.zfs.pools.rpool" });
     const p = planLab(a, next);
     expect(briefs(p)).toEqual(["reboot dataset nas:rpool/labgen/undo @ hosts.nas.zfs.pools.rpool"]);
