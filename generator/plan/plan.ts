@@ -655,7 +655,13 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
   i.volumes.forEach((v, idx) => {
     const o = vb.get(v.incusName);
     if (o && o.path !== v.path) p.add("change", "instance", name, at("volumes", idx, "path"), `${name}: volume ${v.incusName} is remounted at ${v.path} (was ${o.path}) in the running ${what}`);
+    // Another instance's volume mounted here: only a disk device of this instance.
+    else if (isShared(v) && (!o || !same(o, { ...v, source: o.source })))
+      p.add("change", "instance", name, at("volumes", idx), `${name}: ${o ? "changes its mount of" : "mounts"} volume ${v.incusName} (owned by another instance) at ${v.path}, hot-plugged`);
   });
+  for (const o of b.volumes)
+    if (isShared(o) && !i.volumes.some((v) => v.incusName === o.incusName))
+      p.add("change", "instance", name, at("volumes"), `${name}: unmounts volume ${o.incusName} (owned by another instance; its data stays)`);
   if (!same(b.snapshots, i.snapshots))
     p.add("change", "instance", name, at("snapshots"), `${name}: ${changed("snapshots", b.snapshots ? `${b.snapshots.schedule} / ${b.snapshots.expiry}` : null, i.snapshots ? `${i.snapshots.schedule} / ${i.snapshots.expiry}` : null)} (snapshots.*, also on its volumes)`);
   if (b.autostart !== i.autostart) p.add("change", "instance", name, at("autostart"), `${name}: ${changed("boot.autostart", b.autostart, i.autostart)} (read when the host boots)`);
@@ -679,10 +685,13 @@ const hostPorts = (i: InstanceModel): string[] => i.ports.map((x) => `${x.hostPo
 // ---------------------------------------------------------------------------------------------
 // Custom volumes: the data that must survive
 
-/** Volumes by their OpenTofu address (incus_storage_volume.<incusName>), with their instance. */
+/** A volume entry that mounts another instance's volume (which owns and creates it). */
+const isShared = (v: VolumeModel): boolean => Boolean((v as { shared?: unknown }).shared);
+
+/** Volumes by their OpenTofu address (incus_storage_volume.<incusName>), with the instance that owns it. */
 function volumesOf(model: Model): Map<string, { inst: InstanceModel; v: VolumeModel }> {
   const out = new Map<string, { inst: InstanceModel; v: VolumeModel }>();
-  for (const inst of model.instances) for (const v of inst.volumes) out.set(v.incusName, { inst, v });
+  for (const inst of model.instances) for (const v of inst.volumes) if (!isShared(v)) out.set(v.incusName, { inst, v });
   return out;
 }
 

@@ -459,3 +459,26 @@ describe("allowDestroy status and config paths", () => {
       expect(parseConfigPath(formatPath(path))).toEqual(path);
   });
 });
+
+describe("shared volumes (a volume of one instance mounted by another)", () => {
+  // A Model whose volume entries may carry `shared` (the owner creates the volume, the others mount it).
+  const withShare = (share: boolean): Model => {
+    const m = JSON.parse(JSON.stringify(modelOf(withVolume()).model)) as Model;
+    const web = m.instances.find((i) => i.name === "web")!;
+    const other = { ...web, name: "reader", volumes: share ? [{ ...web.volumes[0], path: "/data", shared: { owner: "web", subPath: null, readonly: true }, source: "instances.reader.volumes[0]" }] : [], source: "instances.reader" };
+    return { ...m, instances: [...m.instances, other] as Model["instances"] };
+  };
+
+  it("mounting or unmounting another instance's volume is a device change, never destroy-data", () => {
+    expect(briefs(planLab(withShare(false), withShare(true)))).toEqual(["change instance reader @ instances.reader.volumes[0]"]);
+    const off = planLab(withShare(true), withShare(false));
+    expect(briefs(off)).toEqual(["change instance reader @ instances.reader.volumes"]);
+    expect(off.changes[0].summary).toBe("reader: unmounts volume web-data (owned by another instance; its data stays)");
+  });
+
+  it("removing the owner still deletes the volume, whoever mounts it", () => {
+    const before = withShare(true);
+    const after = { ...before, instances: before.instances.filter((i) => i.name !== "web") } as Model;
+    expect(briefs(planLab(before, after))).toContain("destroy-data volume web-data @ instances");
+  });
+});
