@@ -672,11 +672,42 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
     p.add("change", "instance", name, at("cloudInit"), `${name}: cloud-init user data changes; cloud-init runs it at the next boot of ${name} (Incus gives it a new instance-id)`);
   if (b.description !== i.description) p.add("change", "instance", name, at("description"), `${name}: description changes`);
   if (!same(b.serves, i.serves)) p.add("change", "instance", name, at("serves"), `${name}: ${changed("served ports", b.serves.join(", "), i.serves.join(", "))} (checks only)`);
+  appFields(p, b, i, at);
   // A field this version does not know (a newer lab.json, or a field added later): assume the
   // worst that is not data loss.
-  const known = new Set([...INSTANCE_DERIVED, "type", "image", "host", "rootDisk", "cpu", "memory", "profiles", "nics", "ports", "snapshots", "autostart", "cloudInit", "description", "serves"]);
+  const known = new Set([...INSTANCE_DERIVED, ...APP_FIELDS, "type", "image", "host", "rootDisk", "cpu", "memory", "profiles", "nics", "ports", "snapshots", "autostart", "cloudInit", "description", "serves"]);
   for (const f of differing(b, i, [...known]))
     p.add("restart", "instance", name, at(f), `${name}: ${f} changes (labgen plan does not classify it; assume ${name} restarts)`);
+}
+
+// Application settings of an instance (app presets): environment.* and oci.* config keys, files
+// pushed by OpenTofu, secret files, Traefik's health check. Read loosely: a lab.json written
+// before they existed has none of them.
+const APP_FIELDS = ["environment", "ociConfig", "files", "secrets", "secretOwner", "secretsHostDir", "health", "imageTag"];
+
+function appFields(p: Plan, b: InstanceModel, i: InstanceModel, at: (...rest: PathSegment[]) => PathSegment[]): void {
+  const get = (x: InstanceModel, f: string): unknown => (x as unknown as Record<string, unknown>)[f];
+  const record = (x: InstanceModel, f: string) => (get(x, f) ?? {}) as Record<string, string>;
+  const name = i.name;
+  const keys = [
+    ...changedKeys(record(b, "environment"), record(i, "environment")).map((k) => `environment.${k}`),
+    ...changedKeys(record(b, "ociConfig"), record(i, "ociConfig")),
+  ];
+  if (keys.length) {
+    const cold = keys.filter((k) => !liveKey(i.type, k));
+    const path = at(keys.some((k) => k.startsWith("environment.")) ? "environment" : "oci");
+    if (cold.length) p.add("restart", "instance", name, path, `${name}: ${keys.join(", ")} change; ${restartNote([i])}`);
+    else p.add("change", "instance", name, path, `${name}: ${keys.join(", ")} change, applied live`);
+  }
+  // lxc/terraform-provider-incus internal/instance/resource_instance.go, Update: a changed file
+  // is deleted and uploaded again into the running instance; the application reads it when it
+  // starts, and nothing restarts it.
+  if (!same(get(b, "files") ?? [], get(i, "files") ?? []))
+    p.add("restart", "instance", name, at("files"), `${name}: its files change; OpenTofu uploads them into the running instance, the application reads them at its next start`);
+  if (!same(get(b, "secrets") ?? [], get(i, "secrets") ?? []) || !same(get(b, "secretOwner"), get(i, "secretOwner")))
+    p.add("restart", "instance", name, at("secrets"), `${name}: its secret files change (copied on ${i.host}, mounted read-only); the application reads them at its next start`);
+  // The health check is Traefik's (dynamic.yml): classified with the route and Traefik's restart.
+  if (!same(get(b, "health"), get(i, "health"))) p.add("change", "instance", name, at("health"), `${name}: health check changes (Traefik's, in dynamic.yml)`);
 }
 
 const portKey = (x: { protocol: string; hostPort: number; instancePort: number }): string => `${x.protocol}/${x.hostPort}→${x.instancePort}`;

@@ -348,9 +348,31 @@ describe("restart and change: what Incus applies to a running instance", () => {
 
   it("a field this version does not know is assumed to restart the instance", () => {
     const a = modelOf(baseLab());
-    const next = JSON.parse(JSON.stringify(a.model)) as Model & { instances: (Model["instances"][number] & { environment?: object })[] };
-    next.instances[0].environment = { TZ: "UTC" };
-    expect(briefs(planLab(a.model, next))).toEqual(["restart instance web @ instances.web.environment"]);
+    const next = JSON.parse(JSON.stringify(a.model)) as Model & { instances: (Model["instances"][number] & { gpu?: object })[] };
+    next.instances[0].gpu = { vendor: "intel" };
+    expect(briefs(planLab(a.model, next))).toEqual(["restart instance web @ instances.web.gpu"]);
+    expect(planLab(a.model, next).changes[0].summary).toBe("web: gpu changes (labgen plan does not classify it; assume web restarts)");
+  });
+
+  it("app settings: environment and oci.* wait for a restart, pushed files too, a health check is Traefik's", () => {
+    // Model fields of app presets, read loosely (a lab.json from before them has none).
+    type AppInstance = Model["instances"][number] & Record<string, unknown>;
+    const a = modelOf(baseLab()).model;
+    const edit = (f: (i: AppInstance) => void): Model => {
+      const m = JSON.parse(JSON.stringify(a)) as Model;
+      f(m.instances[0] as AppInstance);
+      return m;
+    };
+    const env = planLab(a, edit((i) => (i.environment = { TZ: "UTC" })));
+    expect(briefs(env)).toEqual(["restart instance web @ instances.web.environment"]);
+    expect(env.changes[0].summary).toBe("web: environment.TZ change; takes effect when web restarts (Incus applies it at start only)");
+    expect(briefs(planLab(a, edit((i) => (i.ociConfig = { "oci.entrypoint": "/bin/app" }))))).toEqual(["restart instance web @ instances.web.oci"]);
+    expect(briefs(planLab(a, edit((i) => (i.files = [{ path: "/etc/app.ini", content: "x", mode: "0644", uid: 0, gid: 0, source: "" }]))))).toEqual([
+      "restart instance web @ instances.web.files",
+    ]);
+    expect(briefs(planLab(a, edit((i) => (i.health = { path: "/health", interval: "30s", timeout: "5s" }))))).toEqual(["change instance web @ instances.web.health"]);
+    // Derived from the image: no change of its own.
+    expect(briefs(planLab(a, edit((i) => (i.imageTag = "v1"))))).toEqual([]);
   });
 });
 
