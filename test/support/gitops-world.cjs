@@ -497,32 +497,8 @@ function nix(argv) {
     return 0;
   }
   const r = spawnSync(process.execPath, [process.env.FAKE_LABGEN, ...args], { cwd: process.cwd(), stdio: ["inherit", "pipe", "inherit"] });
-  if (args[0] === "plan" && r.status === 2) return interimPlan(args);
   process.stdout.write(r.stdout);
   return r.status ?? 1;
-}
-
-// INTERIM, only while this branch's labgen has no `plan` command (it comes from the plan branch):
-// the destroy-data part of `labgen plan --base <ref> --json`, from the two commits' out/lab.json:
-// an instance or a custom volume that disappears, allowed when allowDestroy names "<kind>:<name>".
-function interimPlan(args) {
-  const base = args[args.indexOf("--base") + 1];
-  const before = JSON.parse(spawnSync("git", ["show", `${base}:out/lab.json`], { encoding: "utf8" }).stdout).model;
-  const after = JSON.parse(fs.readFileSync("out/lab.json", "utf8")).model;
-  const allow = new Set(after.allowDestroy ?? []);
-  const changes = [];
-  for (const i of before.instances) {
-    const next = after.instances.find((x) => x.name === i.name);
-    if (!next) changes.push({ risk: "destroy-data", kind: "instance", name: i.name, path: i.source, summary: `instance ${i.name} is deleted with its root disk` });
-    for (const v of i.volumes) {
-      if (!(next?.volumes ?? []).some((x) => x.incusName === v.incusName)) {
-        changes.push({ risk: "destroy-data", kind: "volume", name: v.incusName, path: v.source, summary: `volume ${v.incusName} is deleted` });
-      }
-    }
-  }
-  for (const c of changes) c.allowed = allow.has(`${c.kind}:${c.name}`);
-  process.stdout.write(JSON.stringify({ changes, blocked: changes.filter((c) => !c.allowed) }) + "\n");
-  return changes.some((c) => !c.allowed) ? 3 : 0;
 }
 
 const UNITS = new Set(["incus.service", "incus.socket", "incus-startup.service", "labgen-gitops.service", "labgen-gitops.timer", "traefik-renew.service"]);
