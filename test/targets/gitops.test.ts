@@ -223,6 +223,19 @@ describe("first deploy on a fresh host (issue 13 item 1)", () => {
     expect(host.refusals()).toEqual([]);
   });
 
+  it("the install guide and the agent agree: the agent does the first apply, after the CA; no --vm-test advice (issue 13 items 1, 15)", () => {
+    const guide = readFileSync(join(import.meta.dirname, "../../docs/install.md"), "utf8");
+    const commandsOf = (md: string) => [...md.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n");
+    // No manual apply to run (a manual apply is not recorded, so the agent could not undo it).
+    expect(commandsOf(guide)).not.toMatch(/tofu[^\n]*apply/);
+    expect(commandsOf(guide)).toContain("sudo systemctl start labgen-gitops.service");
+    // The CA comes first (step 6), the agent waits for exactly the files the first apply pushes.
+    expect(guide.indexOf("## 6. The CA, on the host")).toBeLessThan(guide.indexOf("## 7. The first deploy: the GitOps agent does it"));
+    expect(gitopsInput(reference, reference.hosts[0]).caFiles).toEqual([reference.ca.files.fullchain, reference.ca.files.leafKey]);
+    // nixos-anywhere --vm-test only appears as what not to do.
+    for (const line of guide.split("\n").filter((l) => l.includes("--vm-test"))) expect(line).toMatch(/Do \*\*not\*\* use/);
+  });
+
   it("the old layout fails as on a real host: a snapshot on the pool source makes Incus refuse it", () => {
     // What the agent used to do: `zfs snapshot -r rpool/incus@…` before the first apply, with
     // rpool/incus as the pool source.
