@@ -295,6 +295,21 @@ describe("a deploy (issue 14 item 3)", () => {
   });
 });
 
+describe("a host that does not apply OpenTofu", () => {
+  it("snapshots its own Incus and Incus database, switches, and never runs tofu", () => {
+    const { host, agent } = setup({ appliesTofu: false });
+    const sha = host.change("initial generation");
+    const r = runScript(host, agent);
+    expect(r.stderr).toContain(`ok: deployed ${sha}`);
+    const name = snap(1, sha);
+    expect(commands(host)).toEqual([
+      "labgen diff",
+      `zfs snapshot rpool/incusd@${name} rpool/labgen/tofu@${name}`,
+      "nixos-rebuild switch --flake $DIR/state/checkout#nas",
+    ]);
+  });
+});
+
 describe("sacred state needs an explicit yes (issue 14 item 2, the agent's side)", () => {
   it("removing an instance with a volume is refused and held; allowDestroy lets it through", () => {
     const { host, agent, first } = deployed();
@@ -432,6 +447,19 @@ describe("network guard (issue 14 item 7)", () => {
 });
 
 describe("labgen-rollback (issue 14 item 4)", () => {
+  it("--list: every deploy, newest first, and whether it can be undone", () => {
+    const { host, agent, rollback, first } = deployed();
+    const second = deploy(host, agent, "grafana 2", (c) => c.replace('description: "Dashboards"', 'description: "Dashboards 2"'));
+    const r = runScript(host, rollback, ["--list"]);
+    expect(r.status).toBe(0);
+    const rows = r.out.split("\n").slice(2, 4).map((l) => l.split(/\s{2,}/).slice(1));
+    expect(rows).toEqual([
+      ["ok", second.slice(0, 12), first.slice(0, 12), "2->3", snap(2, second), "possible"],
+      ["ok", first.slice(0, 12), "-", "1->2", snap(1, first), "no: first deploy"],
+    ]);
+    expect(runScript(host, rollback, [first]).stderr).toContain("was the first deploy on nas: there is no earlier commit to re-apply");
+  });
+
   it("after an added instance: NixOS generation back, the previous commit re-applied, the new volume kept; tofu plan then empty", () => {
     const { host, agent, rollback, first } = deployed();
     const added = deploy(host, agent, "add wiki", ADD_WIKI);
