@@ -494,6 +494,16 @@ describe("labgen-rollback (issue 14 item 4)", () => {
     expect(statusOf(host).result).toBe("held");
   });
 
+  it("--destroy-data: the volume only the undone deploy declared is deleted too", () => {
+    const { host, agent, rollback } = deployed();
+    const added = deploy(host, agent, "add wiki", ADD_WIKI);
+    host.clearCommands();
+    expect(runScript(host, rollback, ["--destroy-data", added]).status).toBe(0);
+    expect(commands(host)).not.toContain("tofu state rm incus_storage_volume.wiki-pages");
+    expect(host.world().incus.volumes["bulk/wiki-pages"]).toBeUndefined();
+    expect(host.world().zfs.datasets).not.toContain("tank/incus/bulk/custom/default_wiki-pages");
+  });
+
   it("after a removed instance: it comes back (empty: its snapshots died with it), --data restores the others", () => {
     const { host, agent, rollback, first } = deployed();
     const second = deploy(host, agent, "grafana 2", (c) => c.replace('description: "Dashboards"', 'description: "Dashboards 2"'));
