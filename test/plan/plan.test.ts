@@ -5,7 +5,7 @@ import { allowDestroyStatus, liveKey, parseConfigPath, planLab, type LabPlan, ty
 import { emptyLock, type Lock } from "../../generator/resolve/lock.ts";
 import type { Model } from "../../generator/resolve/model.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { baseHost, baseInstance, baseLab, HDD, ingressLab, type Obj, twoPoolLab } from "../support/lab-fixtures.ts";
 
@@ -141,7 +141,7 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
     // driver_zfs.go Delete: zfs destroy -r of the source dataset.
     const removed = planOf(twoPoolLab, (l) => delete l.storage.bulk);
     expect(briefs(removed)).toEqual(["destroy-data storagePool bulk @ storage"]);
-    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus on nas (zfs destroy -r)");
+    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus/bulk on nas (zfs destroy -r)");
     const moved = planOf(twoPoolLab, (l) => (l.storage.bulk.zpool = "rpool"));
     expect(briefs(moved)).toContain("destroy-data storagePool bulk @ storage.bulk.zpool");
     expect(moved.changes.find((c) => c.kind === "storagePool")!.summary).toBe(

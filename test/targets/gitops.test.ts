@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
 import type { GitopsModel, HostModel, Model } from "../../generator/resolve/model.ts";
-import { GITOPS_FILES, GITOPS_UNIT, GitopsInputError, gitopsInput, gitopsRuntimeInputs, gitopsInputCode, planAgentScript, planGitops } from "../../generator/targets/gitops/index.ts";
+import { GITOPS_FILES, GITOPS_UNIT, GitopsInputError, gitopsInput, gitopsRuntimeInputs, gitopsInputCode, agentScriptIr, planGitops } from "../../generator/targets/gitops/index.ts";
 import type { GitopsScriptInput } from "../../generator/targets/gitops/index.ts";
 import { planNixos } from "../../generator/targets/nixos/index.ts";
 import { makeFakeHost, makeSigningKey, requireCommand, runScript } from "../support/gitops.ts";
@@ -129,7 +129,7 @@ describe("the generated scripts", () => {
     expect(input.incusParents).toEqual(["rpool/incus", "tank/incus"]);
     const problems = (patch: Partial<GitopsScriptInput>): readonly string[] => {
       try {
-        planAgentScript({ ...input, ...patch });
+        agentScriptIr({ ...input, ...patch });
       } catch (e) {
         expect(e).toBeInstanceOf(GitopsInputError);
         return (e as GitopsInputError).problems;

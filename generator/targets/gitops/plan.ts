@@ -1,11 +1,15 @@
 import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellAssignment, ShellScriptIR } from "../../printers/shell/index.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
+import type { IngressFileModel, IngressModel } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
-import { COMMON_PROGRAM, SNAPSHOT_PROGRAM, joinPrograms } from "./program-common.ts";
+import { AGENT_RUN } from "./program-agent-run.ts";
+import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
 import { RENEW_PROGRAM, RENEW_PROLOGUE } from "./program-renew.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
-import { TRAEFIK_PATHS } from "../traefik/index.ts";
+import { ROLLBACK_RUN } from "./program-rollback-run.ts";
+import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
+import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -213,7 +217,7 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
 }
 
 /** labgen-gitops.sh as script IR: fixed program text plus quoted data assignments. */
-export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
+export function agentScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   return {
     header: [
@@ -243,12 +247,12 @@ export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
       { name: "BACKOFF_MAX", value: input.backoffMax },
       { name: "METRICS_FILE", value: input.metricsFile, comment: "node-exporter textfile: last success, last failure, deployed commit, held commits." },
     ],
-    body: joinPrograms(AGENT_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, AGENT_PROGRAM),
+    body: joinPrograms(AGENT_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, AGENT_PROGRAM, AGENT_RUN),
   };
 }
 
 /** labgen-rollback.sh as script IR. */
-export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
+export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   return {
     header: [
@@ -259,25 +263,30 @@ export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
       "with --data, instances and volumes back to the labgen snapshot Incus took before it.",
     ],
     assignments: commonAssignments(input),
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM),
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
   };
 }
 
-export function renderAgentScript(input: GitopsScriptInput): string {
-  return printShellScript(planAgentScript(input));
+export function printAgentScript(input: GitopsScriptInput): string {
+  return printShellScript(agentScriptIr(input));
 }
 
-export function renderRollbackScript(input: GitopsScriptInput): string {
-  return printShellScript(planRollbackScript(input));
+export function printRollbackScript(input: GitopsScriptInput): string {
+  return printShellScript(rollbackScriptIr(input));
 }
 
-/** Days before the intermediate expires when the renewal starts warning, then failing. */
-export const INTERMEDIATE_WARN_DAYS = 90;
-export const INTERMEDIATE_FAIL_DAYS = 30;
+
+function ingressFile(ing: IngressModel, role: IngressFileModel["role"]): IngressFileModel {
+  const f = ing.files.find((x) => x.role === role);
+  if (f === undefined) throw new Error(`the ingress contract has no ${role} file`);
+  return f;
+}
 
 /** labgen-cert-renew.sh (the CA host, when the lab has an ingress), or null. */
-export function planRenewScript(model: Model, host: HostModel): ShellScriptIR | null {
+export function renewScriptIr(model: Model, host: HostModel): ShellScriptIR | null {
   if (host.gitops === null || !host.gitops.appliesTofu || model.ingress === null) return null;
+  const cert = ingressFile(model.ingress, "certificate");
+  const key = ingressFile(model.ingress, "key");
   return {
     header: [
       `labgen-cert-renew.sh (labgen-cert-renew.service + .timer): renews the lab's certificate on host ${host.name}.`,
@@ -289,8 +298,8 @@ export function planRenewScript(model: Model, host: HostModel): ShellScriptIR | 
     assignments: [
       { name: "CA_DEFAULT_DIR", value: model.ca.dir, comment: "The CA directory (ca.dir)." },
       { name: "INGRESS_INSTANCE", value: model.ingress.instance, comment: "The Traefik instance that serves the certificate." },
-      { name: "CERT_TARGET", value: TRAEFIK_PATHS.certFile, comment: "Where Traefik reads the chain and the key (tls.certificates)." },
-      { name: "KEY_TARGET", value: TRAEFIK_PATHS.keyFile },
+      { name: "CERT_TARGET", value: cert.path, comment: "Where the ingress reads the chain and the key (the ingress contract)." },
+      { name: "KEY_TARGET", value: key.path },
       { name: "INTERMEDIATE_WARN_DAYS", value: INTERMEDIATE_WARN_DAYS },
       { name: "INTERMEDIATE_FAIL_DAYS", value: INTERMEDIATE_FAIL_DAYS },
     ],

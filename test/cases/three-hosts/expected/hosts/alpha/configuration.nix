@@ -281,10 +281,10 @@ in
     labgen-rollback
     labgen-ca
   ];
-  # The certificate renews itself before it expires and reaches Traefik (a push and a restart
-  # of that instance only).
+  # The certificate renews itself before it expires and reaches the ingress (a push and a
+  # restart of that instance only).
   systemd.services.labgen-cert-renew = {
-    description = "labgen: renew the lab's certificate and hand it to Traefik";
+    description = "labgen: renew the lab's certificate and hand it to the ingress";
     serviceConfig.Type = "oneshot";
     serviceConfig.ExecStart = lib.getExe labgen-cert-renew;
   };

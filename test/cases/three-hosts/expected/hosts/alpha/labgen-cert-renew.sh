@@ -10,7 +10,7 @@ set -euo pipefail
 readonly CA_DEFAULT_DIR='/var/lib/labgen/ca'
 # The Traefik instance that serves the certificate.
 readonly INGRESS_INSTANCE='traefik'
-# Where Traefik reads the chain and the key (tls.certificates).
+# Where the ingress reads the chain and the key (the ingress contract).
 readonly CERT_TARGET='/etc/traefik/certs/fullchain.crt'
 readonly KEY_TARGET='/etc/traefik/certs/leaf.key'
 readonly INTERMEDIATE_WARN_DAYS='90'
