@@ -145,7 +145,7 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
     const moved = planOf(twoPoolLab, (l) => (l.storage.bulk.zpool = "rpool"));
     expect(briefs(moved)).toContain("destroy-data storagePool bulk @ storage.bulk.zpool");
     expect(moved.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
-      "storage pool bulk is re-created (ZFS source tank/incus → rpool/incus): Incus deletes the pool on tank/incus with what is on it",
+      "storage pool bulk is re-created (ZFS source tank/incus/bulk → rpool/incus/bulk): Incus deletes the pool on tank/incus/bulk with what is on it",
     );
     const added = planOf(baseLab, (l) => {
       l.hosts.nas.hardware.disks.push({ id: HDD(1), size: "8TB", kind: "hdd" });
@@ -153,7 +153,7 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
       l.storage.bulk = { host: "nas", zpool: "tank" };
     });
     expect(added.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
-      "new Incus storage pool bulk on nas (ZFS tank/incus); nas is installed already, so create the dataset first: zfs create -o mountpoint=none tank/incus",
+      "new Incus storage pool bulk on nas (ZFS tank/incus/bulk); nas is installed already, so create its parent first: zfs create -o mountpoint=none tank/incus",
     );
     const described = planOf(twoPoolLab, (l) => (l.storage.bulk.description = "big disks"));
     expect(briefs(described)).toEqual(["change storagePool bulk @ storage.bulk.description"]);
