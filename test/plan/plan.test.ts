@@ -5,7 +5,7 @@ import { allowDestroyStatus, liveKey, parseConfigPath, planLab, type LabPlan, ty
 import { emptyLock, type Lock } from "../../generator/resolve/lock.ts";
 import type { Model } from "../../generator/resolve/model.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { baseHost, baseInstance, baseLab, HDD, ingressLab, type Obj, twoPoolLab } from "../support/lab-fixtures.ts";
 
@@ -396,6 +396,22 @@ describe("ingress: routes, DNS and Traefik's restart", () => {
   it("the allow-list: an in-place change of dynamic.yml, so Traefik restarts", () => {
     const p = planOf(ingressLab, (l) => (l.ingress.allow = ["192.168.1.0/24"]));
     expect(briefs(p)).toEqual(["restart instance traefik @ ingress", "change route allow @ ingress.allow"]);
+  });
+
+  it("no restart when every file of the proxy's contract reloads by itself (no terraform_data restart is generated)", () => {
+    const a = modelOf(ingressLab());
+    const next = modelOf(
+      (() => {
+        const l = ingressLab();
+        l.ingress.allow = ["192.168.1.0/24"];
+        return l;
+      })(),
+      a.lock,
+    ).model;
+    const ing = next.ingress as unknown as { files: { onChange: string }[] };
+    expect(ing.files.some((f) => f.onChange === "restart")).toBe(true);
+    const reloadOnly = { ...next, ingress: { ...next.ingress!, files: ing.files.map((f) => ({ ...f, onChange: "reload" })) } } as Model;
+    expect(briefs(planLab(a.model, reloadOnly))).toEqual(["change route allow @ ingress.allow"]);
   });
 
   it("any change of the Traefik instance itself restarts it", () => {

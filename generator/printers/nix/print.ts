@@ -24,26 +24,11 @@
 //     per line with the `;` on its own line.
 //   - The width limit (default 100) counts the whole line, indentation included.
 
-import {
-  NixPrintError,
-  assertEncodable,
-  attrName,
-  encodeIndentedLines,
-  isBareIdentifier,
-  quoteString,
-} from "./escape.ts";
-import { checkFloat, checkIdentifier, checkInt, checkPath, checkRaw } from "./ir.ts";
-import type {
-  NixApply,
-  NixAttrs,
-  NixEntry,
-  NixExpr,
-  NixLambda,
-  NixLet,
-  NixList,
-  NixNode,
-  NixPattern,
-} from "./ir.ts";
+import { NixPrintError, attrName, encodeIndentedLines, quoteString } from "./escape.ts";
+import type { NixApply, NixAttrs, NixEntry, NixExpr, NixLambda, NixLet, NixList, NixPattern } from "./ir.ts";
+import { normalize, validate } from "./check.ts";
+import type { N } from "./check.ts";
+import { pad, width, commentLines, formatFloat, needsParens, isAbsorbable, isForcedWide, keyText, reindent } from "./layout.ts";
 
 export interface PrintNixOptions {
   /** Comment lines printed as `# …` at the top of the file. */
@@ -60,278 +45,6 @@ export function printNix(expr: NixExpr, options: PrintNixOptions = {}): string {
   const header = (options.header ?? []).flatMap((line) => commentLines(line, ""));
   const body = printer.render(root, 0, 0, 0, false);
   return [...header, body].join("\n") + "\n";
-}
-
-// ---------------------------------------------------------------------------
-// Normalisation of JS shorthands
-// ---------------------------------------------------------------------------
-
-type Leaf = { readonly kind: "bool"; readonly value: boolean } | { readonly kind: "null" };
-type N = NixNode | Leaf;
-
-const TRUE: Leaf = { kind: "bool", value: true };
-const FALSE: Leaf = { kind: "bool", value: false };
-const NULL: Leaf = { kind: "null" };
-
-function normalize(e: NixExpr): N {
-  if (e === null) return NULL;
-  switch (typeof e) {
-    case "string":
-      return { kind: "string", value: e };
-    case "boolean":
-      return e ? TRUE : FALSE;
-    case "number":
-      // 1.0 and 1 are the same JS number, so only integers may use the
-      // shorthand; floats must say so with nix.float().
-      if (!Number.isSafeInteger(e)) {
-        throw new NixPrintError(`number ${e} is not a safe integer; use nix.float(${e}) for a Nix float`);
-      }
-      return { kind: "int", value: BigInt(e) };
-    case "object":
-      return e;
-    default:
-      throw new NixPrintError(`not a Nix IR value: ${String(e)}`);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Validation (IR values may be hand-written object literals, so the printer
-// re-checks what the constructors check)
-// ---------------------------------------------------------------------------
-
-function validate(n: N): void {
-  switch (n.kind) {
-    case "string":
-    case "indented":
-      assertEncodable(n.value, n.kind === "string" ? "string" : "indented string");
-      return;
-    case "int":
-      checkInt(n.value);
-      return;
-    case "float":
-      checkFloat(n.value);
-      return;
-    case "path":
-      checkPath(n.value);
-      return;
-    case "raw":
-      checkRaw(n.code, n.multiline === true);
-      return;
-    case "bool":
-    case "null":
-      return;
-    case "list":
-      for (const item of n.items) validate(normalize(item));
-      return;
-    case "attrs":
-      validateEntries(n.entries);
-      return;
-    case "let":
-      if (n.entries.length === 0) throw new NixPrintError("let needs at least one binding");
-      validateEntries(n.entries);
-      validate(normalize(n.body));
-      return;
-    case "apply":
-      if (n.args.length === 0) throw new NixPrintError("function application needs at least one argument");
-      validate(normalize(n.fn));
-      for (const a of n.args) validate(normalize(a));
-      return;
-    case "lambda":
-      validateParam(n.param);
-      validate(normalize(n.body));
-      return;
-    default:
-      throw new NixPrintError(`unknown Nix IR node ${JSON.stringify((n as { kind?: unknown }).kind)}`);
-  }
-}
-
-function validateParam(param: string | NixPattern): void {
-  if (typeof param === "string") {
-    checkIdentifier(param, "lambda parameter");
-    return;
-  }
-  const seen = new Set<string>();
-  for (const f of param.formals) {
-    checkIdentifier(f.name, "formal parameter");
-    if (seen.has(f.name)) throw new NixPrintError(`duplicate formal parameter "${f.name}"`);
-    seen.add(f.name);
-    if (f.default !== undefined) validate(normalize(f.default));
-  }
-  if (param.bind !== undefined) checkIdentifier(param.bind, "@-binding");
-}
-
-interface TrieNode {
-  leaf: boolean;
-  readonly children: Map<string, TrieNode>;
-}
-
-/**
- * Rejects attribute sets Nix would refuse ("attribute … already defined"),
- * following addAttr in Nix's parser: a path may descend into any set built so
- * far (implicit `a.b` sets and `{ … }` literals alike); a literal bound to a
- * name that is already a set is merged ONE level deep — its top-level names
- * must be new (`a.z.w = 1; a = { z.v = 2; };` is an error). Every other value
- * is a leaf nothing may share a path with.
- */
-function validateEntries(entries: readonly NixEntry[]): void {
-  insertEntries(openNode(), entries, []);
-}
-
-const openNode = (): TrieNode => ({ leaf: false, children: new Map() });
-
-/** Insert `entries` into `node`; `prefix` (the path of `node`) only serves error messages. */
-function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: readonly string[]): void {
-  for (const entry of entries) {
-    if (entry.comment !== undefined) assertEncodable(entry.comment, "comment");
-    if (entry.kind === "inherit") {
-      if (entry.names.length === 0) throw new NixPrintError("inherit needs at least one name");
-      if (entry.from !== undefined) validate(normalize(entry.from));
-      for (const name of entry.names) {
-        assertEncodable(name, "attribute name");
-        insertLeaf(node, [name], prefix);
-      }
-      continue;
-    }
-    const path = entry.path;
-    if (path.length === 0) throw new NixPrintError("attribute path must not be empty");
-    for (const name of path) assertEncodable(name, "attribute name");
-    const value = normalize(entry.value);
-    if (value.kind !== "attrs") {
-      validate(value);
-      insertLeaf(node, path, prefix);
-      continue;
-    }
-    // The literal is built on its own first, then attached or merged.
-    const literal = openNode();
-    insertEntries(literal, value.entries, [...prefix, ...path]);
-    const parent = walk(node, path, prefix);
-    const name = path[path.length - 1];
-    const existing = parent.children.get(name);
-    if (existing === undefined) {
-      parent.children.set(name, literal);
-    } else if (existing.leaf) {
-      throw duplicate(prefix, path, path.length);
-    } else {
-      for (const [key, child] of literal.children) {
-        if (existing.children.has(key)) throw duplicate(prefix, [...path, key], path.length + 1);
-        existing.children.set(key, child);
-      }
-    }
-  }
-}
-
-/** Descend along all but the last name of `path` (creating sets), failing on leaves. */
-function walk(node: TrieNode, path: readonly string[], prefix: readonly string[]): TrieNode {
-  let cur = node;
-  for (let i = 0; i < path.length - 1; i++) {
-    let next = cur.children.get(path[i]);
-    if (next === undefined) {
-      next = openNode();
-      cur.children.set(path[i], next);
-    } else if (next.leaf) {
-      throw duplicate(prefix, path, i + 1);
-    }
-    cur = next;
-  }
-  return cur;
-}
-
-function insertLeaf(node: TrieNode, path: readonly string[], prefix: readonly string[]): void {
-  const parent = walk(node, path, prefix);
-  const name = path[path.length - 1];
-  if (parent.children.has(name)) throw duplicate(prefix, path, path.length);
-  parent.children.set(name, { leaf: true, children: new Map() });
-}
-
-/** `path[0..conflictLength)` (under `prefix`) is the attribute that already exists. */
-function duplicate(prefix: readonly string[], path: readonly string[], conflictLength: number): NixPrintError {
-  const show = (p: readonly string[]) => p.map(attrName).join(".");
-  const at = show([...prefix, ...path.slice(0, conflictLength)]);
-  const full = show([...prefix, ...path]);
-  return new NixPrintError(`attribute ${at} is already defined` + (at === full ? "" : ` (while adding ${full})`));
-}
-
-// ---------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------
-
-const pad = (n: number): string => " ".repeat(n);
-
-/** Display width in code points (deterministic; good enough for the width heuristic). */
-function width(text: string): number {
-  let w = 0;
-  for (const _ of text) w++;
-  return w;
-}
-
-function commentLines(comment: string, indent: string): string[] {
-  assertEncodable(comment, "comment");
-  // A CR would end a # comment in the Nix lexer, so every line break style splits.
-  return comment.split(/\r\n|\r|\n/).map((line) => {
-    const text = line.trimEnd();
-    return text === "" ? `${indent}#` : `${indent}# ${text}`;
-  });
-}
-
-function formatFloat(value: number): string {
-  // -0.0 would print as a negation that evaluates to 0.0 anyway.
-  if (value === 0) return "0.0";
-  // Shortest round-trip form from JS, then adapted to the Nix float grammar,
-  // which needs a "." in the mantissa (1e21 → 1.0e+21, 5 → 5.0).
-  const s = String(value);
-  const e = s.indexOf("e");
-  if (e === -1) return s.includes(".") ? s : `${s}.0`;
-  const mantissa = s.slice(0, e);
-  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}${s.slice(e)}`;
-}
-
-// pkgs.incus, config.boot.kernelPackages, true: a variable or attribute selection
-// never needs parentheses as a list item or argument.
-const SELECT_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
-
-function isSimpleRaw(code: string): boolean {
-  return SELECT_PATH.test(code) && code.split(".").every((part) => isBareIdentifier(part));
-}
-
-/** Whether `n` must be parenthesised as a list item or function argument. */
-function needsParens(n: N): boolean {
-  switch (n.kind) {
-    case "int":
-      return n.value < 0n;
-    case "float":
-      return n.value < 0;
-    case "raw":
-      return !isSimpleRaw(n.code);
-    case "apply":
-    case "lambda":
-    case "let":
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** Terms nixfmt lets start on the current line and continue below ("absorbable"). */
-function isAbsorbable(n: N): boolean {
-  switch (n.kind) {
-    case "list":
-      return n.items.length > 0;
-    case "attrs":
-      return n.entries.length > 0;
-    case "indented":
-      return n.value.includes("\n");
-    default:
-      return false;
-  }
-}
-
-/** Non-empty sets are force-expanded as binding values and function bodies (not a lone inherit). */
-function isForcedWide(n: N): boolean {
-  return n.kind === "attrs" && n.entries.length > 0 && !(n.entries.length === 1 && n.entries[0].kind === "inherit");
-}
-
-function keyText(path: readonly string[]): string {
-  return path.map(attrName).join(".");
 }
 
 // ---------------------------------------------------------------------------
@@ -519,7 +232,7 @@ class Printer {
     const out: string[] = [];
     entries.forEach((entry, i) => {
       if (i > 0 && entry.blankLineBefore) out.push("");
-      if (entry.comment !== undefined) out.push(...commentLines(entry.comment, pad(indent)));
+      if (entry.comment !== undefined) for (const l of commentLines(entry.comment, pad(indent))) out.push(l);
       const text =
         entry.kind === "inherit"
           ? this.renderInherit(entry, indent)
@@ -644,14 +357,6 @@ class Printer {
     const body = this.render(normalize(n.body), indent, indent, trail, false);
     return `let\n${this.renderEntries(n.entries, indent + 2)}\n${pad(indent)}in\n${pad(indent)}${body}`;
   }
-}
-
-/** Multi-line raw code: continuation lines move with the surrounding indentation. */
-function reindent(code: string, indent: number): string {
-  return code
-    .split("\n")
-    .map((line, i) => (i === 0 || line === "" ? line : pad(indent) + line))
-    .join("\n");
 }
 
 // Re-exported so targets need a single import for printing-related errors.

@@ -2,9 +2,10 @@
 import { printNix, type NixAttrs } from "../../printers/nix/index.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { configurationHeader, configurationIR, type HostModuleIR } from "./configuration.ts";
-import { DISKO_HEADER, diskoIR } from "./disko.ts";
+import { configurationHeader, configurationIr, type HostModuleIR } from "./configuration.ts";
+import { DISKO_HEADER, diskoIr } from "./disko.ts";
 import { assertFoundationOnly } from "./guard.ts";
+import { instancesOn } from "../../resolve/lookup.ts";
 
 export { HOST_SERVICES, HOST_UNITS, NixosTargetError, assertFoundationOnly } from "./guard.ts";
 export { flattenBindings, type OptionBinding } from "./walk.ts";
@@ -21,18 +22,18 @@ export interface HostNixosIR {
 }
 
 /** The printer IR of every host's two files (checked by the foundation guard). */
-export function planNixosIR(model: Model): HostNixosIR[] {
+export function nixosIr(model: Model): HostNixosIR[] {
   return model.hosts.map((host) => {
-    const configuration = configurationIR(model, host);
+    const configuration = configurationIr(model, host);
     assertFoundationOnly(host.name, configuration.body);
-    return { host: host.name, configuration, disko: diskoIR(host) };
+    return { host: host.name, configuration, disko: diskoIr(host) };
   });
 }
 
 const uniqueSorted = (xs: string[]): string[] => [...new Set(xs)].sort();
 
 function configurationSources(model: Model, host: HostModel): string[] {
-  const ports = model.instances.filter((i) => i.host === host.name).flatMap((i) => i.ports.map((p) => p.source));
+  const ports = instancesOn(model, host.name).flatMap((i) => i.ports.map((p) => p.source));
   return uniqueSorted([
     host.source,
     ...model.admins.map((a) => a.source),
@@ -54,7 +55,7 @@ function diskoSources(host: HostModel): string[] {
 
 export function planNixos(model: Model): OutputFile[] {
   const byName = new Map(model.hosts.map((h) => [h.name, h]));
-  return planNixosIR(model).flatMap(({ host, configuration, disko }) => {
+  return nixosIr(model).flatMap(({ host, configuration, disko }) => {
     const h = byName.get(host)!;
     return [
       {
