@@ -410,7 +410,7 @@ describe("ingress: routes, DNS and Traefik's restart", () => {
     ).model;
     const ing = next.ingress as unknown as { files: { onChange: string }[] };
     expect(ing.files.some((f) => f.onChange === "restart")).toBe(true);
-    const reloadOnly = { ...next, ingress: { ...next.ingress!, files: ing.files.map((f) => ({ ...f, onChange: "reload" })) } } as Model;
+    const reloadOnly = { ...next, ingress: { ...next.ingress!, files: ing.files.map((f) => ({ ...f, onChange: "reload" })) } } as unknown as Model;
     expect(briefs(planLab(a.model, reloadOnly))).toEqual(["change route allow @ ingress.allow"]);
   });
 
