@@ -29,7 +29,7 @@ export type Risk = "add" | "change" | "restart" | "replace" | "host" | "reboot" 
 
 export interface PlanChange {
   readonly risk: Risk;
-  /** "instance" | "volume" | "storagePool" | "dataset" | "zpool" | "network" | "profile" | "route" | "host" | "lab" | "ca" | "tofu" | "admin" */
+  /** "instance" | "volume" | "storagePool" | "dataset" | "zpool" | "network" | "profile" | "route" | "dns" | "host" | "lab" | "ca" | "tofu" | "admin" */
   readonly kind: string;
   /** e.g. "jellyfin", "jellyfin-media", "nas:tank/backup" (datasets: <host>:<pool>/<dataset>). */
   readonly name: string;
