@@ -46,6 +46,7 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
       passphraseFile: lab.tofu.passphraseFile,
       source: "tofu",
     },
+    allowDestroy: [...lab.allowDestroy],
   };
 }
 
@@ -77,7 +78,11 @@ function buildStoragePools(lab: LabConfig): M.StoragePoolModel[] {
       name,
       host: s.host,
       zpool: s.zpool,
-      dataset: `${s.zpool}/${DATASETS.incus}`,
+      // One level below the labgen-owned parent <zpool>/incus: Incus creates a missing source dataset
+      // and refuses an existing one that has any child or snapshot (lxc/incus
+      // internal/server/storage/drivers/driver_zfs.go, Create(): "Provided ZFS pool (or dataset)
+      // isn't empty"), so nothing but Incus ever touches it.
+      dataset: `${s.zpool}/${DATASETS.incus}/${name}`,
       description: s.description,
       source: `storage.${name}`,
     })),

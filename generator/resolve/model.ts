@@ -26,8 +26,9 @@ export interface Model {
   readonly tofu: TofuModel;
   /** App secrets by name (sorted): where they live on the host, never their values. */
   readonly secrets: readonly SecretModel[];
+  /** allowDestroy entries ("volume:jellyfin-media", …) in config order: what `labgen plan` may let a deploy destroy. */
+  readonly allowDestroy: readonly string[];
 }
-
 
 export interface TofuModel {
   /** The host whose GitOps agent runs `tofu apply` (local unix socket to its own Incus). */
@@ -80,9 +81,12 @@ export interface DatasetModel {
   readonly properties: Readonly<Record<string, string>>;
   /**
    * Why the dataset exists: "system" (/, /nix, /var, /home), "state" (/var/lib/labgen: OpenTofu
-   * state, CA, secrets, deploy status), "incus" (Incus storage, unmounted), "reserve" or "user".
+   * records, checkout, deploy status), "secrets" (secrets and the CA: never snapshotted
+   * automatically, never rolled back), "undo" (OpenTofu state and Incus's database: snapshotted by
+   * the GitOps agent before each deploy), "incus" (parent of Incus storage pools, unmounted),
+   * "reserve" or "user".
    */
-  readonly role: "system" | "state" | "incus" | "reserve" | "user";
+  readonly role: "system" | "state" | "secrets" | "undo" | "incus" | "reserve" | "user";
   readonly source: ConfigPath;
 }
 
@@ -137,6 +141,8 @@ export interface GitopsModel {
   readonly statusFile: string;
   /** True when this host also runs `tofu apply` (model.tofu.host). */
   readonly appliesTofu: boolean;
+  /** systemd units started when a run fails or refuses (OnFailure=). */
+  readonly onFailure: readonly string[];
 }
 
 /** sanoid retention for the host's own datasets. */
@@ -167,6 +173,8 @@ export interface HostModel {
   readonly zpools: readonly ZpoolModel[];
   /** Full names of the Incus datasets (pool/incus), sorted. */
   readonly incusDatasets: readonly string[];
+  /** Datasets the GitOps agent snapshots before each deploy (role "undo"), full names, sorted. */
+  readonly undoDatasets: readonly string[];
   /** The labgen state dataset, e.g. rpool/labgen, mounted at /var/lib/labgen. */
   readonly stateDataset: string;
   readonly autoSnapshot: AutoSnapshotModel;

@@ -6,6 +6,7 @@ import type { LabConfig } from "../config/schema.ts";
 import type { DiagnosticBag } from "../shared/diagnostics.ts";
 import type { Rule } from "./rules/common.ts";
 import { APPS_RULES, checkSecretsInRepository, type RuleContext } from "./rules/apps.ts";
+import { DESTROY_RULES } from "./rules/destroy.ts";
 import { HOST_RULES } from "./rules/host.ts";
 import { INGRESS_RULES } from "./rules/ingress.ts";
 import { INSTANCES_RULES } from "./rules/instances.ts";
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   ...INGRESS_RULES,
   ...SECRETS_RULES,
   ...HOST_RULES,
+  ...DESTROY_RULES,
 ];
 
 /** Runs every rule (but the `skip`ped ones: those that read a part of the config left out). */

@@ -123,7 +123,8 @@ describe("out/tofu for the reference lab", () => {
     const { doc, model } = await ref();
     const [tf] = doc.terraform;
     expect(tf.required_version).toBe(">= 1.8.0");
-    expect(tf.required_providers[0].incus).toEqual({ source: "lxc/incus", version: "~> 1.0" });
+    // The provider versions checked: the schema in test/fixtures/upstream/incus-provider is v1.1.1.
+    expect(tf.required_providers[0].incus).toEqual({ source: "lxc/incus", version: ">= 1.1.1, < 2.0" });
     expect(tf.backend.local[0].path).toBe(model.tofu.stateFile);
     const enc = tf.encryption[0];
     expect(enc.key_provider.pbkdf2.state[0].passphrase).toBe("${var.state_passphrase}");
@@ -161,8 +162,10 @@ describe("out/tofu for the reference lab", () => {
     });
     const pools = doc.resource.incus_storage_pool;
     expect(Object.keys(pools).sort()).toEqual(["bulk", "fast"]);
-    expect(pools.fast).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "rpool/incus" } });
-    expect(pools.bulk).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "tank/incus" } });
+    // One level below the labgen-owned <zpool>/incus: Incus creates the source and refuses one with
+    // any child or snapshot (lxc/incus internal/server/storage/drivers/driver_zfs.go, Create()).
+    expect(pools.fast).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "rpool/incus/fast" } });
+    expect(pools.bulk).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "tank/incus/bulk" } });
     const profiles = doc.resource.incus_profile;
     expect(Object.keys(profiles).sort()).toEqual(model.profiles.map((p) => p.name));
     expect(profiles.nesting).toMatchObject({ for_each: '${toset(["nas"])}', config: { "security.nesting": "true" } });
@@ -397,6 +400,20 @@ describe("out/tofu for other labs", () => {
     const doc = await parsed(files);
     expect(doc.resource.incus_instance.traefik.wait_for).toEqual([{ type: "agent" }]);
     expect(await validateIncusHcl(byName(files))).toEqual([]);
+  });
+
+  it("lifts prevent_destroy only for a volume that allowDestroy names", async () => {
+    // opentofu/opentofu website/docs/language/meta-arguments/lifecycle.mdx: prevent_destroy rejects
+    // any plan that would destroy the object "as long as the argument remains present", and
+    // lifecycle settings take literal values only: so an allowed volume gets a literal false.
+    const { model } = await tofuOf("reference");
+    const files = planTofu({ ...model, allowDestroy: ["volume:jellyfin-media"] });
+    const doc = await parsed(files);
+    expect(doc.resource.incus_storage_volume["jellyfin-media"].lifecycle).toEqual([{ prevent_destroy: false }]);
+    expect(doc.resource.incus_storage_volume["forgejo-data"].lifecycle).toEqual([{ prevent_destroy: true }]);
+    expect(byName(files)["volumes.tf"]).toContain("# allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards.\n");
+    expect(await validateIncusHcl(byName(files))).toEqual([]);
+    expect(hclFmtCheckFiles(byName(files))).toEqual({ ok: true, output: "" });
   });
 });
 

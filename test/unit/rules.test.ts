@@ -481,7 +481,7 @@ const CASES: RuleCase[] = [
       {
         rule: "datasets",
         path: "hosts.nas.zfs.pools.rpool.datasets.nix",
-        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, reserved): choose another name",
+        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, incusd, reserved): choose another name",
       },
       { rule: "datasets", path: 'hosts.nas.zfs.pools.rpool.datasets["bad name"]', message: "dataset name 'bad name' is invalid: use letters, digits, _ . : - and / between levels" },
       { rule: "datasets", path: "hosts.nas.zfs.pools.rpool.datasets.media.mountpoint", message: "/var is already mounted by the boot pool's system datasets" },
@@ -973,6 +973,25 @@ const CASES: RuleCase[] = [
     name: "leaf of 398 days is only a warning",
     lab: B((l) => (l.ca = { leafDays: 398 })),
     expect: [{ rule: "ca-validity", path: "ca.leafDays", message: "398 days exceeds the 397 days Apple and Chromium recommend; 825 is Apple's hard limit", severity: "warning" }],
+  },
+  // --- allow-destroy: every permission is a warning until removed; malformed or repeated ones are errors
+  {
+    name: "allowDestroy: each entry warns, a dataset needs its host, an entry is listed once",
+    lab: B((l) => {
+      l.allowDestroy = ["volume:web-data", "instance:web", "dataset:nas:rpool/media", "dataset:rpool/media", "instance:web", "storagePool:a/b"];
+    }),
+    expect: [
+      { rule: "allow-destroy", path: "allowDestroy[0]", message: "the next deploy may destroy volume web-data and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[1]", message: "the next deploy may destroy instance web and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[2]", message: "the next deploy may destroy dataset nas:rpool/media and its data: remove this entry after the deploy", severity: "warning" },
+      {
+        rule: "allow-destroy",
+        path: "allowDestroy[3]",
+        message: "'dataset:rpool/media' is not \"dataset:<host>:<pool>/<dataset>\", e.g. \"dataset:nas:tank/media\": copy the name that `labgen plan` prints",
+      },
+      { rule: "allow-destroy", path: "allowDestroy[4]", message: "'instance:web' is already allowDestroy[1]: list each object once" },
+      { rule: "allow-destroy", path: "allowDestroy[5]", message: "'storagePool:a/b' is not \"storagePool:<name>\" with the storagePool's name: copy the name that `labgen plan` prints" },
+    ],
   },
   // --- admins, hosts
   {

@@ -3,6 +3,7 @@
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
+import { deploysSection, renewalParagraph } from "./deploys.ts";
 import { md } from "./markdown.ts";
 import { networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
 
@@ -304,6 +305,8 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   const unsnap = model.instances.filter((i) => !i.snapshots).map((i) => i.name);
   if (unsnap.length && !large) d.p(`No automatic snapshots: ${unsnap.join(", ")}.`);
 
+  deploysSection(d, model);
+
   const ca = model.ca;
   d.h(2, "TLS: the lab's private CA");
   d.p(
@@ -312,11 +315,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
       `Keys and certificates live on the host in ${code(ca.dir)} (never in this repository); ${code("ca/ca.sh")} creates and renews them:`,
   );
   d.fence("sh", [`sudo out/ca/ca.sh init    # root + intermediate, once (refuses to overwrite)`, `sudo out/ca/ca.sh issue   # wildcard leaf, ${ca.leafDays} days`, `sudo out/ca/ca.sh renew   # re-issues when fewer than ${ca.renewBeforeDays} days remain`, `sudo out/ca/ca.sh verify`].join("\n"));
-  if (model.ingress)
-    d.p(
-      `OpenTofu copies the chain and key from ${code(ca.dir)} into the ${model.ingress.software} instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
-        `recreate that stateless instance so it gets the new files: ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)}.`,
-    );
+  renewalParagraph(d, model);
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
   d.list([
     "Linux laptop: copy it to `/usr/local/share/ca-certificates/homelab-root.crt` and run `sudo update-ca-certificates` (Debian/Ubuntu); on NixOS add it to `security.pki.certificateFiles`.",

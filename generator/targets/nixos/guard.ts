@@ -15,9 +15,9 @@ export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
 
 /**
  * The closed list of systemd units (services and timers) this target defines itself: labgen's own
- * foundation (the GitOps agent, the app-secrets oneshot), never an application.
+ * foundation (the GitOps agent, certificate renewal, the app-secrets oneshot), never an application.
  */
-export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, SECRETS_UNIT.service])];
+export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, GITOPS_UNIT.renewService, SECRETS_UNIT.service])];
 
 export class NixosTargetError extends Error {
   override name = "NixosTargetError";

@@ -45,9 +45,10 @@ export function secretsSection(model: Model, host: HostModel): NixBinding[] {
 }
 
 /** The admins' commands: labgen-rollback (GitOps) and labgen-secrets (app secrets). */
-export function adminCommands(model: Model, host: HostModel): NixBinding[] {
+export function adminCommands(model: Model, host: HostModel, renews: boolean): NixBinding[] {
   const cmds: [string, string][] = [];
   if (host.gitops) cmds.push([GITOPS_UNIT.rollbackCommand, "goes back to the previous deploy"]);
+  if (renews) cmds.push([GITOPS_UNIT.caCommand, "is out/ca/ca.sh"]);
   if (keepsSecrets(model, host)) cmds.push([SECRETS_UNIT.command, "rotate <name> gives a secret a new value and restarts its readers"]);
   if (cmds.length === 0) return [];
   return [
