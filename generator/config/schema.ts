@@ -425,6 +425,17 @@ export const LabSchema = z
     instances: z.record(z.string(), Instance).default({}).describe("Incus instances by name."),
     ingress: Ingress.optional(),
     tofu: Tofu.default({ stateDir: "/var/lib/labgen/tofu", passphraseFile: "/var/lib/labgen/secrets/tofu-state-passphrase" }),
+    allowDestroy: z
+      .array(
+        z.string().regex(/^(instance|volume|storagePool|dataset):\S+$/, {
+          error:
+            'must be "<kind>:<name>" as `labgen plan` prints it: "volume:<instance>-<volume>", "instance:<name>" (its root disk), "storagePool:<name>" or "dataset:<host>:<pool>/<dataset>"',
+        }),
+      )
+      .default([])
+      .describe(
+        'Sacred state that the next deploy may destroy, one entry per object, exactly as `labgen plan` names it: "volume:jellyfin-media" (an Incus custom volume, <instance>-<volume>), "instance:jellyfin" (an instance\'s root disk), "storagePool:tank" or "dataset:nas:tank/media". Without an entry, `labgen plan` exits 3 and the GitOps agent refuses the deploy. Every entry is a warning in `labgen check`: remove it after the deploy.',
+      ),
     ca: Ca.default({
       organization: "Homelab",
       rootName: "Homelab Root CA",

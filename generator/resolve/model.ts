@@ -20,6 +20,8 @@ export interface Model {
   readonly ingress: IngressModel | null;
   readonly ca: CaModel;
   readonly tofu: TofuModel;
+  /** allowDestroy entries ("volume:jellyfin-media", …), sorted: what `labgen plan` may let a deploy destroy. */
+  readonly allowDestroy: readonly string[];
 }
 
 export interface TofuModel {

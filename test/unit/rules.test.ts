@@ -801,6 +801,25 @@ const CASES: RuleCase[] = [
     lab: B((l) => (l.ca = { leafDays: 398 })),
     expect: [{ rule: "ca-validity", path: "ca.leafDays", message: "398 days exceeds the 397 days Apple and Chromium recommend; 825 is Apple's hard limit", severity: "warning" }],
   },
+  // --- allow-destroy: every permission is a warning until removed; malformed or repeated ones are errors
+  {
+    name: "allowDestroy: each entry warns, a dataset needs its host, an entry is listed once",
+    lab: B((l) => {
+      l.allowDestroy = ["volume:web-data", "instance:web", "dataset:nas:rpool/media", "dataset:rpool/media", "instance:web", "storagePool:a/b"];
+    }),
+    expect: [
+      { rule: "allow-destroy", path: "allowDestroy[0]", message: "the next deploy may destroy volume web-data and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[1]", message: "the next deploy may destroy instance web and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[2]", message: "the next deploy may destroy dataset nas:rpool/media and its data: remove this entry after the deploy", severity: "warning" },
+      {
+        rule: "allow-destroy",
+        path: "allowDestroy[3]",
+        message: "'dataset:rpool/media' is not \"dataset:<host>:<pool>/<dataset>\", e.g. \"dataset:nas:tank/media\": copy the name that `labgen plan` prints",
+      },
+      { rule: "allow-destroy", path: "allowDestroy[4]", message: "'instance:web' is already allowDestroy[1]: list each object once" },
+      { rule: "allow-destroy", path: "allowDestroy[5]", message: "'storagePool:a/b' is not \"storagePool:<name>\" with the storagePool's name: copy the name that `labgen plan` prints" },
+    ],
+  },
   // --- admins, hosts
   {
     name: "no admin",
