@@ -8,6 +8,7 @@
 // Pure: text in, text out. Validation and writing are the session's job (session.ts).
 import { Node, Project, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ObjectLiteralExpression, type SourceFile } from "ts-morph";
 import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { schemaAt } from "../validate/schema-errors.ts";
 import { printKey, printString, printValue, ValueError, type Style } from "./literal.ts";
 import { parsePath, PathSyntaxError } from "./path.ts";
 
@@ -42,6 +43,8 @@ export interface EditResult {
   readonly presetChecks: readonly PresetCheck[];
   /** Config paths of references that a rename updated (for the report). */
   readonly renamedReferences: readonly string[];
+  /** Entries removed with the one a remove named, because they only pointed at it. */
+  readonly removedReferences: readonly string[];
 }
 
 interface Splice {
@@ -217,6 +220,13 @@ function locate(root: ObjectLiteralExpression, path: PathSegment[], throughPrese
     }
   }
   return { found: true, node, container, presets };
+}
+
+/** The config schema says the field at `path` is a list. */
+function isListField(path: PathSegment[]): boolean {
+  let s = schemaAt(path) as { _zod: { def: Record<string, any> } } | null;
+  while (s && ["optional", "default", "nullable", "prefault"].includes(s._zod.def.type)) s = s._zod.def.innerType;
+  return s?._zod.def.type === "array";
 }
 
 function isScalar(n: Node): boolean {
@@ -478,8 +488,10 @@ function applyOne(text: string, edit: Edit): EditResult {
           if (l.elements.some((e) => Node.isSpreadElement(e))) throw computed(where, l.elements.find((e) => Node.isSpreadElement(e))!);
           splices = insertInList(t, l.open, l.close, l.elements, l.elements.length, entryFor(null, edit.value), style.unit);
         } else {
+          // Adding an item to a list that is not written yet writes the list.
+          const value = isListField(path) && !Array.isArray(edit.value) ? [edit.value] : edit.value;
           const l = listOf(loc.obj);
-          splices = insertInList(t, l.open, l.close, l.elements, l.elements.length, entryFor(loc.key, edit.value), style.unit);
+          splices = insertInList(t, l.open, l.close, l.elements, l.elements.length, entryFor(loc.key, value), style.unit);
         }
         break;
       }
@@ -527,7 +539,37 @@ function applyOne(text: string, edit: Edit): EditResult {
     if (e instanceof ValueError) throw new EditError(`${where}: ${e.message}`, where);
     throw e;
   }
-  return { text: applySplices(text, splices), presetChecks, renamedReferences };
+  return { text: applySplices(text, splices), presetChecks, renamedReferences, removedReferences: [] };
+}
+
+// What goes with a removed entry: the routes to a removed instance, a removed profile in the
+// instances' profile lists. (A removed network, storage pool or host is a required reference
+// elsewhere; the pipeline then says where, and nothing is written.)
+const DEPENDENTS: Record<string, { pattern: Pattern; keep: number }> = {
+  instances: { pattern: ["ingress", "routes", "*", "instance"], keep: 3 },
+  profiles: { pattern: ["instances", "*", "profiles", "*"], keep: 4 },
+};
+
+function dependents(text: string, pathText: string): string[] {
+  let path: PathSegment[];
+  try {
+    path = parsePath(pathText);
+  } catch {
+    return [];
+  }
+  const dep = path.length === 2 && typeof path[0] === "string" ? DEPENDENTS[path[0]] : undefined;
+  if (!dep) return [];
+  let root: ObjectLiteralExpression;
+  try {
+    root = rootObject(parse(text));
+  } catch {
+    return [];
+  }
+  const paths = findStrings(root, dep.pattern, String(path[1]), () => true).map((h) => h.path.slice(0, dep.keep));
+  // Later list items first, so earlier indices stay valid while removing one after the other.
+  return paths
+    .sort((a, b) => (typeof a.at(-1) === "number" && typeof b.at(-1) === "number" ? (b.at(-1) as number) - (a.at(-1) as number) : 0))
+    .map((p) => formatPath(p));
 }
 
 /** Whether `path` is written in the config (as a literal or not). */
@@ -544,11 +586,15 @@ export function applyEdits(text: string, edits: readonly Edit[]): EditResult {
   let cur = text;
   const presetChecks: PresetCheck[] = [];
   const renamedReferences: string[] = [];
+  const removedReferences: string[] = [];
   for (const e of edits) {
+    const deps = e.op === "remove" ? dependents(cur, e.path) : [];
     const r = applyOne(cur, e);
     cur = r.text;
     presetChecks.push(...r.presetChecks);
     renamedReferences.push(...r.renamedReferences);
+    for (const d of deps) cur = applyOne(cur, { op: "remove", path: d }).text;
+    removedReferences.push(...deps);
   }
-  return { text: cur, presetChecks, renamedReferences };
+  return { text: cur, presetChecks, renamedReferences, removedReferences };
 }

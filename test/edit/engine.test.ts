@@ -55,13 +55,20 @@ describe("what each edit touches", () => {
     const after = applyEdits(BEFORE, [{ op: "set", path: "instances.proxy.memory", value: "1GiB" }]).text;
     expect(changedLines(BEFORE, after)).toEqual({ removed: ['      memory: "512MiB", // small is enough'], added: ['      memory: "1GiB", // small is enough'] });
   });
-  test("remove takes the comment block above an entry with it, nothing else", () => {
-    const after = applyEdits(BEFORE, [{ op: "remove", path: "instances.metrics" }]).text;
-    const { removed, added } = changedLines(BEFORE, after);
+  test("remove takes the comment block above an entry with it, and the routes to a removed instance", () => {
+    const r = applyEdits(BEFORE, [{ op: "remove", path: "instances.metrics" }]);
+    const { removed, added } = changedLines(BEFORE, r.text);
     expect(added).toEqual([]);
     expect(removed[0]).toBe("    // Metrics, for now on the default root size.");
     expect(removed[1]).toBe("    // (A second comment line that belongs to it.)");
-    expect(removed.at(-1)).toBe("    },");
+    expect(removed.slice(-2)).toEqual(["    },", '      metrics: { instance: "metrics", ...web(9090) },']);
+    expect(removed).toHaveLength(12);
+    expect(r.removedReferences).toEqual(["ingress.routes.metrics"]);
+  });
+  test("removing a profile removes it from the instances' lists", () => {
+    const r = applyEdits(BEFORE, [{ op: "remove", path: "profiles.base" }]);
+    expect(r.removedReferences).toEqual(["instances.proxy.profiles[0]", "instances.wiki.profiles[0]"]);
+    expect(changedLines(BEFORE, r.text).added).toEqual(["      profiles: [],", "      profiles: [],"]);
   });
   test("rename follows every reference and reports where", () => {
     const r = applyEdits(BEFORE, [{ op: "rename", path: "networks.guests", to: "lan0" }]);

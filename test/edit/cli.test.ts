@@ -1,0 +1,150 @@
+// The editing verbs end to end, in-process (the same run() bin/labgen.mjs calls), on a scratch
+// copy of the reference lab: what they print, what they write, their exit codes.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { HELP } from "../../generator/edit/cli.ts";
+import { cli } from "../support/cli.ts";
+import { ROOT } from "../support/golden.ts";
+
+let dir: string;
+let config: string;
+let before: string;
+const opts = () => ["--config", config];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "labgen-edit-cli-"));
+  config = join(dir, "lab.config.ts");
+  for (const f of ["lab.config.ts", "lab.lock.json"]) copyFileSync(join(ROOT, "test", "cases", "reference", f), join(dir, f));
+  before = readFileSync(config, "utf8");
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const diffLines = (out: string) => out.split("\n").filter((l) => /^[-+][^-+]/.test(l));
+
+describe("labgen set", () => {
+  test("set instances.grafana.memory 2GiB changes exactly that literal, prints the diff and the plan; generate then succeeds", async () => {
+    const r = await cli("set", "instances.grafana.memory", "2GiB", ...opts());
+    expect(r.code).toBe(0);
+    expect(diffLines(r.stdout)).toEqual(['-      memory: "1GiB",', '+      memory: "2GiB",']);
+    // The plan helper classifies limits.memory as applied live by Incus (a change, not a restart).
+    expect(r.stdout).toMatch(/^plan: 1 change\(s\)$/m);
+    expect(r.stdout).toMatch(/^ {2}change +instance grafana: grafana: memory 1GiB → 2GiB, applied live \(instances\.grafana\.memory:148\)$/m);
+    const after = readFileSync(config, "utf8");
+    expect(after).toBe(before.replace('cpu: 1,\n      memory: "1GiB",', 'cpu: 1,\n      memory: "2GiB",'));
+    expect(after.length).toBe(before.length);
+    const g = await cli("generate", ...opts());
+    expect(g.code, g.stderr).toBe(0);
+    // Logged with its plan.
+    const log = readFileSync(join(dir, ".labgen", "edits.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ by: "cli", edits: [{ op: "set", path: "instances.grafana.memory", value: "2GiB" }], plan: [{ risk: "change", kind: "instance", name: "grafana" }] });
+  });
+
+  test("a string field keeps digits as a string; a number field gets a number", async () => {
+    expect((await cli("set", 'profiles.base.config["boot.autostart.delay"]', "10", ...opts())).code).toBe(0);
+    expect((await cli("set", "instances.grafana.cpu", "2", ...opts())).code).toBe(0);
+    const after = readFileSync(config, "utf8");
+    expect(after).toContain('config: { "boot.autostart.delay": "10" }');
+    expect(after).toMatch(/description: "Dashboards",\n {6}cpu: 2,/);
+  });
+
+  test("--dry-run prints the same and writes nothing", async () => {
+    const r = await cli("set", "instances.grafana.memory", "2GiB", "--dry-run", ...opts());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+      memory: "2GiB",');
+    expect(r.stdout).toContain("dry run: nothing was written.");
+    expect(readFileSync(config, "utf8")).toBe(before);
+    expect(existsSync(join(dir, ".labgen"))).toBe(false);
+  });
+
+  test("an invalid result is reported by path and line of the edited file, and nothing is written", async () => {
+    const r = await cli("set", "instances.grafana.memory", "lots", ...opts());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/lab\.config\.ts:148:\d+: error: instances\.grafana\.memory: .*\[schema\]/);
+    expect(r.stderr).toContain("nothing was written.");
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+
+  test("a refused edit names the path", async () => {
+    const r = await cli("set", "instances.nope.memory", "1GiB", ...opts());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("labgen: refused: instances.nope does not exist (set it as a whole first)");
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+});
+
+describe("labgen rm", () => {
+  test("rm instances.jellyfin: destroy-data for its volume and root disk, exit 3, nothing written", async () => {
+    const r = await cli("rm", "instances.jellyfin", ...opts());
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^ {2}destroy-data +volume jellyfin-media: .*\[not allowed\]$/m);
+    expect(r.stdout).toMatch(/^ {2}destroy-data +instance jellyfin: .*\[not allowed\]$/m);
+    expect(r.stdout).toContain("note: removed with it (they pointed at it): ingress.routes.media");
+    expect(r.stderr).toContain("repeat the command with --allow-destroy instance:jellyfin --allow-destroy volume:jellyfin-media");
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+
+  test("naming only one of them is not enough", async () => {
+    const r = await cli("rm", "instances.jellyfin", "--allow-destroy", "volume:jellyfin-media", ...opts());
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/destroys data: instance:jellyfin /);
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+
+  test("naming each one writes the removal and records the yes in allowDestroy; generate succeeds", async () => {
+    const r = await cli("rm", "instances.jellyfin", "--allow-destroy", "volume:jellyfin-media", "--allow-destroy", "jellyfin", ...opts());
+    expect(r.code, r.stderr).toBe(0);
+    const after = readFileSync(config, "utf8");
+    expect(after).not.toContain("jellyfin: {");
+    expect(after).not.toContain('media: { instance: "jellyfin"');
+    expect(after).toContain('  allowDestroy: ["instance:jellyfin", "volume:jellyfin-media"],\n});\n');
+    expect(r.stdout).toMatch(/destroy-data +volume jellyfin-media: .*\[allowed\]/);
+    expect((await cli("generate", ...opts())).code).toBe(0);
+  });
+});
+
+describe("labgen add and mv", () => {
+  test("add an instance from JSON, then a list item", async () => {
+    const inst = { host: "nas", image: "images:debian/12", description: "Notes", cpu: 1, memory: "1GiB", storage: "fast", nics: [{ network: "lab0" }], serves: [8080] };
+    const r = await cli("add", "instances.notes", JSON.stringify(inst), ...opts());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}add +instance notes: /m);
+    const r2 = await cli("add", "instances.notes.profiles", "nesting", ...opts());
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readFileSync(config, "utf8")).toContain('      serves: [8080],\n      profiles: ["nesting"],\n    },\n  },\n');
+  });
+
+  test("mv a profile renames its uses; mv an instance is destroy-data for its root disk", async () => {
+    const r = await cli("mv", "profiles.nesting", "nested", ...opts());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("note: references renamed: instances.nixbox.profiles[1]");
+    expect(readFileSync(config, "utf8")).toContain('profiles: ["base", "nested"],');
+    const m = await cli("mv", "instances.grafana", "metrics", ...opts());
+    expect(m.code).toBe(3);
+    expect(m.stdout).toContain('+      grafana: { instance: "metrics", port: 3000 },');
+    expect(m.stdout).toMatch(/destroy-data +instance grafana: /);
+  });
+});
+
+describe("usage", () => {
+  test.each(["set", "add", "rm", "mv", "mcp"])("labgen %s --help", async (cmd) => {
+    const r = await cli(cmd, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(HELP[cmd]);
+    expect(r.stdout).toMatch(new RegExp(`^usage: labgen ${cmd} `));
+  });
+  test("wrong arity, unknown options and bad paths are usage errors (exit 2)", async () => {
+    expect((await cli("set", "instances.grafana.memory", ...opts())).code).toBe(2);
+    expect((await cli("rm", "instances.grafana", "--force", ...opts())).code).toBe(2);
+    const r = await cli("rm", "instances..grafana", ...opts());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad config path 'instances\.\.grafana': empty segment/);
+    expect(readFileSync(config, "utf8")).toBe(before);
+  });
+  test("the main help lists the editing commands", async () => {
+    const r = await cli("--help");
+    for (const c of ["set <path> <value>", "add <path> <json>", "rm <path>", "mv <path> <name>", "mcp "]) expect(r.stdout).toContain(`  ${c}`);
+  });
+});
