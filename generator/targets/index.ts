@@ -2,6 +2,7 @@
 // last because lab.json records the provenance of every other file.
 import type { Model } from "../resolve/model.ts";
 import { planCa } from "./ca/index.ts";
+import { planAgents } from "./docs/agents.ts";
 import { planDocs } from "./docs/docs.ts";
 import { planGitops } from "./gitops/index.ts";
 import { planNixos } from "./nixos/index.ts";
@@ -17,6 +18,7 @@ const TARGETS: Target[] = [planCa, planGitops, planNixos, planTofu, planTraefik]
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t(model));
   files.push(...planSchema());
+  files.push(...planAgents(model));
   files.push(...planDocs(model, files));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
