@@ -40,6 +40,8 @@ export type EditOutcome =
       /** destroy-data changes neither allowed by the config nor named by the caller. */
       readonly blocked: readonly PlanChange[];
       readonly written: boolean;
+      /** allowDestroy entries this edit added because the caller named them. */
+      readonly allowDestroyAdded: readonly string[];
       readonly warnings: readonly Diagnostic[];
       /** What the caller should know: the base was unavailable, references renamed, … */
       readonly notes: readonly string[];
@@ -121,6 +123,7 @@ export async function runEdits(req: EditRequest): Promise<EditOutcome> {
   if (!base) notes.push(`${name} on disk is invalid, so the plan compares with an empty lab`);
   let plan = planLab(base, a.checked.model);
   const blocked = plan.blocked.filter((c) => !names(allow, c));
+  let allowDestroyAdded: string[] = [];
   if (!blocked.length && plan.blocked.length) {
     // The caller named every destruction: record that yes in the config itself (allowDestroy), so
     // the commit carries it, `labgen plan` and the GitOps agent let it through, and `check` warns
@@ -134,6 +137,7 @@ export async function runEdits(req: EditRequest): Promise<EditOutcome> {
     if (!b.checked.ok) return { status: "invalid", diff: unifiedDiff(name, before, b.edited.text), diagnostics: b.checked.diagnostics };
     a = b;
     plan = planLab(base, b.checked.model);
+    allowDestroyAdded = keys;
     notes.push(`allowDestroy now names ${keys.join(", ")}: remove ${keys.length > 1 ? "them" : "it"} after the deploy`);
   }
   const { edited, checked } = a;
@@ -146,7 +150,7 @@ export async function runEdits(req: EditRequest): Promise<EditOutcome> {
     writeAtomic(req.configFile, edited.text);
     logEdit(req, plan);
   }
-  return { status: blocked.length ? "blocked" : "ok", diff, plan, blocked, written: write, warnings: checked.warnings, notes };
+  return { status: blocked.length ? "blocked" : "ok", diff, plan, blocked, written: write, allowDestroyAdded, warnings: checked.warnings, notes };
 }
 
 function logEdit(req: EditRequest, plan: LabPlan): void {
