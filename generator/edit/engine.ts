@@ -24,18 +24,26 @@ export class EditError extends Error {
     message: string,
     readonly path: string,
     readonly line?: number,
+    /** The refusal is about a computed value (a preset call may still take the edit). */
+    readonly computed = false,
   ) {
     super(message);
   }
 }
 
+/**
+ * What the loaded config must show after an edit made inside a preset call's argument (the engine
+ * cannot know what a function does with its argument): the value at `path`, or that `path` is
+ * gone (remove), or that it exists (rename). `call` names the preset for the message.
+ */
 export interface PresetCheck {
-  /** The path that was set inside a preset call's argument… */
   readonly path: readonly PathSegment[];
-  /** …the value the loaded config must then have there… */
-  readonly value: unknown;
-  /** …and the call, for the message when it does not. */
+  /** "new": absent from the config before the edit (an entry added next to a spread). */
+  readonly expect: "equal" | "absent" | "present" | "new";
+  readonly value?: unknown;
   readonly call: string;
+  /** Line of the call, for the diagnostic. */
+  readonly line: number;
 }
 
 export interface EditResult {
@@ -98,6 +106,7 @@ function computed(path: string, node: Node, why = ""): EditError {
     `${path || "the config"} is computed, not a literal written in lab.config.ts: ${describe(node)} at line ${line}${why}. labgen edits only literal values; change that code by hand.`,
     path,
     line,
+    true,
   );
 }
 
@@ -157,7 +166,11 @@ function rootObject(sf: SourceFile): ObjectLiteralExpression {
 }
 
 /** The property of `obj` named `key` (the last one, as in JavaScript), refusing what could hide it. */
-function findProperty(obj: ObjectLiteralExpression, key: string, path: PathSegment[]): { prop: Node; index: number } | null {
+/**
+ * `appendOk`: the caller will append the key when it is missing — after every spread, so the new
+ * property wins and a spread before it cannot hide it (set; not add, which must not override).
+ */
+function findProperty(obj: ObjectLiteralExpression, key: string, path: PathSegment[], appendOk = false): { prop: Node; index: number } | null {
   const props = obj.getProperties();
   let match = -1;
   props.forEach((p, i) => {
@@ -165,6 +178,7 @@ function findProperty(obj: ObjectLiteralExpression, key: string, path: PathSegme
     if ((Node.isShorthandPropertyAssignment(p) || Node.isMethodDeclaration(p) || Node.isGetAccessorDeclaration(p) || Node.isSetAccessorDeclaration(p)) && p.getName() === key) match = i;
   });
   const here = formatPath([...path, key]);
+  if (match < 0 && appendOk) return null;
   // A spread or a computed key after the match (or anywhere, when nothing matches) may define it.
   for (let i = match + 1; i < props.length; i++) {
     const p = props[i];
@@ -177,7 +191,7 @@ function findProperty(obj: ObjectLiteralExpression, key: string, path: PathSegme
   return { prop: p, index: match };
 }
 
-function locate(root: ObjectLiteralExpression, path: PathSegment[], throughPresets: boolean): Located {
+function locate(root: ObjectLiteralExpression, path: PathSegment[], throughPresets: boolean, appendOk = false): Located {
   let node: Node = root;
   let container: Container | null = null;
   const presets: CallExpression[] = [];
@@ -199,7 +213,7 @@ function locate(root: ObjectLiteralExpression, path: PathSegment[], throughPrese
         if (isScalar(node)) throw new EditError(`${formatPath(here)} is a single value, it has no '${seg}'`, formatPath(path), node.getStartLineNumber());
         throw computed(formatPath(here), node);
       }
-      const hit = findProperty(node, seg, here);
+      const hit = findProperty(node, seg, here, appendOk && i === path.length - 1);
       if (!hit) {
         if (i === path.length - 1) return { found: false, obj: node, key: seg, presets };
         throw new EditError(`${formatPath(path.slice(0, i + 1))} does not exist (set it as a whole first)`, formatPath(path), node.getStartLineNumber());
@@ -453,8 +467,8 @@ function applyOne(text: string, edit: Edit): EditResult {
     switch (edit.op) {
       case "set": {
         if (edit.value === undefined) throw new EditError(`${where}: set needs a value (to delete it, use remove)`, where);
-        const loc = locate(root, path, true);
-        if (loc.presets.length) presetChecks.push({ path, value: edit.value, call: loc.presets.map((c) => `${c.getExpression().getText()}(…)`).join(" in ") });
+        const loc = locate(root, path, true, true);
+        if (loc.presets.length) presetChecks.push({ path, expect: "equal", value: edit.value, call: loc.presets.map((c) => `${c.getExpression().getText()}(…)`).join(" in "), line: loc.presets[0].getStartLineNumber() });
         if (loc.found) {
           const node = unwrap(loc.node);
           assertLiteral(node, path);
@@ -480,7 +494,13 @@ function applyOne(text: string, edit: Edit): EditResult {
           splices = insertInList(t, l.open, l.close, l.elements, last, entryFor(null, edit.value), style.unit);
           break;
         }
-        const loc = locate(root, path, false);
+        const loc = locate(root, path, false, true);
+        if (!loc.found) {
+          // Next to a spread (`...lab.instances`) the new key may already come from code: the
+          // session checks the loaded config before the edit.
+          const spread = loc.obj.getProperties().find((p) => Node.isSpreadAssignment(p));
+          if (spread) presetChecks.push({ path, expect: "new", call: describe(spread), line: spread.getStartLineNumber() });
+        }
         if (loc.found) {
           const node = unwrap(loc.node);
           if (!Node.isArrayLiteralExpression(node)) throw new EditError(`${where} already exists: use set to change it`, where, node.getStartLineNumber());
@@ -537,9 +557,114 @@ function applyOne(text: string, edit: Edit): EditResult {
     }
   } catch (e) {
     if (e instanceof ValueError) throw new EditError(`${where}: ${e.message}`, where);
-    throw e;
+    // An instance made by a preset call, e.g. `...apps(grafana({ ...on, url }))`: edit its argument.
+    const viaPreset = e instanceof EditError && e.computed ? presetEdit(sf, root, t, style, path, edit) : null;
+    if (!viaPreset) throw e;
+    splices = viaPreset.splices;
+    presetChecks.push(...viaPreset.checks);
+    renamedReferences = viaPreset.renamedReferences;
   }
   return { text: applySplices(text, splices), presetChecks, renamedReferences, removedReferences: [] };
+}
+
+/**
+ * The one preset call that makes instance `name`: a call of one object literal whose `name` is
+ * that name, or, without a `name`, a call of a function with that name (`grafana({ ... })`).
+ * The session checks the result by loading the config, so a wrong guess is refused, never written.
+ */
+function presetCallFor(sf: SourceFile, name: string): { call: CallExpression; arg: ObjectLiteralExpression } | null {
+  const hits: { call: CallExpression; arg: ObjectLiteralExpression }[] = [];
+  for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    const args = call.getArguments();
+    if (!Node.isIdentifier(callee) || callee.getText() === "defineLab" || args.length !== 1) continue;
+    const arg = unwrap(args[0]);
+    if (!Node.isObjectLiteralExpression(arg)) continue;
+    const np = arg.getProperties().find((p) => keyOf(p) === "name");
+    const v = np && Node.isPropertyAssignment(np) ? unwrap(np.getInitializerOrThrow()) : null;
+    if (v ? Node.isStringLiteral(v) && v.getLiteralValue() === name : callee.getText() === name) hits.push({ call, arg });
+  }
+  return hits.length === 1 ? hits[0] : null;
+}
+
+function presetEdit(
+  sf: SourceFile,
+  root: ObjectLiteralExpression,
+  t: Text,
+  style: Style,
+  path: PathSegment[],
+  edit: Edit,
+): { splices: Splice[]; checks: PresetCheck[]; renamedReferences: string[] } | null {
+  if (path[0] !== "instances" || path.length < 2 || edit.op === "add") return null;
+  const name = String(path[1]);
+  const found = presetCallFor(sf, name);
+  if (!found) return null;
+  const { call, arg } = found;
+  const line = call.getStartLineNumber();
+  const label = `the preset call ${call.getExpression().getText()}(…) at line ${line}`;
+  const rest = path.slice(2);
+  const inArg = (p: PathSegment[], appendOk: boolean) => {
+    try {
+      return locate(arg, p, false, appendOk);
+    } catch (e) {
+      // Its messages name paths inside the argument: say which argument.
+      if (e instanceof EditError) throw new EditError(`${e.message.replace(/\.$/, "")} (in the argument of ${label})`, formatPath(path), e.line, e.computed);
+      throw e;
+    }
+  };
+  const list = (c: ObjectLiteralExpression | ArrayLiteralExpression) =>
+    Node.isObjectLiteralExpression(c) ? (c.getProperties() as Node[]) : (c.getElements() as Node[]);
+  const setIn = (p: PathSegment[], value: unknown): Splice[] => {
+    const loc = inArg(p, true);
+    if (loc.found) {
+      const node = unwrap(loc.node);
+      assertLiteral(node, path);
+      const start = node.getStart();
+      return [{ start, end: node.getEnd(), text: printValue(value, style, t.indentAt(start), start - t.lineStart(start)) }];
+    }
+    const els = list(loc.obj);
+    return insertInList(t, loc.obj.getStart(), loc.obj.getEnd() - 1, els, els.length, (indent, column) => {
+      const k = `${printKey(loc.key, style.quote)}: `;
+      return `${k}${printValue(value, style, indent, column + k.length)}`;
+    }, style.unit);
+  };
+  switch (edit.op) {
+    case "set":
+      if (!rest.length) return null;
+      return { splices: setIn(rest, edit.value), checks: [{ path, expect: "equal", value: edit.value, call: label, line }], renamedReferences: [] };
+    case "remove": {
+      if (rest.length) {
+        const loc = inArg(rest, false);
+        if (!loc.found || !loc.container) return null;
+        const c = loc.container.kind === "object" ? loc.container.obj : loc.container.arr;
+        return { splices: removeFromList(t, c.getStart(), c.getEnd() - 1, list(c), loc.container.index), checks: [{ path, expect: "absent", call: label, line }], renamedReferences: [] };
+      }
+      // The whole instance: the call leaves the list it is in (apps(a(), b()) or [a(), b()]).
+      const parent = call.getParent();
+      if (Node.isCallExpression(parent) && parent.getArguments().includes(call)) {
+        const open = parent.getFirstChildByKindOrThrow(SyntaxKind.OpenParenToken).getStart();
+        const args = parent.getArguments() as Node[];
+        return { splices: removeFromList(t, open, parent.getEnd() - 1, args, args.indexOf(call)), checks: [{ path, expect: "absent", call: label, line }], renamedReferences: [] };
+      }
+      if (Node.isArrayLiteralExpression(parent)) {
+        const els = parent.getElements() as Node[];
+        return { splices: removeFromList(t, parent.getStart(), parent.getEnd() - 1, els, els.indexOf(call)), checks: [{ path, expect: "absent", call: label, line }], renamedReferences: [] };
+      }
+      return null;
+    }
+    case "rename": {
+      if (rest.length) return null;
+      const refs = renameReferences(root, path, name, edit.to, style.quote);
+      return {
+        splices: [...setIn(["name"], edit.to), ...refs.splices],
+        checks: [
+          { path, expect: "absent", call: label, line },
+          { path: ["instances", edit.to], expect: "present", call: label, line },
+        ],
+        renamedReferences: refs.paths,
+      };
+    }
+  }
 }
 
 // What goes with a removed entry: the routes to a removed instance, a removed profile in the

@@ -76,7 +76,10 @@ export async function validateText(configFile: string, lockFile: string, text: s
     if (r.ok && presetChecks.length) {
       const raw = (await loadConfig(tmp)).raw;
       for (const c of presetChecks) {
-        if (!sameJson(getAt(raw, c.path), c.value))
+        if (c.expect === "new") continue;
+        const v = getAt(raw, c.path);
+        const ok = c.expect === "equal" ? sameJson(v, c.value) : c.expect === "absent" ? v === undefined : v !== undefined;
+        if (!ok)
           return {
             ok: false as const,
             diagnostics: [
@@ -84,7 +87,13 @@ export async function validateText(configFile: string, lockFile: string, text: s
                 severity: "error" as const,
                 rule: "edit-preset",
                 path: c.path,
-                message: `the value was written into the argument of ${c.call}, but the preset does not pass it through to ${formatPath(c.path)}; change it by hand`,
+                line: c.line,
+                message:
+                  c.expect === "equal"
+                    ? `the value was written into the argument of ${c.call}, but the preset does not pass it through to ${formatPath(c.path)}; change it by hand`
+                    : c.expect === "absent"
+                      ? `the edit of ${c.call} did not remove ${formatPath(c.path)}; change it by hand`
+                      : `after the edit of ${c.call} there is no ${formatPath(c.path)}: the preset does not take a name; change it by hand`,
               },
             ],
           };
@@ -116,6 +125,18 @@ export async function runEdits(req: EditRequest): Promise<EditOutcome> {
   };
   let a = await attempt(req.edits);
   if (a.status === "refused") return a;
+  const fresh = a.edited.presetChecks.filter((c) => c.expect === "new");
+  if (fresh.length) {
+    let raw: unknown;
+    try {
+      raw = (await loadConfig(req.configFile)).raw;
+    } catch {
+      raw = undefined; // a config that does not load: the pipeline reports it below
+    }
+    const taken = fresh.find((c) => getAt(raw, c.path) !== undefined);
+    if (taken)
+      return { status: "refused", message: `${formatPath(taken.path)} already exists: it comes from ${taken.call} at line ${taken.line}; use set to change it`, path: formatPath(taken.path), line: taken.line };
+  }
   if (!a.checked.ok) return { status: "invalid", diff: unifiedDiff(name, before, a.edited.text), diagnostics: a.checked.diagnostics };
 
   const notes: string[] = [];

@@ -13,6 +13,9 @@ import { parsePath } from "../../generator/edit/path.ts";
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const BEFORE_FILE = join(HERE, "cases", "commented", "lab.config.ts");
 const BEFORE = readFileSync(BEFORE_FILE, "utf8");
+// A golden may start from another lab of test/edit/cases: { "before": "presets", "edits": [...] }.
+const beforeOf = (spec: Edit[] | { before: string; edits: Edit[] }) =>
+  Array.isArray(spec) ? { before: BEFORE, edits: spec } : { before: readFileSync(join(HERE, "cases", spec.before, "lab.config.ts"), "utf8"), edits: spec.edits };
 const GOLDEN = join(HERE, "cases", "golden");
 
 /** The lines of `after` that are not in `before`, and the reverse (a line diff by LCS). */
@@ -40,13 +43,13 @@ describe("edit goldens (comments and formatting kept)", () => {
   test("there are cases", () => expect(cases.length).toBeGreaterThan(10));
   for (const name of cases)
     test(name, () => {
-      const edits = JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), "utf8")) as Edit[];
-      const after = applyEdits(BEFORE, edits).text;
+      const { before, edits } = beforeOf(JSON.parse(readFileSync(join(GOLDEN, `${name}.json`), "utf8")));
+      const after = applyEdits(before, edits).text;
       const file = join(GOLDEN, `${name}.after.ts`);
       if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) writeFileSync(file, after);
       expect(after).toBe(readFileSync(file, "utf8"));
       // Every comment of the original survives unless the edit removed the entry it sits on.
-      if (!edits.some((e) => e.op === "remove")) expect(comments(after)).toEqual(comments(BEFORE));
+      if (!edits.some((e) => e.op === "remove")) expect(comments(after)).toEqual(comments(before));
     });
 });
 
@@ -94,7 +97,7 @@ describe("what each edit touches", () => {
     const src = 'import { defineLab } from "labgen";\nimport { forgejo } from "./apps.ts";\nexport default defineLab({\n  instances: {\n    git: forgejo({ memory: "1GiB" }),\n  },\n});\n';
     const r = applyEdits(src, [{ op: "set", path: "instances.git.memory", value: "2GiB" }]);
     expect(r.text).toBe(src.replace('"1GiB"', '"2GiB"'));
-    expect(r.presetChecks).toEqual([{ path: ["instances", "git", "memory"], value: "2GiB", call: "forgejo(…)" }]);
+    expect(r.presetChecks).toEqual([{ path: ["instances", "git", "memory"], expect: "equal", value: "2GiB", call: "forgejo(…)", line: 5 }]);
   });
 });
 
@@ -111,14 +114,29 @@ describe("refusals name what is computed", () => {
   test.each<[string, Edit, RegExp, number | undefined]>([
     ["an imported constant", { op: "set", path: 'profiles.shared.config["security.nesting"]', value: "false" }, /profiles\.shared\.config is computed.*the imported constant BASE_CONFIG \(from "\.\/shared\.ts"\) at line 45/, 45],
     ["an imported constant, replaced whole", { op: "set", path: "profiles.shared.config", value: {} }, /profiles\.shared\.config is computed.*the imported constant BASE_CONFIG/, 45],
-    ["a spread", { op: "set", path: "ingress.routes.metrics.port", value: 9091 }, /ingress\.routes\.metrics\.port is computed.*the spread \.\.\.web\(9090\) at line 94, which may define or override 'port'/, 94],
-    ["a function call (add)", { op: "add", path: "ingress.routes.metrics.scheme", value: "https" }, /the spread \.\.\.web\(9090\)/, 94],
     ["replacing an object that holds a spread", { op: "set", path: "ingress.routes.metrics", value: { instance: "metrics", port: 1 } }, /ingress\.routes\.metrics is computed.*the spread \.\.\.web\(9090\)/, 94],
     ["renaming a key inside a spread's object", { op: "rename", path: "ingress.routes.metrics.port", to: "x" }, /the spread \.\.\.web\(9090\)/, 94],
   ])("%s", (_what, edit, message, line) => {
     const e = refused([edit]);
     expect(e.message).toMatch(message);
     expect(e.line).toBe(line);
+  });
+  test("a field written before a spread: the spread may override it", () => {
+    const src = 'import { defineLab } from "labgen";\nexport default defineLab({\n  routes: { m: { port: 1, ...web(2) } },\n});\n';
+    expect(() => applyEdits(src, [{ op: "set", path: "routes.m.port", value: 3 }])).toThrow(
+      /^routes\.m\.port is computed, not a literal written in lab\.config\.ts: the spread \.\.\.web\(2\) at line 3, which may define or override 'port'\./,
+    );
+  });
+  test("set of a field a spread may hold appends it after the spread, where it wins", () => {
+    const after = applyEdits(BEFORE, [{ op: "set", path: "ingress.routes.metrics.port", value: 9091 }]).text;
+    expect(changedLines(BEFORE, after)).toEqual({
+      removed: ['      metrics: { instance: "metrics", ...web(9090) },'],
+      added: ['      metrics: { instance: "metrics", ...web(9090), port: 9091 },'],
+    });
+  });
+  test("add next to a spread is checked by the session against the config before the edit", () => {
+    const r = applyEdits(BEFORE, [{ op: "add", path: "ingress.routes.metrics.scheme", value: "https" }]);
+    expect(r.presetChecks).toEqual([{ path: ["ingress", "routes", "metrics", "scheme"], expect: "new", call: "the spread ...web(9090)", line: 94 }]);
   });
   test("a path that does not exist", () => {
     expect(refused([{ op: "remove", path: "instances.nope" }]).message).toBe("instances.nope does not exist");

@@ -38,8 +38,26 @@ const unwrap = (n: B): B => (["TSAsExpression", "TSSatisfiesExpression", "Parent
 const keyOf = (p: B): string => (p.key.type === "Identifier" ? p.key.name : String(p.key.value));
 
 function rootOf(text: string): B {
-  const ast = parse(text, { sourceType: "module", plugins: ["typescript"] }) as unknown as { program: { body: B[] } };
-  return unwrap(ast.program.body.find((s) => s.type === "ExportDefaultDeclaration")!.declaration);
+  const ast = parse(text, { sourceType: "module", plugins: ["typescript"] }) as unknown as { program: B };
+  const root = unwrap(ast.program.body.find((s: B) => s.type === "ExportDefaultDeclaration")!.declaration);
+  return Object.assign(root, { __program: ast.program });
+}
+
+/** Calls `f({ ... })` anywhere in the file that make instance `name`: `name: "<name>"` in the argument, or f named so. */
+function presetCalls(program: B, name: string): B[] {
+  const out: B[] = [];
+  const walk = (n: unknown) => {
+    if (!n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const node = n as B;
+    if (node.type === "CallExpression" && node.callee?.type === "Identifier" && node.arguments.length === 1 && node.arguments[0].type === "ObjectExpression") {
+      const np = node.arguments[0].properties.find((p: B) => p.type === "ObjectProperty" && keyOf(p) === "name");
+      if (np ? np.value.value === name : node.callee.name === name) out.push(node);
+    }
+    for (const [k, v] of Object.entries(node)) if (!["loc", "leadingComments", "trailingComments", "__program"].includes(k)) walk(v);
+  };
+  walk(program);
+  return out;
 }
 
 /** The node written for the entry at `path` (an ObjectProperty or a list element), its container, or null. */
@@ -70,10 +88,19 @@ function allowedSpans(before: string, edit: Edit, extraPaths: string[], allowDes
   const root = rootOf(before);
   const out: [number, number][] = [];
   const path = parsePath(edit.path);
+  if (path[0] === "instances" && path.length >= 2 && !entryAt(root, path.slice(0, 2))) {
+    // An instance made by a preset call: the edit goes into that call (or removes it).
+    for (const c of presetCalls(root.__program, String(path[1]))) out.push(span(c));
+  }
   const at = entryAt(root, path);
   const tail = (obj: B): [number, number] => [obj.properties?.length ? obj.properties.at(-1).loc.start.line : obj.loc.start.line, obj.loc.end.line];
   if (at && edit.op === "add" && unwrap(at.entry.value ?? at.entry).type === "ArrayExpression") out.push(span(at.entry));
-  else if (at) out.push(span(at.entry));
+  else if (at) {
+    out.push(span(at.entry));
+    // Removing the only entry leaves an empty literal: `{}` on the line of its opening brace.
+    const siblings = at.container.properties ?? at.container.elements;
+    if (edit.op === "remove" && siblings.length === 1) out.push(span(at.container));
+  }
   else {
     // A new key: it goes after the last entry of its object; a new list item: into its list.
     const parent = entryAt(root, path.slice(0, -1));
@@ -180,8 +207,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fresh(): void {
-  for (const f of ["lab.config.ts", "lab.lock.json"]) copyFileSync(join(ROOT, "test", "cases", "reference", f), join(dir, f));
+// The reference lab, and a lab whose instances come from presets through `...lab.instances`.
+type Lab = "reference" | "presets";
+function fresh(lab: Lab = "reference"): void {
+  rmSync(join(dir, "apps.ts"), { force: true });
+  if (lab === "reference") for (const f of ["lab.config.ts", "lab.lock.json"]) copyFileSync(join(ROOT, "test", "cases", "reference", f), join(dir, f));
+  else {
+    for (const f of ["lab.config.ts", "apps.ts"]) copyFileSync(join(ROOT, "test", "edit", "cases", "presets", f), join(dir, f));
+    rmSync(lock, { force: true });
+  }
   rmSync(join(dir, ".labgen"), { recursive: true, force: true });
 }
 
@@ -192,12 +226,21 @@ async function model(): Promise<Model> {
 }
 
 describe("valid edits keep the file valid and touch only what they edit", () => {
-  test.each([1, 2, 3, 4, 5, 6, 7, 8])("sequence %i", async (seed) => {
-    fresh();
+  test.each<[Lab, number]>([...[1, 2, 3, 4, 5, 6, 7, 8].map((n): [Lab, number] => ["reference", n]), ...[1, 2, 3, 4].map((n): [Lab, number] => ["presets", n])])("%s lab, sequence %i", async (lab, seed) => {
+    fresh(lab);
     const r = rng(seed);
     let m = await model();
     for (let step = 0; step < 5; step++) {
-      const { edit, allow } = validEdit(r, m, seed * 5 + step + r.int(2));
+      // Sample until the engine and the pipeline accept the edit (a dry run): what is sampled is a
+      // random valid edit; the invariants are then checked on the real, written edit.
+      let pick: { edit: Edit; allow: string[] } | null = null;
+      for (let attempt = 0; attempt < 12 && !pick; attempt++) {
+        const c = validEdit(r, m, seed * 5 + step + attempt + r.int(2));
+        const dry = await runEdits({ configFile: config, lockFile: lock, edits: [c.edit], allowDestroy: c.allow, write: false, by: "test" });
+        if (dry.status === "ok") pick = c;
+      }
+      expect(pick, `seed ${seed} step ${step}: no valid edit found`).not.toBeNull();
+      const { edit, allow } = pick!;
       const before = readFileSync(config, "utf8");
       const o = await runEdits({ configFile: config, lockFile: lock, edits: [edit], allowDestroy: allow, write: true, by: "test" });
       const what = `seed ${seed} step ${step}: ${JSON.stringify(edit)}`;
