@@ -75,7 +75,8 @@ entry, and every reference to it in the config, e.g.
   labgen mv hosts.nas.zfs.pools.tank data  (also storage.*.zpool on that host)
   labgen mv instances.jellyfin.volumes[0] films   (a list item with a name)
 Incus cannot rename these in place: a renamed instance or volume is a new one, so the plan
-usually says destroy-data for the old one (see --allow-destroy).
+usually says destroy-data for the old one (see --allow-destroy). A renamed instance gets a new
+address; the old one stays reserved in lab.lock.json until \`labgen lock prune\`.
 
 ${COMMON}`,
   mcp: `usage: labgen mcp [--config <file>] [--lock <file>] [--read-only]

@@ -66,10 +66,11 @@ function getAt(v: unknown, path: readonly (string | number)[]): unknown {
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+let tmpSeq = 0;
 
 /** Validates `text` as the config (the real compile() pipeline), in a temporary file next to it. */
 export async function validateText(configFile: string, lockFile: string, text: string, presetChecks: ReturnType<typeof applyEdits>["presetChecks"] = []) {
-  const tmp = join(dirname(configFile), `.${basename(configFile, ".ts")}.labgen-edit-${process.pid}.ts`);
+  const tmp = join(dirname(configFile), `.${basename(configFile, ".ts")}.labgen-edit-${process.pid}-${++tmpSeq}.ts`);
   writeFileSync(tmp, text);
   try {
     const r = await compile({ configFile: tmp, lockFile });

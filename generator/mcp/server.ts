@@ -188,7 +188,16 @@ export function createServer(opts: McpOptions): McpServer {
     },
   );
 
-  const editTool = async (edits: Edit[], allowDestroy: string[], write: boolean) => {
+  // One file-touching call at a time: two edits planned against the same file must not both write.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const editTool = (edits: Edit[], allowDestroy: string[], write: boolean) => serial(() => editOnce(edits, allowDestroy, write));
+  const editOnce = async (edits: Edit[], allowDestroy: string[], write: boolean) => {
     const problems = schemaProblems(edits);
     if (problems.length) return json({ status: "invalid", diagnostics: problems.map((message) => ({ severity: "error", message, rule: "schema" })), written: false }, true);
     const o = await runEdits({ configFile, lockFile, edits, allowDestroy, write, by: "mcp" });
@@ -299,7 +308,7 @@ export function createServer(opts: McpOptions): McpServer {
         inputSchema: {},
         annotations: { destructiveHint: false, idempotentHint: true },
       },
-      async () => {
+      async () => serial(async () => {
         const r = await compiled();
         if (!r.ok) return invalid(r.diagnostics);
         const plan = planWrite(outDir, r.files);
@@ -308,7 +317,7 @@ export function createServer(opts: McpOptions): McpServer {
         applyWrite(outDir, plan);
         const n = (k: string) => plan.changes.filter((c) => c.kind === k).length;
         return json({ status: "ok", created: n("create"), updated: n("update"), removed: n("delete"), unchanged: n("unchanged"), lockUpdated: r.lockChanged, allocated: r.allocated });
-      },
+      }),
     );
   }
 

@@ -174,6 +174,16 @@ describe("labgen mcp over stdio", () => {
     expect(readFileSync(config, "utf8")).toContain(`allowDestroy: [${jellyfinBlocked.map((b) => JSON.stringify(b)).join(", ")}],`);
   });
 
+  test("two edits called at once are applied one after the other, neither lost", async () => {
+    const [a, b] = await Promise.all([
+      call(client, "apply_edits", { edits: [{ op: "set", path: "instances.nixbox.cpu", value: 3 }] }),
+      call(client, "apply_edits", { edits: [{ op: "set", path: "instances.nixbox.description", value: "Experiments, now with 3 CPUs" }] }),
+    ]);
+    expect([a.json.written, b.json.written]).toEqual([true, true]);
+    const text = readFileSync(config, "utf8");
+    expect(text).toContain('description: "Experiments, now with 3 CPUs",\n      cpu: 3,');
+  });
+
   test("add_instance takes the instance schema, writes only what differs from the defaults", async () => {
     const instance = { host: "nas", image: "images:debian/12", cpu: 1, memory: "1GiB", storage: "fast", nics: [{ network: "lab0" }], serves: [8080] };
     const dry = await call(client, "add_instance", { name: "notes", instance, dryRun: true });
