@@ -3,6 +3,7 @@
 // MCP SDK left in node_modules), so `generate` never pays for them.
 // Exit codes: 0 done (or would be, with --dry-run), 1 edit refused or result invalid, 2 usage,
 // 3 the edit destroys data that was not named with --allow-destroy.
+import { existsSync, readFileSync } from "node:fs";
 import { resolve as resolvePath, join, relative } from "node:path";
 import { makeLocator } from "../config/locate.ts";
 import { RISK_ORDER, allowKey, type LabPlan, type PlanChange } from "../plan/plan.ts";
@@ -215,7 +216,6 @@ export async function report(outcome: EditOutcome, configFile: string, dryRun: b
   }
   if (outcome.diff) io.out(outcome.diff.trimEnd());
   else io.out(`${rel(configFile)}: no change`);
-  const { readFileSync } = await import("node:fs");
   const text = readFileSync(configFile, "utf8");
   io.out(formatPlan(outcome.plan, await lineFinder([text]), outcome.blocked));
   for (const n of outcome.notes) io.out(`note: ${n}`);
@@ -279,7 +279,6 @@ export async function runEditCommand(cmd: string, argv: string[], io: Out): Prom
         : cmd === "rm"
           ? { op: "remove", path }
           : { op: "rename", path, to: arg };
-  const { existsSync } = await import("node:fs");
   if (!existsSync(configFile)) {
     io.err(`labgen: ${rel(configFile)} not found: run 'labgen init' to create one, or pass --config <file>`);
     return 1;

@@ -6,7 +6,7 @@
 // passed as the only argument of a preset call (`forgejo({ memory: "2GiB" })`), and the caller
 // then checks that the loaded config really has the new value at that path (presetChecks).
 // Pure: text in, text out. Validation and writing are the session's job (session.ts).
-import { Node, Project, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ObjectLiteralExpression, type SourceFile } from "ts-morph";
+import { Node, Project, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ObjectLiteralExpression, type PropertyAssignment, type SourceFile } from "ts-morph";
 import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
 import { schemaAt } from "../validate/schema-errors.ts";
 import { printKey, printString, printValue, ValueError, type Style } from "./literal.ts";
@@ -219,7 +219,7 @@ function locate(root: ObjectLiteralExpression, path: PathSegment[], throughPrese
         throw new EditError(`${formatPath(path.slice(0, i + 1))} does not exist (set it as a whole first)`, formatPath(path), node.getStartLineNumber());
       }
       container = { kind: "object", obj: node, index: hit.index };
-      node = (hit.prop as import("ts-morph").PropertyAssignment).getInitializerOrThrow();
+      node = (hit.prop as PropertyAssignment).getInitializerOrThrow();
     } else {
       if (!Node.isArrayLiteralExpression(node)) {
         if (Node.isObjectLiteralExpression(node) || isScalar(node)) throw new EditError(`${formatPath(here)} is not a list`, formatPath(path), node.getStartLineNumber());
@@ -535,7 +535,7 @@ function applyOne(text: string, edit: Edit): EditResult {
           const item = unwrap(loc.node);
           const nameProp = Node.isObjectLiteralExpression(item) ? findProperty(item, "name", path) : null;
           if (!nameProp) throw new EditError(`${where} has no name to change`, where, item.getStartLineNumber());
-          const v = unwrap((nameProp.prop as import("ts-morph").PropertyAssignment).getInitializerOrThrow());
+          const v = unwrap((nameProp.prop as PropertyAssignment).getInitializerOrThrow());
           assertLiteral(v, [...path, "name"]);
           splices = [{ start: v.getStart(), end: v.getEnd(), text: printString(to, v.getText().startsWith("'") ? "'" : style.quote) }];
           break;
@@ -543,7 +543,7 @@ function applyOne(text: string, edit: Edit): EditResult {
         const obj = loc.container!.kind === "object" ? loc.container!.obj : null;
         if (!obj) throw new EditError(`${where} is not a named entry`, where);
         if (findProperty(obj, to, path.slice(0, -1))) throw new EditError(`${formatPath([...path.slice(0, -1), to])} already exists`, where, obj.getStartLineNumber());
-        const prop = obj.getProperties()[loc.container!.index] as import("ts-morph").PropertyAssignment;
+        const prop = obj.getProperties()[loc.container!.index] as PropertyAssignment;
         const k = prop.getNameNode();
         const q = k.getText().startsWith("'") ? "'" : style.quote;
         const keyText = Node.isStringLiteral(k) ? printString(to, q) : printKey(to, q);
