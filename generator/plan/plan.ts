@@ -25,6 +25,7 @@ import type {
   VolumeModel,
   ZpoolModel,
 } from "../resolve/model.ts";
+import { sizeBytes } from "../resolve/units.ts";
 import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
 
 export type Risk = "add" | "change" | "restart" | "replace" | "host" | "reboot" | "destroy-data";
@@ -74,7 +75,9 @@ export function parseConfigPath(path: string): PathSegment[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Which instance config keys Incus applies to a running instance.
+// Which instance config keys Incus applies to a running instance. Read in lxc/incus at v7.0.1
+// (the LTS, labgen's default channel) and on main; a key counts as live only when it is live in
+// both (test/fixtures/upstream/incus-live-update has the extracted lists).
 
 // lxc/incus internal/server/instance/drivers/driver_lxc.go, Update: the keys it applies to a
 // running container (AppArmor, /dev/incus, kernel modules, cgroup limits). Other keys are stored
@@ -106,20 +109,43 @@ const VM_LIVE_KEYS = new Set([
   "security.agent.metrics",
   "security.csm",
   "security.protection.delete",
-  "security.protection.start",
   "security.guestapi",
   "security.secureboot",
 ]);
+// The same Update skips container-only keys on a VM (internalInstance.InstanceConfigKeysContainer,
+// lxc/incus internal/instance/config.go): a profile shared by containers and VMs may carry them.
+// (v7.0.1 also lists security.nesting there; main applies it to VMs, so it is left out here.)
+const CONTAINER_ONLY_KEYS = new Set(
+  (
+    "limits.cpu.allowance limits.cpu.priority limits.memory.enforce limits.memory.swap limits.memory.swap.priority limits.processes " +
+    "linux.kernel_modules migration.incremental.memory migration.incremental.memory.iterations migration.incremental.memory.goal " +
+    "nvidia.runtime nvidia.driver.capabilities nvidia.require.cuda nvidia.require.driver oci.entrypoint oci.cwd oci.gid oci.uid " +
+    "oci.dns.nameservers oci.dns.domain oci.dns.search raw.lxc raw.seccomp security.bpffs.delegate_cmds security.bpffs.delegate_maps " +
+    "security.bpffs.delegate_progs security.bpffs.delegate_attachs security.bpffs.path security.guestapi.images security.idmap.base " +
+    "security.idmap.isolated security.idmap.size security.privileged security.protection.shift security.syscalls.allow " +
+    "security.syscalls.blacklist_default security.syscalls.blacklist_compat security.syscalls.blacklist security.syscalls.deny_default " +
+    "security.syscalls.deny_compat security.syscalls.deny security.syscalls.intercept.bpf security.syscalls.intercept.bpf.devices " +
+    "security.syscalls.intercept.mknod security.syscalls.intercept.mount security.syscalls.intercept.mount.allowed " +
+    "security.syscalls.intercept.mount.fuse security.syscalls.intercept.mount.shift security.syscalls.intercept.sched_setscheduler " +
+    "security.syscalls.intercept.setxattr security.syscalls.intercept.sysinfo security.syscalls.whitelist volatile.container.oci " +
+    "volatile.last_state.idmap volatile.idmap.base volatile.idmap.current volatile.idmap.next"
+  ).split(" "),
+);
 // Keys that only the scheduler, the image, cloud-init or labgen read: nothing to apply to a
 // running instance of either type (the VM list above has them as liveUpdateKeyPrefixes).
 const STORED_PREFIXES = ["boot.", "cloud-init.", "image.", "snapshots.", "user.", "volatile."];
 
-/** True when Incus applies a change of `key` to the running instance (or it needs no applying). */
+/**
+ * True when a change of `key` reaches the running instance (or needs nothing applied); false when
+ * it waits for the next start (containers) or Incus refuses it while the VM runs.
+ */
 export function liveKey(type: InstanceModel["type"], key: string): boolean {
+  // environment.* is stored at once (a VM even accepts it live), but the processes already
+  // running keep the environment they started with: the application sees it at its next start.
+  if (key.startsWith("environment.")) return false;
   if (STORED_PREFIXES.some((p) => key.startsWith(p))) return true;
-  // environment.* is stored live, but the processes already running keep their environment.
   if (type === "container") return CONTAINER_LIVE_KEYS.has(key) || CONTAINER_LIVE_PREFIXES.some((p) => key.startsWith(p));
-  return VM_LIVE_KEYS.has(key);
+  return VM_LIVE_KEYS.has(key) || CONTAINER_ONLY_KEYS.has(key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +200,7 @@ export function planLab(base: Model | null, next: Model): LabPlan {
     instances(p, base, next);
     volumes(p, base, next);
     ingress(p, base, next);
+    unclassified(p, base, next);
   }
   const allow = new Set(next.allowDestroy ?? []);
   const changes = p.changes
@@ -182,10 +209,47 @@ export function planLab(base: Model | null, next: Model): LabPlan {
   return { changes, blocked: changes.filter((c) => c.risk === "destroy-data" && !c.allowed) };
 }
 
-/** allowDestroy entries that match no destroy-data change of the plan (a leftover permission). */
-export function unusedAllowDestroy(plan: LabPlan, next: Model): string[] {
+export interface AllowDestroyStatus {
+  readonly entry: string;
+  /** Its index in allowDestroy (its config path is allowDestroy[index]). */
+  readonly index: number;
+  /**
+   * used: it allows a destroy-data change of this plan; unused: the object exists but is not being
+   * destroyed (a leftover permission); unknown: nothing of that kind and name in either lab.
+   */
+  readonly status: "used" | "unused" | "unknown";
+}
+
+/** What each allowDestroy entry of `next` does in this plan: a leftover permission stays visible. */
+export function allowDestroyStatus(plan: LabPlan, base: Model | null, next: Model): AllowDestroyStatus[] {
   const used = new Set(plan.changes.filter((c) => c.risk === "destroy-data").map(allowKey));
-  return (next.allowDestroy ?? []).filter((e) => !used.has(e));
+  const known = new Set([...destroyables(next), ...(base ? destroyables(base) : [])]);
+  return (next.allowDestroy ?? []).map((entry, index) => ({
+    entry,
+    index,
+    status: used.has(entry) ? "used" : known.has(entry) ? "unused" : "unknown",
+  }));
+}
+
+/** The allowDestroy names of everything in a lab that a destroy-data change can name. */
+function destroyables(m: Model): string[] {
+  const out: string[] = [];
+  for (const i of m.instances ?? []) {
+    out.push(`instance:${i.name}`);
+    for (const v of i.volumes) out.push(`volume:${v.incusName}`);
+  }
+  for (const s of m.storagePools ?? []) out.push(`storagePool:${s.name}`);
+  for (const h of m.hosts ?? []) for (const z of h.zpools) for (const d of userDatasets(z).keys()) out.push(`dataset:${h.name}:${z.name}/${d}`);
+  return out;
+}
+
+// Top-level parts of the Model classified above (or not deployed: the format, the permissions).
+const MODEL_CLASSIFIED = ["formatVersion", "allowDestroy", "lab", "admins", "hosts", "networks", "storagePools", "profiles", "instances", "ingress", "ca", "tofu"];
+
+/** A part of the Model this version does not know (a newer lab.json): listed, never silently dropped. */
+function unclassified(p: Plan, base: Model, next: Model): void {
+  for (const f of differing(base, next, MODEL_CLASSIFIED))
+    p.add("change", "lab", f, [f], `${f} changes (labgen plan does not classify it: review what it deploys)`);
 }
 
 function cmp(a: string, b: string): number {
@@ -209,10 +273,10 @@ function firstDeploy(p: Plan, next: Model): void {
 
 // Host fields by what a change does. Layout: disko creates pools and datasets only when it
 // installs the host, the boot loader and hostId take effect at boot. Docs: only README/lab.json.
-const HOST_REBOOT = ["hostId", "disks", "incusDatasets", "stateDataset"];
+const HOST_REBOOT = ["hostId", "disks", "stateDataset"];
 const HOST_DOCS = ["description", "cpu", "memory", "memoryBytes", "memoryReserve", "memoryReserveBytes", "nics"];
-// Derived lists that are classified where they come from (instances, zpools in detail).
-const HOST_DERIVED = ["name", "source", "instances", "zpools"];
+// Derived lists that are classified where they come from (instances, storage pools, zpools in detail).
+const HOST_DERIVED = ["name", "source", "instances", "zpools", "incusDatasets"];
 
 function hosts(p: Plan, base: Model, next: Model): void {
   const before = byName(base.hosts);
@@ -276,6 +340,22 @@ function zpools(p: Plan, b: HostModel, h: HostModel): void {
         p.add("reboot", "zpool", `${host}:${name}`, [...path, "vdevs"], `ZFS pool ${name} on ${host} changes its layout: disko applies layouts only at install; ZFS cannot reshape a pool in place`);
       if (zb.reserve !== z.reserve)
         p.add("reboot", "zpool", `${host}:${name}`, [...path, "reserve"], changed(`reserved space of ${name}`, zb.reserve, z.reserve) + " (disko sets it at install; zfs set reservation= by hand)");
+      for (const f of differing<ZpoolModel>(zb, z, ["name", "source", "vdevs", "boot", "reserve", "datasets", "incusStorage"]))
+        p.add("reboot", "zpool", `${host}:${name}`, path, `ZFS pool ${name} on ${host}: ${f} changes (disko applies it at install)`);
+      // labgen's own datasets (system, state, the reserve): the layout disko creates at install.
+      // Removing one from the layout does not destroy it. The Incus dataset follows the storage
+      // pools, which are classified on their own.
+      const own = (x: ZpoolModel) => new Map(x.datasets.filter((d) => d.role !== "user" && d.role !== "incus").map((d) => [d.name, d]));
+      const ob = own(zb);
+      const on = own(z);
+      for (const [ds, d] of on) {
+        const o = ob.get(ds);
+        if (!o) p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds} (${d.role}) is new in the layout: disko creates it only at install (zfs create it before the deploy)`);
+        else if (!same({ ...o, source: "" }, { ...d, source: "" }))
+          p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds}: ${differing(o, d, ["source"]).join(", ")} change (disko applies it at install)`);
+      }
+      for (const [ds, o] of ob)
+        if (!on.has(ds)) p.add("reboot", "dataset", `${host}:${name}/${ds}`, path, `labgen's dataset ${name}/${ds} (${o.role}) leaves the layout: disko no longer creates it, nothing deletes it`);
     }
     const dsBefore = zb ? userDatasets(zb) : new Map<string, DatasetModel>();
     for (const [ds, d] of userDatasets(z)) {
@@ -324,7 +404,7 @@ function lab(p: Plan, base: Model, next: Model): void {
     const before = byName(base.admins);
     const after = byName(next.admins);
     for (const [name, a] of after)
-      if (!same(before.get(name), a)) p.add(before.has(name) ? "host" : "add", "admin", name, ["admins", name], `admin ${name} ${before.has(name) ? "changes" : "added"}: a user on every host (nixos-rebuild switch)`);
+      if (!same(before.get(name), a)) p.add("host", "admin", name, ["admins", name], `admin ${name} ${before.has(name) ? "changes" : "added"}: a user on every host (nixos-rebuild switch)`);
     for (const [name] of before) if (!after.has(name)) p.add("host", "admin", name, ["admins"], `admin ${name} removed from every host (nixos-rebuild switch)`);
   }
   for (const f of differing(base.ca, next.ca, ["source", "domain", "files"])) {
@@ -353,7 +433,17 @@ function storagePools(p: Plan, base: Model, next: Model): void {
     const b = before.get(name);
     const path: PathSegment[] = ["storage", name];
     if (!b) {
-      p.add("add", "storagePool", name, path, `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})`);
+      // The unmounted <zpool>/incus dataset is part of the disko layout, which disko creates only
+      // when it installs a host.
+      const host = base.hosts.find((h) => h.name === s.host);
+      const missing = host && !host.incusDatasets.includes(s.dataset);
+      p.add(
+        "add",
+        "storagePool",
+        name,
+        path,
+        `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})${missing ? `; ${s.host} is installed already, so create the dataset first: zfs create -o mountpoint=none ${s.dataset}` : ""}`,
+      );
       continue;
     }
     // lxc/terraform-provider-incus internal/storage/resource_storage_pool.go: name, driver,
@@ -362,11 +452,16 @@ function storagePools(p: Plan, base: Model, next: Model): void {
     if (b.host !== s.host || b.dataset !== s.dataset) {
       const what = b.host !== s.host ? changed("host", b.host, s.host) : changed("ZFS source", b.dataset, s.dataset);
       p.add("destroy-data", "storagePool", name, [...path, b.host !== s.host ? "host" : "zpool"], `storage pool ${name} is re-created (${what}): Incus deletes the pool on ${b.dataset} with what is on it`);
-    } else if (b.description !== s.description) p.add("change", "storagePool", name, [...path, "description"], `storage pool ${name}: description changes`);
+    } else
+      for (const f of differing<StoragePoolModel>(b, s, ["name", "source", "host", "dataset", "zpool"]))
+        p.add("change", "storagePool", name, [...path, f], `storage pool ${name}: ${changed(f, (b as never)[f], (s as never)[f])}`);
   }
+  // lxc/incus internal/server/storage/drivers/driver_zfs.go, Delete: refuses while datasets of
+  // volumes or instances remain ("ZFS pool has leftover datasets"), then `zfs destroy -r` of the
+  // source dataset.
   for (const [name, b] of before)
     if (!after.has(name))
-      p.add("destroy-data", "storagePool", name, ["storage"], `storage pool ${name} is deleted: Incus destroys its ZFS dataset ${b.dataset} on ${b.host}`);
+      p.add("destroy-data", "storagePool", name, ["storage"], `storage pool ${name} is deleted: Incus destroys its ZFS dataset ${b.dataset} on ${b.host} (zfs destroy -r)`);
 }
 
 function networks(p: Plan, base: Model, next: Model): void {
@@ -379,7 +474,9 @@ function networks(p: Plan, base: Model, next: Model): void {
       p.add("add", "network", name, path, `new Incus bridge ${name} on ${n.host} (${n.subnet})`);
       continue;
     }
-    // lxc/terraform-provider-incus internal/network/resource_network.go: remote is RequiresReplace.
+    // lxc/terraform-provider-incus internal/network/resource_network.go: remote is RequiresReplace;
+    // a config change is an in-place Update, and lxc/incus internal/server/network/driver_bridge.go
+    // (Update) sets the bridge up again when any key changed (its dnsmasq restarts).
     if (b.host !== n.host) {
       p.add("change", "network", name, [...path, "host"], `bridge ${name} is re-created on ${n.host} (was on ${b.host}); its instances lose connectivity meanwhile`);
       continue;
@@ -387,7 +484,7 @@ function networks(p: Plan, base: Model, next: Model): void {
     for (const f of differing<NetworkModel>(b, n, ["name", "source", "prefixLength", "gateway", "host"])) {
       const seg = f === "address" ? "subnet" : f;
       if (f === "address" && differing(b, n, []).includes("subnet")) continue;
-      p.add("change", "network", name, [...path, seg === "address" ? "gateway" : seg], `bridge ${name}: ${changed(f, (b as never)[f], (n as never)[f])} (Incus reconfigures the bridge and its DHCP/DNS in place)`);
+      p.add("change", "network", name, [...path, seg === "address" ? "gateway" : seg], `bridge ${name}: ${changed(f, (b as never)[f], (n as never)[f])} (Incus sets the bridge up again in place, restarting its DHCP/DNS)`);
     }
   }
   for (const [name] of before) if (!after.has(name)) p.add("change", "network", name, ["networks"], `bridge ${name} is deleted`);
@@ -413,7 +510,9 @@ function profiles(p: Plan, base: Model, next: Model): void {
         p.add("restart", "profile", name, [...path, "config"], `profile ${name}: ${keys.join(", ")} change; ${restartNote(cold)}`);
       else p.add("change", "profile", name, [...path, "config"], `profile ${name}: ${keys.join(", ")} change, applied live${users.length ? ` to ${users.map((i) => i.name).join(", ")}` : ""}`);
     }
-    if (b.description !== pr.description) p.add("change", "profile", name, [...path, "description"], `profile ${name}: description changes`);
+    // hosts: where the profile exists follows the instances that use it (classified with them).
+    for (const f of differing<ProfileModel>(b, pr, ["name", "source", "config", "hosts"]))
+      p.add("change", "profile", name, [...path, f], `profile ${name}: ${f} changes`);
   }
   for (const [name] of before) if (!after.has(name)) p.add("change", "profile", name, ["profiles"], `profile ${name} is deleted`);
 }
@@ -516,9 +615,12 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
     else p.add("change", "instance", name, at("memory"), `${name}: ${changed("memory", b.memory, i.memory)}, applied live`);
   }
   if (b.rootDisk.size !== i.rootDisk.size) {
-    // lxc/incus internal/server/device/disk.go UpdatableFields includes "size": the root disk is
-    // resized in place (ZFS quota for a container, the zvol for a VM).
-    p.add("change", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}, resized in place${vm ? " (grow the guest file system)" : ""}`);
+    // lxc/incus internal/server/device/disk.go: UpdatableFields includes "size", and Update applies
+    // the quota at once (ZFS quota for a container; a VM's zvol grows and the VM is told), except
+    // that a disk in use cannot shrink (ErrInUse): then "apply_quota" waits for the next start.
+    if (vm && sizeBytes(i.rootDisk.size) < sizeBytes(b.rootDisk.size))
+      p.add("restart", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}; Incus cannot shrink the disk of a running VM and applies it at its next start`);
+    else p.add("change", "instance", name, at("rootSize"), `${name}: ${changed("root disk size", b.rootDisk.size, i.rootDisk.size)}, resized in place${vm ? " (grow the guest file system)" : ""}`);
   }
   if (!same(b.profiles, i.profiles)) {
     const keys = changedKeys(expandedConfig(base, b), expandedConfig(next, i));
@@ -553,7 +655,13 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
   i.volumes.forEach((v, idx) => {
     const o = vb.get(v.incusName);
     if (o && o.path !== v.path) p.add("change", "instance", name, at("volumes", idx, "path"), `${name}: volume ${v.incusName} is remounted at ${v.path} (was ${o.path}) in the running ${what}`);
+    // Another instance's volume mounted here: only a disk device of this instance.
+    else if (isShared(v) && (!o || !same(o, { ...v, source: o.source })))
+      p.add("change", "instance", name, at("volumes", idx), `${name}: ${o ? "changes its mount of" : "mounts"} volume ${v.incusName} (owned by another instance) at ${v.path}, hot-plugged`);
   });
+  for (const o of b.volumes)
+    if (isShared(o) && !i.volumes.some((v) => v.incusName === o.incusName))
+      p.add("change", "instance", name, at("volumes"), `${name}: unmounts volume ${o.incusName} (owned by another instance; its data stays)`);
   if (!same(b.snapshots, i.snapshots))
     p.add("change", "instance", name, at("snapshots"), `${name}: ${changed("snapshots", b.snapshots ? `${b.snapshots.schedule} / ${b.snapshots.expiry}` : null, i.snapshots ? `${i.snapshots.schedule} / ${i.snapshots.expiry}` : null)} (snapshots.*, also on its volumes)`);
   if (b.autostart !== i.autostart) p.add("change", "instance", name, at("autostart"), `${name}: ${changed("boot.autostart", b.autostart, i.autostart)} (read when the host boots)`);
@@ -564,11 +672,42 @@ function instance(p: Plan, base: Model, next: Model, b: InstanceModel, i: Instan
     p.add("change", "instance", name, at("cloudInit"), `${name}: cloud-init user data changes; cloud-init runs it at the next boot of ${name} (Incus gives it a new instance-id)`);
   if (b.description !== i.description) p.add("change", "instance", name, at("description"), `${name}: description changes`);
   if (!same(b.serves, i.serves)) p.add("change", "instance", name, at("serves"), `${name}: ${changed("served ports", b.serves.join(", "), i.serves.join(", "))} (checks only)`);
+  appFields(p, b, i, at);
   // A field this version does not know (a newer lab.json, or a field added later): assume the
   // worst that is not data loss.
-  const known = new Set([...INSTANCE_DERIVED, "type", "image", "host", "rootDisk", "cpu", "memory", "profiles", "nics", "ports", "snapshots", "autostart", "cloudInit", "description", "serves"]);
+  const known = new Set([...INSTANCE_DERIVED, ...APP_FIELDS, "type", "image", "host", "rootDisk", "cpu", "memory", "profiles", "nics", "ports", "snapshots", "autostart", "cloudInit", "description", "serves"]);
   for (const f of differing(b, i, [...known]))
     p.add("restart", "instance", name, at(f), `${name}: ${f} changes (labgen plan does not classify it; assume ${name} restarts)`);
+}
+
+// Application settings of an instance (app presets): environment.* and oci.* config keys, files
+// pushed by OpenTofu, secret files, Traefik's health check. Read loosely: a lab.json written
+// before they existed has none of them.
+const APP_FIELDS = ["environment", "ociConfig", "files", "secrets", "secretOwner", "secretsHostDir", "health", "imageTag"];
+
+function appFields(p: Plan, b: InstanceModel, i: InstanceModel, at: (...rest: PathSegment[]) => PathSegment[]): void {
+  const get = (x: InstanceModel, f: string): unknown => (x as unknown as Record<string, unknown>)[f];
+  const record = (x: InstanceModel, f: string) => (get(x, f) ?? {}) as Record<string, string>;
+  const name = i.name;
+  const keys = [
+    ...changedKeys(record(b, "environment"), record(i, "environment")).map((k) => `environment.${k}`),
+    ...changedKeys(record(b, "ociConfig"), record(i, "ociConfig")),
+  ];
+  if (keys.length) {
+    const cold = keys.filter((k) => !liveKey(i.type, k));
+    const path = at(keys.some((k) => k.startsWith("environment.")) ? "environment" : "oci");
+    if (cold.length) p.add("restart", "instance", name, path, `${name}: ${keys.join(", ")} change; ${restartNote([i])}`);
+    else p.add("change", "instance", name, path, `${name}: ${keys.join(", ")} change, applied live`);
+  }
+  // lxc/terraform-provider-incus internal/instance/resource_instance.go, Update: a changed file
+  // is deleted and uploaded again into the running instance; the application reads it when it
+  // starts, and nothing restarts it.
+  if (!same(get(b, "files") ?? [], get(i, "files") ?? []))
+    p.add("restart", "instance", name, at("files"), `${name}: its files change; OpenTofu uploads them into the running instance, the application reads them at its next start`);
+  if (!same(get(b, "secrets") ?? [], get(i, "secrets") ?? []) || !same(get(b, "secretOwner"), get(i, "secretOwner")))
+    p.add("restart", "instance", name, at("secrets"), `${name}: its secret files change (copied on ${i.host}, mounted read-only); the application reads them at its next start`);
+  // The health check is Traefik's (dynamic.yml): classified with the route and Traefik's restart.
+  if (!same(get(b, "health"), get(i, "health"))) p.add("change", "instance", name, at("health"), `${name}: health check changes (Traefik's, in dynamic.yml)`);
 }
 
 const portKey = (x: { protocol: string; hostPort: number; instancePort: number }): string => `${x.protocol}/${x.hostPort}→${x.instancePort}`;
@@ -577,10 +716,13 @@ const hostPorts = (i: InstanceModel): string[] => i.ports.map((x) => `${x.hostPo
 // ---------------------------------------------------------------------------------------------
 // Custom volumes: the data that must survive
 
-/** Volumes by their OpenTofu address (incus_storage_volume.<incusName>), with their instance. */
+/** A volume entry that mounts another instance's volume (which owns and creates it). */
+const isShared = (v: VolumeModel): boolean => Boolean((v as { shared?: unknown }).shared);
+
+/** Volumes by their OpenTofu address (incus_storage_volume.<incusName>), with the instance that owns it. */
 function volumesOf(model: Model): Map<string, { inst: InstanceModel; v: VolumeModel }> {
   const out = new Map<string, { inst: InstanceModel; v: VolumeModel }>();
-  for (const inst of model.instances) for (const v of inst.volumes) out.set(v.incusName, { inst, v });
+  for (const inst of model.instances) for (const v of inst.volumes) if (!isShared(v)) out.set(v.incusName, { inst, v });
   return out;
 }
 
@@ -600,16 +742,22 @@ function volumes(p: Plan, base: Model, next: Model): void {
     // unless allowDestroy lifts it.)
     if (o.v.storage !== v.storage)
       p.add("destroy-data", "volume", incusName, [...pathOf(inst, v), "storage"], `volume ${incusName} moves from pool ${o.v.storage} to ${v.storage}: the provider re-creates it, deleting its data on ${o.v.storage} (copy it first: incus storage volume copy)`);
-    else if (o.v.size !== v.size)
-      // Incus ZFS driver (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
-      // SetVolumeQuota): a filesystem volume's quota is set in place.
-      p.add("change", "volume", incusName, [...pathOf(inst, v), "size"], `volume ${incusName}: ${changed("size", o.v.size, v.size)} (ZFS quota, in place; ZFS refuses a quota below what is used)`);
+    else {
+      if (o.v.size !== v.size)
+        // Incus ZFS driver (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
+        // SetVolumeQuota): a filesystem volume's quota is set in place.
+        p.add("change", "volume", incusName, [...pathOf(inst, v), "size"], `volume ${incusName}: ${changed("size", o.v.size, v.size)} (ZFS quota, in place; ZFS refuses a quota below what is used)`);
+      // path is the instance's disk device (classified with the instance).
+      for (const f of differing<VolumeModel>(o.v, v, ["name", "incusName", "source", "storage", "size", "path"]))
+        p.add("change", "volume", incusName, [...pathOf(inst, v), f], `volume ${incusName}: ${changed(f, (o.v as never)[f], (v as never)[f])}`);
+    }
   }
+  const nextInstances = byName(next.instances);
   for (const [incusName, { inst, v }] of before) {
     if (after.has(incusName)) continue;
-    const gone = !next.instances.some((x) => x.name === inst.name);
     // Where the config said it (the instance, or its volume list), as far as it still exists.
-    const nextInst = next.instances.find((x) => x.name === inst.name);
+    const nextInst = nextInstances.get(inst.name);
+    const gone = nextInst === undefined;
     const idx = nextInst ? nextInst.volumes.findIndex((x) => x.path === v.path) : -1;
     const path: PathSegment[] = nextInst ? (idx >= 0 ? ["instances", inst.name, "volumes", idx] : ["instances", inst.name, "volumes"]) : ["instances"];
     const renamed = idx >= 0 ? `; ${nextInst!.volumes[idx].incusName} at ${v.path} is a new, empty volume` : "";
@@ -639,6 +787,16 @@ function ingress(p: Plan, base: Model, next: Model): void {
   }
   for (const [name, r] of before) if (!after.has(name)) p.add("change", "route", name, ["ingress", "routes"], `route ${r.url} is removed`);
   if (bi && ni && !same(bi.allow, ni.allow)) p.add("change", "route", "allow", ["ingress", "allow"], `${changed("ingress allow-list", bi.allow.join(", "), ni.allow.join(", "))}`);
+  if (bi && ni)
+    for (const f of differing(bi, ni, ["source", "routes", "allow", "address", "instance", "host"]))
+      p.add("change", "route", f, ["ingress"], `ingress: ${f} changes`);
+  // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records) and the network
+  // zone has one record per route (targets/tofu): both follow the hostnames and Traefik's address.
+  // A raw.dnsmasq change sets the bridge up again, which kills and restarts its dnsmasq
+  // (lxc/incus internal/server/network/driver_bridge.go, Update → setup).
+  const names = (i: typeof bi) => (i ? { address: i.address, hostnames: i.routes.map((r) => r.hostname).sort() } : null);
+  if (bi && ni && !same(names(bi), names(ni)))
+    p.add("change", "dns", next.lab.domain, ["ingress", "routes"], "the ingress DNS names change: dnsmasq host records on every bridge (Incus restarts the bridge's dnsmasq) and the network zone records");
   if (!bi && ni && base.hosts.length) p.add("add", "route", "ingress", ["ingress"], `ingress through ${ni.instance}`);
   if (bi && !ni) p.add("change", "route", "ingress", ["ingress"], "ingress is removed");
 

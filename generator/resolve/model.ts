@@ -20,7 +20,7 @@ export interface Model {
   readonly ingress: IngressModel | null;
   readonly ca: CaModel;
   readonly tofu: TofuModel;
-  /** allowDestroy entries ("volume:jellyfin-media", …), sorted: what `labgen plan` may let a deploy destroy. */
+  /** allowDestroy entries ("volume:jellyfin-media", …) in config order: what `labgen plan` may let a deploy destroy. */
   readonly allowDestroy: readonly string[];
 }
 

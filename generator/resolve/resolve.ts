@@ -422,6 +422,6 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
       passphraseFile: lab.tofu.passphraseFile,
       source: "tofu",
     },
-    allowDestroy: [...new Set(lab.allowDestroy)].sort(),
+    allowDestroy: [...lab.allowDestroy],
   };
 }

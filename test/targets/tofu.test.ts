@@ -378,4 +378,18 @@ describe("out/tofu for other labs", () => {
     expect(doc.resource.incus_instance.traefik.wait_for).toEqual([{ type: "agent" }]);
     expect(await validateIncusHcl(byName(files))).toEqual([]);
   });
+
+  it("lifts prevent_destroy only for a volume that allowDestroy names", async () => {
+    // opentofu/opentofu website/docs/language/meta-arguments/lifecycle.mdx: prevent_destroy rejects
+    // any plan that would destroy the object "as long as the argument remains present", and
+    // lifecycle settings take literal values only: so an allowed volume gets a literal false.
+    const { model } = await tofuOf("reference");
+    const files = planTofu({ ...model, allowDestroy: ["volume:jellyfin-media"] });
+    const doc = await parsed(files);
+    expect(doc.resource.incus_storage_volume["jellyfin-media"].lifecycle).toEqual([{ prevent_destroy: false }]);
+    expect(doc.resource.incus_storage_volume["forgejo-data"].lifecycle).toEqual([{ prevent_destroy: true }]);
+    expect(byName(files)["volumes.tf"]).toContain("# allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards.\n");
+    expect(await validateIncusHcl(byName(files))).toEqual([]);
+    expect(hclFmtCheckFiles(byName(files))).toEqual({ ok: true, output: "" });
+  });
 });

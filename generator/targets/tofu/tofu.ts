@@ -411,7 +411,14 @@ function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
     hcl.blank(),
     hcl.attr("config", hcl.object(config)),
     hcl.blank(),
-    hcl.preventDestroy(),
+    // prevent_destroy makes OpenTofu reject any plan that deletes or replaces the volume while this
+    // block exists; allowDestroy (checked by `labgen plan`) is the one way to lift it for a deploy.
+    ...(model.allowDestroy.includes(`volume:${v.incusName}`)
+      ? [
+          hcl.comment("allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards."),
+          hcl.block("lifecycle", [], [hcl.attr("prevent_destroy", false)]),
+        ]
+      : [hcl.preventDestroy()]),
   ]);
 }
 
