@@ -3,19 +3,19 @@
 //  - every edit goes through the edit engine and the full pipeline, and is planned first;
 //  - an edit whose plan destroys data is refused unless the call names each such object;
 //  - no tool deploys: nothing here runs tofu, nixos-rebuild, incus or ssh — the only process it
-//    starts is `git show` (reading a commit's lab.json for plan); changes reach the lab as a
+//    starts is git (reading a commit's lab.json for plan); changes reach the lab as a
 //    commit that the GitOps agent, with its own plan gate, deploys;
 //  - every applied edit is logged with its plan (.labgen/edits.log next to the config);
 //  - --read-only registers no tool that writes.
 // Tool inputs that carry config values are checked against the config's own zod schema (the
 // field at the edited path; add_instance takes the instance schema itself), so they never drift.
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
 import { explain } from "../cli/explain.ts";
+import { readBase } from "../cli/plan.ts";
 import { LabSchema } from "../config/schema.ts";
 import { allowKey, planLab, type LabPlan } from "../plan/plan.ts";
 import { compile } from "../pipeline.ts";
@@ -135,13 +135,6 @@ function outcomeJson(o: EditOutcome) {
   };
 }
 
-/** The model recorded in out/lab.json of a commit (the lab that commit deploys). */
-function modelAtRef(configFile: string, ref: string): Model {
-  const dir = dirname(configFile);
-  const show = execFileSync("git", ["-C", dir, "show", `${ref}:./out/lab.json`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
-  return (JSON.parse(show) as { model: Model }).model;
-}
-
 export function createServer(opts: McpOptions): McpServer {
   const { configFile, lockFile } = opts;
   const outDir = join(dirname(configFile), "out");
@@ -238,14 +231,10 @@ export function createServer(opts: McpOptions): McpServer {
       const r = await compiled();
       if (!r.ok) return invalid(r.diagnostics);
       if (!/^[A-Za-z0-9][A-Za-z0-9._/~^@{}-]*$/.test(base)) return text(`not a git ref: ${base}`, true);
-      let baseModel: Model | null;
-      try {
-        baseModel = modelAtRef(configFile, base);
-      } catch (e) {
-        const msg = String((e as { stderr?: string }).stderr ?? e).trim().split("\n")[0];
-        return text(`cannot read out/lab.json at ${base}: ${msg}`, true);
-      }
-      return json(planJson(planLab(baseModel, r.model)));
+      const b = readBase(outDir, base);
+      if (!b.ok) return text(`cannot plan against ${base}: ${b.message}`, true);
+      const baseModel = b.model;
+      return json({ base: { ref: base, commit: b.commit, note: b.note }, ...planJson(planLab(baseModel, r.model)) });
     },
   );
 
