@@ -9,7 +9,6 @@ export interface Splice {
   readonly text: string;
 }
 
-
 export class Text {
   constructor(readonly s: string) {}
   lineStart(pos: number): number {
