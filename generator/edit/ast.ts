@@ -1,7 +1,7 @@
 // The config as ts-morph sees it: finding the node a config path names, and refusing (by name)
 // what is computed rather than written as a literal — a call, a spread, an imported constant.
 import { Node, Project, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ObjectLiteralExpression, type PropertyAssignment, type SourceFile } from "ts-morph";
-import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 import { schemaAt } from "../validate/schema-errors.ts";
 
 export class EditError extends Error {

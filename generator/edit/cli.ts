@@ -8,7 +8,7 @@ import { resolve as resolvePath, join, relative } from "node:path";
 import { makeLocator } from "../config/locate.ts";
 import { RISK_ORDER, allowKey, type LabPlan, type PlanChange } from "../plan/plan.ts";
 import { schemaAt } from "../validate/schema-errors.ts";
-import { formatPath, type Diagnostic } from "../validate/diagnostics.ts";
+import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
 import type { Edit } from "./engine.ts";
 import { parsePath, PathSyntaxError } from "./path.ts";
 import { runEdits, type EditOutcome } from "./session.ts";

@@ -7,7 +7,7 @@
 // then checks that the loaded config really has the new value at that path (presetChecks).
 // Pure: text in, text out. Validation and writing are the session's job (session.ts).
 import { Node, type ArrayLiteralExpression, type ObjectLiteralExpression, type PropertyAssignment } from "ts-morph";
-import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 import { assertLiteral, computed, describe, EditError, findProperty, isListField, locate, parse, rootObject, unwrap, type PresetCheck } from "./ast.ts";
 import { printKey, printString, printValue, ValueError } from "./literal.ts";
 import { parsePath, PathSyntaxError } from "./path.ts";

@@ -1,6 +1,6 @@
 // Config paths as users and agents write them: instances.grafana.memory, instances.forgejo.volumes[0].size,
 // profiles.base.config["boot.autostart.delay"]. The same notation formatPath prints in diagnostics.
-import type { PathSegment } from "../validate/diagnostics.ts";
+import type { PathSegment } from "../shared/diagnostics.ts";
 
 export class PathSyntaxError extends Error {}
 

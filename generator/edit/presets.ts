@@ -3,7 +3,7 @@
 // The engine cannot know what a preset does with its argument, so every such edit carries checks
 // (PresetCheck) that the session runs on the loaded config before anything is written.
 import { Node, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ObjectLiteralExpression, type SourceFile } from "ts-morph";
-import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 import { assertLiteral, EditError, keyOf, locate, unwrap, type PresetCheck } from "./ast.ts";
 import type { Edit } from "./engine.ts";
 import { printKey, printValue, type Style } from "./literal.ts";

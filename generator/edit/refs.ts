@@ -1,7 +1,7 @@
 // References between the config's named things, for rename (follow them) and remove (take what
 // only pointed at the removed entry with it).
 import { Node, type ObjectLiteralExpression } from "ts-morph";
-import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 import { keyOf, parse, rootObject, unwrap } from "./ast.ts";
 import { printString, type Style } from "./literal.ts";
 import { parsePath } from "./path.ts";

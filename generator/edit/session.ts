@@ -9,7 +9,7 @@ import { loadConfig } from "../config/load.ts";
 import { compile } from "../pipeline.ts";
 import { allowKey, planLab, type LabPlan, type PlanChange } from "../plan/plan.ts";
 import type { Model } from "../resolve/model.ts";
-import { formatPath, type Diagnostic } from "../validate/diagnostics.ts";
+import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
 import { writeAtomic } from "../write/writer.ts";
 import { applyEdits, EditError, hasPath, type Edit } from "./engine.ts";
 

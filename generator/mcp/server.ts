@@ -20,8 +20,8 @@ import { LabSchema } from "../config/schema.ts";
 import { allowKey, planLab, type LabPlan } from "../plan/plan.ts";
 import { compile } from "../pipeline.ts";
 import type { Model } from "../resolve/model.ts";
-import { labJsonSchemaText } from "../targets/docs/schema.ts";
-import { formatPath, type Diagnostic } from "../validate/diagnostics.ts";
+import { AGENTS_MD, LAB_JSON, README, labJsonSchemaText } from "../targets/docs/index.ts";
+import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
 import { schemaAt } from "../validate/schema-errors.ts";
 import { applyWrite, planWrite, writeAtomic } from "../write/writer.ts";
 import type { Edit } from "../edit/engine.ts";
@@ -52,7 +52,7 @@ const PathArg = z
   .describe(
     `A config path as diagnostics print it: ${Object.keys(shape).join(" | ")} then keys and [index], e.g. instances.grafana.memory, instances.forgejo.volumes[0].size, profiles.base.config["boot.autostart.delay"]`,
   );
-const ValueArg = z.unknown().describe("The new value as JSON; it must match the config schema at that path (read the labgen://schema resource).");
+const ValueArg = z.unknown().describe("The new value as JSON; it must match the config schema at that path (the labgen://out/labgen.schema.json resource).");
 const EditArg = z.discriminatedUnion("op", [
   z.object({ op: z.literal("set"), path: PathArg, value: ValueArg }).describe("Set a value (adds the field when it is not written yet)."),
   z.object({ op: z.literal("add"), path: PathArg, value: ValueArg }).describe("Add a record entry (path names the new key) or append to a list (path names the list; [n] inserts at n)."),
@@ -320,10 +320,10 @@ export function createServer(opts: McpOptions): McpServer {
     if (existsSync(onDisk)) return readFileSync(onDisk, "utf8");
     throw new Error(`${path}: lab.config.ts is invalid and out/${path} does not exist`);
   };
-  resource("lab.json", "labgen://out/lab.json", "The resolved lab (model, outputs, provenance)", "application/json", () => generated("lab.json"));
+  resource(LAB_JSON, `labgen://out/${LAB_JSON}`, "The resolved lab (model, outputs, provenance)", "application/json", () => generated(LAB_JSON));
   resource("schema", "labgen://out/labgen.schema.json", "JSON Schema of lab.config.ts", "application/schema+json", async () => labJsonSchemaText());
-  resource("readme", "labgen://out/README.md", "The lab's architecture document", "text/markdown", () => generated("README.md"));
-  resource("agents", "labgen://out/AGENTS.md", "How an agent works on this lab", "text/markdown", () => generated("AGENTS.md"));
+  resource("readme", `labgen://out/${README}`, "The lab's architecture document", "text/markdown", () => generated(README));
+  resource("agents", `labgen://out/${AGENTS_MD}`, "How an agent works on this lab", "text/markdown", () => generated(AGENTS_MD));
   return server;
 }
 

@@ -25,8 +25,8 @@ import type {
   VolumeModel,
   ZpoolModel,
 } from "../resolve/model.ts";
-import { sizeBytes } from "../resolve/units.ts";
-import { formatPath, type PathSegment } from "../validate/diagnostics.ts";
+import { sizeBytes } from "../shared/units.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 
 export type Risk = "add" | "change" | "restart" | "replace" | "host" | "reboot" | "destroy-data";
 

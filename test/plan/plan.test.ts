@@ -5,7 +5,7 @@ import { allowDestroyStatus, liveKey, parseConfigPath, planLab, type LabPlan, ty
 import { emptyLock, type Lock } from "../../generator/resolve/lock.ts";
 import type { Model } from "../../generator/resolve/model.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { baseHost, baseInstance, baseLab, HDD, ingressLab, type Obj, twoPoolLab } from "../support/lab-fixtures.ts";
 

@@ -7,8 +7,10 @@ import { md } from "./markdown.ts";
 
 const code = (s: string) => `\`${s}\``;
 
+export const AGENTS_MD = "AGENTS.md";
+
 export function planAgents(model: Model): OutputFile[] {
-  return [{ path: "AGENTS.md", content: renderAgents(model), sources: ["(agents)"] }];
+  return [{ path: AGENTS_MD, content: renderAgents(model), sources: ["(agents)"] }];
 }
 
 function renderAgents(model: Model): string {
