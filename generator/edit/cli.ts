@@ -124,7 +124,10 @@ function parseArgs(cmd: string, argv: string[]): Args {
     else if (arg === "--dry-run" && cmd !== "mcp") a.dryRun = true;
     else if (arg === "--allow-destroy" && cmd !== "mcp") a.allowDestroy.push(value());
     else if (arg === "--read-only" && cmd === "mcp") a.readOnly = true;
-    else if (arg === "--") a.positional.push(...argv.slice(i + 1)), (i = argv.length);
+    else if (arg === "--") {
+      for (const rest of argv.slice(i + 1)) a.positional.push(rest);
+      i = argv.length;
+    }
     // A negative number is a value, not an option.
     else if (arg.startsWith("-") && !/^-[0-9]/.test(arg)) throw new UsageError(`unknown option ${arg}`);
     else a.positional.push(arg);
@@ -160,7 +163,7 @@ export function parseCliValue(path: string, text: string, op: "set" | "add"): un
   }
 }
 
-const RISK_WIDTH = Math.max(...RISK_ORDER.map((r) => r.length));
+const RISK_WIDTH = RISK_ORDER.reduce((w, r) => Math.max(w, r.length), 0);
 
 /** The plan as the CLI prints it: most dangerous first, one line per change, with its line. */
 export function formatPlan(plan: LabPlan, lineOf: (path: string) => number | undefined, blocked: readonly PlanChange[] = plan.blocked): string {

@@ -160,7 +160,7 @@ function applyOne(text: string, edit: Edit): EditResult {
     const viaPreset = e instanceof EditError && e.computed ? presetEdit(sf, root, t, style, path, edit) : null;
     if (!viaPreset) throw e;
     splices = viaPreset.splices;
-    presetChecks.push(...viaPreset.checks);
+    for (const c of viaPreset.checks) presetChecks.push(c);
     renamedReferences = viaPreset.renamedReferences;
   }
   return { text: applySplices(text, splices), presetChecks, renamedReferences, removedReferences: [] };
@@ -185,10 +185,10 @@ export function applyEdits(text: string, edits: readonly Edit[]): EditResult {
     const deps = e.op === "remove" ? dependents(cur, e.path) : [];
     const r = applyOne(cur, e);
     cur = r.text;
-    presetChecks.push(...r.presetChecks);
-    renamedReferences.push(...r.renamedReferences);
+    for (const c of r.presetChecks) presetChecks.push(c);
+    for (const p of r.renamedReferences) renamedReferences.push(p);
     for (const d of deps) cur = applyOne(cur, { op: "remove", path: d }).text;
-    removedReferences.push(...deps);
+    for (const d of deps) removedReferences.push(d);
   }
   return { text: cur, presetChecks, renamedReferences, removedReferences };
 }

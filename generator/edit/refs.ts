@@ -48,7 +48,7 @@ export function findStrings(root: Node, pattern: Pattern, value: string, keep: (
 export function renameReferences(root: ObjectLiteralExpression, path: PathSegment[], from: string, to: string, quote: Style["quote"]): { splices: Splice[]; paths: string[] } {
   const hits: { node: Node; path: PathSegment[] }[] = [];
   if (path.length === 2 && typeof path[0] === "string" && REFERENCES[path[0]]) {
-    for (const p of REFERENCES[path[0]]) hits.push(...findStrings(root, p, from, () => true));
+    for (const p of REFERENCES[path[0]]) for (const h of findStrings(root, p, from, () => true)) hits.push(h);
   } else if (path.length === 5 && path[0] === "hosts" && path[2] === "zfs" && path[3] === "pools") {
     // A zpool name is unique per host: only storage pools on that host refer to it.
     const host = path[1];
@@ -57,7 +57,7 @@ export function renameReferences(root: ObjectLiteralExpression, path: PathSegmen
       const v = h && Node.isPropertyAssignment(h) ? unwrap(h.getInitializerOrThrow()) : null;
       return !!v && Node.isStringLiteral(v) && v.getLiteralValue() === host;
     };
-    hits.push(...findStrings(root, ["storage", "*", "zpool"], from, onHost));
+    for (const h of findStrings(root, ["storage", "*", "zpool"], from, onHost)) hits.push(h);
   }
   return {
     splices: hits.map((h) => ({ start: h.node.getStart(), end: h.node.getEnd(), text: printString(to, h.node.getText().startsWith("'") ? "'" : quote) })),

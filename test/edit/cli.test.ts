@@ -41,7 +41,7 @@ describe("labgen set", () => {
     expect(r.stdout).toMatch(/^ {2}change +instance grafana: grafana: memory 1GiB → 2GiB, applied live \(instances\.grafana[.a-z]*:\d+\)$/m);
     const g = await cli("generate", ...opts());
     expect(g.code, g.stderr).toBe(0);
-    expect(readFileSync(join(dir, "out", "lab.json"), "utf8")).toMatch(/"name": "grafana",[^}]*?"memory": "2GiB"/s);
+    expect(readFileSync(join(dir, "out", "lab.json"), "utf8")).toMatch(/"name":\s*"grafana",[^\n]*?"memory":\s*"2GiB"/);
     // Logged with its plan.
     const log = readFileSync(join(dir, ".labgen", "edits.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(log).toHaveLength(1);

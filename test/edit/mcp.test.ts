@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cli } from "../support/cli.ts";
 import { ensureBuilt } from "../support/dist.ts";
 import { compile } from "../../generator/pipeline.ts";
+import { LAB_JSON_FORMAT } from "../../generator/targets/docs/index.ts";
 import { ROOT } from "../support/golden.ts";
 
 const BIN = join(ROOT, "bin", "labgen.mjs");
@@ -219,7 +220,7 @@ describe("labgen mcp over stdio", () => {
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri).sort()).toEqual(["labgen://out/AGENTS.md", "labgen://out/README.md", "labgen://out/lab.json", "labgen://out/labgen.schema.json"]);
     const read = async (uri: string) => ((await client.readResource({ uri })).contents[0] as { text: string }).text;
-    expect(JSON.parse(await read("labgen://out/lab.json")).format).toBe("labgen/lab.json@1");
+    expect(JSON.parse(await read("labgen://out/lab.json")).format).toBe(LAB_JSON_FORMAT);
     expect(JSON.parse(await read("labgen://out/labgen.schema.json")).$schema).toBe("https://json-schema.org/draft/2020-12/schema");
     expect(await read("labgen://out/README.md")).toMatch(/^# homelab: lab architecture\n/);
     expect(await read("labgen://out/AGENTS.md")).toMatch(/^# AGENTS\.md: working on the homelab lab\n/);
