@@ -5,6 +5,7 @@
 import type { LabConfig } from "../config/schema.ts";
 import type { DiagnosticBag } from "../shared/diagnostics.ts";
 import type { Rule } from "./rules/common.ts";
+import { DESTROY_RULES } from "./rules/destroy.ts";
 import { HOST_RULES } from "./rules/host.ts";
 import { INGRESS_RULES } from "./rules/ingress.ts";
 import { INSTANCES_RULES } from "./rules/instances.ts";
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...INGRESS_RULES,
   ...SECRETS_RULES,
   ...HOST_RULES,
+  ...DESTROY_RULES,
 ];
 
 export function runRules(lab: LabConfig, bag: DiagnosticBag): void {

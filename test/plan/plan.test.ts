@@ -398,6 +398,22 @@ describe("ingress: routes, DNS and Traefik's restart", () => {
     expect(briefs(p)).toEqual(["restart instance traefik @ ingress", "change route allow @ ingress.allow"]);
   });
 
+  it("no restart when every file of the proxy's contract reloads by itself (no terraform_data restart is generated)", () => {
+    const a = modelOf(ingressLab());
+    const next = modelOf(
+      (() => {
+        const l = ingressLab();
+        l.ingress.allow = ["192.168.1.0/24"];
+        return l;
+      })(),
+      a.lock,
+    ).model;
+    const ing = next.ingress as unknown as { files: { onChange: string }[] };
+    expect(ing.files.some((f) => f.onChange === "restart")).toBe(true);
+    const reloadOnly = { ...next, ingress: { ...next.ingress!, files: ing.files.map((f) => ({ ...f, onChange: "reload" })) } } as unknown as Model;
+    expect(briefs(planLab(a.model, reloadOnly))).toEqual(["change route allow @ ingress.allow"]);
+  });
+
   it("any change of the Traefik instance itself restarts it", () => {
     const p = planOf(ingressLab, (l) => (l.instances.traefik.memory = "2GiB"));
     expect(briefs(p)).toEqual(["restart instance traefik @ ingress", "change instance traefik @ instances.traefik.memory"]);
