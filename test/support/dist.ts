@@ -1,21 +1,33 @@
-// Tests that run the built CLI (bin/labgen.mjs → dist/) rebuild dist/ first when a source is newer
-// than the bundle (CI builds it in `npm ci`; locally it may be stale).
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+// The tests that run the real CLI process (bin/labgen.mjs) run dist/, which `npm run build` makes
+// from generator/. A stale bundle would test old code: refuse it, by content (scripts/build.mjs
+// records the same hash of the sources it bundled), not by mtimes a checkout rewrites.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./golden.ts";
+import { REPO_ROOT } from "./lab-fixtures.ts";
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
+function sourcesHash(dir: string): string {
+  const h = createHash("sha256");
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else h.update(`${rel}${e.name}\0`).update(readFileSync(join(d, e.name))).update("\0");
+    }
+  };
+  walk(dir, "");
+  return h.digest("hex");
 }
 
+/** Null when dist/ was built from the current generator/, else what to do. */
+export function distProblem(): string | null {
+  const recorded = join(REPO_ROOT, "dist/sources.sha256");
+  if (!existsSync(recorded)) return "dist/ is missing or predates its source hash: run `npm run build`";
+  if (readFileSync(recorded, "utf8").trim() !== sourcesHash(join(REPO_ROOT, "generator"))) return "dist/ was built from other sources than generator/: run `npm run build`";
+  return null;
+}
+
+/** Throws, saying what to do, unless dist/ (the editing commands' bundle included) is current. */
 export function ensureBuilt(): void {
-  const built = ["labgen.cjs", "labgen-edit.cjs"].map((f) => join(ROOT, "dist", f));
-  const sources = Math.max(newest(join(ROOT, "generator")), statSync(join(ROOT, "scripts", "build.mjs")).mtimeMs);
-  if (built.some((f) => !existsSync(f) || statSync(f).mtimeMs < sources)) execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: "ignore" });
+  const problem = distProblem() ?? (existsSync(join(REPO_ROOT, "dist", "labgen-edit.cjs")) ? null : "dist/labgen-edit.cjs is missing: run `npm run build`");
+  if (problem) throw new Error(problem);
 }
