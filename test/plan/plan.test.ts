@@ -356,11 +356,11 @@ describe("restart and change: what Incus applies to a running instance", () => {
 
   it("app settings: environment and oci.* wait for a restart, pushed files too, a health check is Traefik's", () => {
     // Model fields of app presets, read loosely (a lab.json from before them has none).
-    type AppInstance = Model["instances"][number] & Record<string, unknown>;
+    type AppInstance = Record<string, unknown>;
     const a = modelOf(baseLab()).model;
     const edit = (f: (i: AppInstance) => void): Model => {
       const m = JSON.parse(JSON.stringify(a)) as Model;
-      f(m.instances[0] as AppInstance);
+      f(m.instances[0] as unknown as AppInstance);
       return m;
     };
     const env = planLab(a, edit((i) => (i.environment = { TZ: "UTC" })));
