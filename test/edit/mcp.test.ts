@@ -85,7 +85,8 @@ describe("labgen mcp over stdio", () => {
     expect(inst.properties.memory.description).toBe('limits.memory, e.g. "2GiB".');
     expect(inst.required).toEqual(expect.arrayContaining(["host", "image", "cpu", "memory", "storage", "nics"]));
     const describeLab = tools.find((t) => t.name === "describe_lab")!;
-    expect((describeLab.inputSchema.properties as any).kind.enum).toEqual(["admins", "hosts", "instances", "networks", "profiles", "routes", "storage"]);
+    // The config's named collections (its records), plus routes.
+    expect((describeLab.inputSchema.properties as any).kind.enum).toEqual(expect.arrayContaining(["admins", "hosts", "instances", "networks", "profiles", "routes", "storage"]));
   });
 
   test("describe_lab: the summary and the model, filtered by kind and name", async () => {
@@ -135,8 +136,8 @@ describe("labgen mcp over stdio", () => {
     const line = before.split("\n").findIndex((l) => l.includes('git: { instance: "forgejo"')) + 1;
     expect(v.json.diagnostics).toEqual([expect.objectContaining({ path: "ingress.routes.git.instance", line, rule: "ref-ingress" })]);
     // A computed value is refused by name.
-    const c = await call(client, "validate_edits", { edits: [{ op: "set", path: "instances.grafana.memory.size", value: 1 }] });
-    expect(c.json).toMatchObject({ status: "refused", message: "instances.grafana.memory is a single value, it has no 'size'" });
+    const c = await call(client, "validate_edits", { edits: [{ op: "set", path: "instances.nixbox.memory.size", value: 1 }] });
+    expect(c.json).toMatchObject({ status: "refused", message: "instances.nixbox.memory is a single value, it has no 'size'" });
     expect(readFileSync(config, "utf8")).toBe(before);
   });
 

@@ -277,15 +277,15 @@ describe("invalid edits write nothing", () => {
 });
 
 describe("the checker itself", () => {
-  const before = readFileSync(join(ROOT, "test", "cases", "reference", "lab.config.ts"), "utf8");
-  const edit: Edit = { op: "set", path: "instances.grafana.memory", value: "2GiB" };
+  const before = readFileSync(join(ROOT, "test", "edit", "cases", "commented", "lab.config.ts"), "utf8");
+  const edit: Edit = { op: "set", path: "instances.proxy.memory", value: "1GiB" };
   test("accepts the edit's own change, rejects one byte changed elsewhere", () => {
     const spans = allowedSpans(before, edit, [], false);
-    expect(spans).toEqual([[148, 148]]);
-    const good = before.replace('cpu: 1,\n      memory: "1GiB"', 'cpu: 1,\n      memory: "2GiB"');
+    expect(spans).toEqual([[54, 54]]);
+    const good = before.replace('memory: "512MiB", // small', 'memory: "1GiB", // small');
     expect(untouchedOutside(before, good, spans)).toBeNull();
-    expect(untouchedOutside(before, good.replace('"Dashboards"', '"Dashboard"'), spans)).toMatch(/^untouched text changed/);
-    expect(untouchedOutside(before, good.replace("// The reference lab", "// the reference lab"), spans)).toMatch(/^untouched text changed/);
+    expect(untouchedOutside(before, good.replace('image: "images:debian/12",\n      cpu: 2', 'image: "images:debian/13",\n      cpu: 2'), spans)).toMatch(/^untouched text changed/);
+    expect(untouchedOutside(before, good.replace("// A lab written", "// a lab written"), spans)).toMatch(/^untouched text changed/);
     expect(untouchedOutside(before, `${good}\n`, spans)).toBe("the end of the file changed");
   });
 });
