@@ -77,13 +77,36 @@ const schemaText = labJsonSchemaText();
 rmSync(`${root}dist/schema-tmp.mjs`);
 
 // CommonJS, because V8's code cache is only available to scripts (vm.Script), not to ES modules.
-await build({
+const cjs = {
   ...common,
   format: "cjs",
-  entryPoints: ["generator/cli/main.ts"],
-  outfile: "dist/labgen.cjs",
   define: { "import.meta.url": "__labgenUrl", __LABGEN_SCHEMA_TEXT__: JSON.stringify(schemaText) },
   banner: { js: 'const __labgenUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+await build({
+  ...cjs,
+  entryPoints: ["generator/cli/main.ts"],
+  outfile: "dist/labgen.cjs",
+  // The editing commands (set/add/rm/mv/mcp) are a bundle of their own, required only by them, so
+  // the generate path neither parses nor caches their code; import() becomes require() because
+  // vm.Script (bin/labgen.mjs) has no dynamic import.
+  supported: { "dynamic-import": false },
+  plugins: [
+    ...common.plugins,
+    {
+      name: "edit-bundle-apart",
+      setup(b) {
+        b.onResolve({ filter: /\/edit\/cli\.ts$/ }, (args) => (args.importer.endsWith("cli/main.ts") ? { path: "./labgen-edit.cjs", external: true } : undefined));
+      },
+    },
+  ],
+});
+// ts-morph (with its own TypeScript) and the MCP SDK stay in node_modules, loaded by these commands.
+await build({
+  ...cjs,
+  entryPoints: ["generator/edit/cli.ts"],
+  outfile: "dist/labgen-edit.cjs",
+  external: [...common.external, "ts-morph", "@modelcontextprotocol/sdk"],
 });
 await build({ ...common, format: "esm", entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });
 await build({ ...common, format: "esm", entryPoints: ["generator/apps/index.ts"], outfile: "dist/labgen-apps.mjs" });

@@ -30,6 +30,12 @@ commands:
   schema             print the JSON Schema of lab.config.ts
   lock prune         drop lock entries of removed hosts and NICs (frees their addresses)
   init               write a starter lab.config.ts
+  set <path> <value> edit lab.config.ts: set a value (prints the diff and the plan)
+  add <path> <json>  edit lab.config.ts: add a record entry or a list item
+  rm <path>          edit lab.config.ts: remove an entry or an item
+  mv <path> <name>   edit lab.config.ts: rename an entry and every reference to it
+  mcp                serve the lab to AI agents (Model Context Protocol over stdio)
+  (labgen <command> --help for the editing commands' options)
 
 options:
   --config <file>    config file (default: lab.config.ts)
@@ -114,7 +120,25 @@ async function unifiedDiff(path: string, before: string | null, after: string | 
   return createTwoFilesPatch(before === null ? "/dev/null" : `a/${path}`, after === null ? "/dev/null" : `b/${path}`, before ?? "", after ?? "", "", "", { context: 3 });
 }
 
+// The editing commands (set, add, rm, mv, mcp) and their options live in edit/cli.ts, which the
+// bundle keeps in a file of its own (dist/labgen-edit.cjs): ts-morph and the MCP SDK it loads never
+// touch the generate path.
+const EDIT_COMMANDS = new Set(["set", "add", "rm", "mv", "mcp"]);
+
+function editCommand(argv: string[]): { cmd: string; rest: string[] } | null {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--config" || argv[i] === "--lock" || argv[i] === "--out") i++;
+    else if (!argv[i].startsWith("-")) return EDIT_COMMANDS.has(argv[i]) ? { cmd: argv[i], rest: [...argv.slice(0, i), ...argv.slice(i + 1)] } : null;
+  }
+  return null;
+}
+
 export async function run(argv: string[], io: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }): Promise<number> {
+  const edit = editCommand(argv);
+  if (edit) {
+    const { runEditCommand } = await import("../edit/cli.ts");
+    return runEditCommand(edit.cmd, edit.rest, io);
+  }
   let args: Args;
   try {
     args = parseArgs(argv);

@@ -4,7 +4,7 @@
 // TARGETS. Docs comes last, outside the list, because lab.json records every other file.
 import type { Model } from "../resolve/model.ts";
 import { planCa } from "./ca/index.ts";
-import { planDocs, planSchema } from "./docs/index.ts";
+import { planAgents, planDocs, planSchema } from "./docs/index.ts";
 import { planGitops } from "./gitops/index.ts";
 import { planNixos } from "./nixos/index.ts";
 import { planSecrets } from "./secrets/index.ts";
@@ -25,7 +25,8 @@ export const TARGETS: readonly Target[] = [
   { name: "secrets", plan: planSecrets },
   { name: "tofu", plan: planTofu },
   { name: "traefik", plan: planTraefik },
-  { name: "docs", plan: planSchema },
+  // The config's JSON Schema and AGENTS.md; lab.json and README.md come last (below).
+  { name: "docs", plan: (model) => [...planSchema(), ...planAgents(model)] },
 ];
 
 export function planAll(model: Model): OutputFile[] {

@@ -25,3 +25,9 @@ export function distProblem(): string | null {
   if (readFileSync(recorded, "utf8").trim() !== sourcesHash(join(REPO_ROOT, "generator"))) return "dist/ was built from other sources than generator/: run `npm run build`";
   return null;
 }
+
+/** Throws, saying what to do, unless dist/ (the editing commands' bundle included) is current. */
+export function ensureBuilt(): void {
+  const problem = distProblem() ?? (existsSync(join(REPO_ROOT, "dist", "labgen-edit.cjs")) ? null : "dist/labgen-edit.cjs is missing: run `npm run build`");
+  if (problem) throw new Error(problem);
+}
