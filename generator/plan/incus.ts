@@ -16,14 +16,16 @@ export function storagePools(p: Plan, base: Model, next: Model): void {
     if (!b) {
       // The unmounted <zpool>/incus dataset is part of the disko layout, which disko creates only
       // when it installs a host.
+      // The pool's own dataset is one level below it: Incus creates that one (driver_zfs.go, Create()).
       const host = base.hosts.find((h) => h.name === s.host);
-      const missing = host && !host.incusDatasets.includes(s.dataset);
+      const parent = s.dataset.slice(0, s.dataset.lastIndexOf("/"));
+      const missing = host && !host.incusDatasets.includes(parent);
       p.add(
         "add",
         "storagePool",
         name,
         path,
-        `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})${missing ? `; ${s.host} is installed already, so create the dataset first: zfs create -o mountpoint=none ${s.dataset}` : ""}`,
+        `new Incus storage pool ${name} on ${s.host} (ZFS ${s.dataset})${missing ? `; ${s.host} is installed already, so create its parent first: zfs create -o mountpoint=none ${parent}` : ""}`,
       );
       continue;
     }

@@ -185,17 +185,23 @@ describe("labgen plan", () => {
     git(dir, "add", "-A");
     git(dir, "commit", "-q", "-m", "lab");
     const text = readFileSync(cfg, "utf8");
-    const edited = text.replace(/\n {4}jellyfin: \{[\s\S]*?\n {4}\},/, "").replace(/\n {6}media: \{ instance: "jellyfin"[^\n]*/, "");
-    expect(edited).not.toContain('"jellyfin"');
+    // The reference lab builds jellyfin with its preset: drop that call and its route.
+    const edited = text
+      .replace(/\n {2}jellyfin\(\{[^\n]*/, "")
+      .replace(/\n {6}media: \{ instance: "jellyfin"[^\n]*/, "")
+      .replace("jellyfin, ", "");
+    expect(edited).not.toContain("jellyfin");
     writeFileSync(cfg, edited);
     const r = await cli("plan", "--json", ...args);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout);
-    expect(doc.blocked.map((c: Obj) => `${c.kind}:${c.name}`)).toEqual(["instance:jellyfin", "volume:jellyfin-media"]);
-    expect(doc.blocked[1].summary).toBe("volume jellyfin-media (4TiB on bulk) is deleted with its data (instance jellyfin is removed)");
+    expect(doc.blocked.map((c: Obj) => `${c.kind}:${c.name}`)).toEqual(["instance:jellyfin", "volume:jellyfin-cache", "volume:jellyfin-config", "volume:jellyfin-media"]);
+    expect(doc.blocked[3].summary).toBe("volume jellyfin-media (4TiB on bulk) is deleted with its data (instance jellyfin is removed)");
     // Removing the route restarts Traefik (replace_triggered_by on its instance) and changes DNS.
     expect(doc.changes.map((c: Obj) => `${c.risk} ${c.kind}:${c.name}`)).toEqual([
       "destroy-data instance:jellyfin",
+      "destroy-data volume:jellyfin-cache",
+      "destroy-data volume:jellyfin-config",
       "destroy-data volume:jellyfin-media",
       "restart instance:traefik",
       "change dns:lab.home.arpa",

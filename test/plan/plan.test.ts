@@ -141,11 +141,11 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
     // driver_zfs.go Delete: zfs destroy -r of the source dataset.
     const removed = planOf(twoPoolLab, (l) => delete l.storage.bulk);
     expect(briefs(removed)).toEqual(["destroy-data storagePool bulk @ storage"]);
-    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus on nas (zfs destroy -r)");
+    expect(removed.changes[0].summary).toBe("storage pool bulk is deleted: Incus destroys its ZFS dataset tank/incus/bulk on nas (zfs destroy -r)");
     const moved = planOf(twoPoolLab, (l) => (l.storage.bulk.zpool = "rpool"));
     expect(briefs(moved)).toContain("destroy-data storagePool bulk @ storage.bulk.zpool");
     expect(moved.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
-      "storage pool bulk is re-created (ZFS source tank/incus → rpool/incus): Incus deletes the pool on tank/incus with what is on it",
+      "storage pool bulk is re-created (ZFS source tank/incus/bulk → rpool/incus/bulk): Incus deletes the pool on tank/incus/bulk with what is on it",
     );
     const added = planOf(baseLab, (l) => {
       l.hosts.nas.hardware.disks.push({ id: HDD(1), size: "8TB", kind: "hdd" });
@@ -153,7 +153,7 @@ describe("destroy-data: sacred state needs allowDestroy", () => {
       l.storage.bulk = { host: "nas", zpool: "tank" };
     });
     expect(added.changes.find((c) => c.kind === "storagePool")!.summary).toBe(
-      "new Incus storage pool bulk on nas (ZFS tank/incus); nas is installed already, so create the dataset first: zfs create -o mountpoint=none tank/incus",
+      "new Incus storage pool bulk on nas (ZFS tank/incus/bulk); nas is installed already, so create its parent first: zfs create -o mountpoint=none tank/incus",
     );
     const described = planOf(twoPoolLab, (l) => (l.storage.bulk.description = "big disks"));
     expect(briefs(described)).toEqual(["change storagePool bulk @ storage.bulk.description"]);
@@ -356,7 +356,7 @@ describe("restart and change: what Incus applies to a running instance", () => {
 
   it("app settings: environment and oci.* wait for a restart, pushed files too, a health check is Traefik's", () => {
     // Model fields of app presets, read loosely (a lab.json from before them has none).
-    type AppInstance = Model["instances"][number] & Record<string, unknown>;
+    type AppInstance = { -readonly [K in keyof Model["instances"][number]]: Model["instances"][number][K] };
     const a = modelOf(baseLab()).model;
     const edit = (f: (i: AppInstance) => void): Model => {
       const m = JSON.parse(JSON.stringify(a)) as Model;
