@@ -9,6 +9,8 @@ export interface Diagnostic {
   readonly rule: string;
   readonly path: readonly PathSegment[];
   readonly message: string;
+  /** The file the line refers to when it is not lab.config.ts (e.g. a host's extra.nix); absolute. */
+  readonly file?: string;
   /** Filled in by the locator; 1-based. */
   line?: number;
   column?: number;
