@@ -1,6 +1,7 @@
 // The pipeline, end to end: load → validate → resolve → plan (targets) → print → (write).
 // Everything up to the planned files is pure: the CLI decides what reaches the disk.
 import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { loadConfig, ConfigLoadError } from "./config/load.ts";
 import { locateAll } from "./config/locate.ts";
 import { emptyLock, LockError, parseLock, printLock, type Lock } from "./resolve/lock.ts";
@@ -9,6 +10,7 @@ import { resolve } from "./resolve/resolve.ts";
 import { planAll } from "./targets/index.ts";
 import type { OutputFile } from "./targets/types.ts";
 import { sortDiagnostics, type Diagnostic } from "./validate/diagnostics.ts";
+import { checkExtraModules } from "./validate/extra-nix.ts";
 import { validate } from "./validate/validate.ts";
 
 export interface CompileOk {
@@ -66,6 +68,14 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     await locateAll(loaded.source, v.diagnostics);
     return { ok: false, diagnostics: sortDiagnostics(v.diagnostics), file: loaded.file };
   }
+
+  // The hosts' own NixOS modules (hosts/<host>/extra.nix): inputs too, checked like the config.
+  const extra = checkExtraModules(dirname(loaded.file), v.config);
+  if (extra.some((d) => d.severity === "error")) {
+    await locateAll(loaded.source, extra);
+    return { ok: false, diagnostics: sortDiagnostics([...extra, ...v.diagnostics]), file: loaded.file };
+  }
+  v.diagnostics.push(...extra);
 
   let lockIn: Lock;
   try {

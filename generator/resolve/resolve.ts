@@ -368,6 +368,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
             }
           : null,
         incus: { channel: h.incus.channel },
+        extraModule: h.extraModule ? `hosts/${name}/extra.nix` : null,
         networks: hostNets.map((n) => n.name),
         instances: instances.filter((i) => i.host === name).map((i) => i.name),
         stateVersion: h.stateVersion,
