@@ -38,7 +38,8 @@ const labs = [["reference", null], ...SIZES.map((n) => [String(n), n])];
 for (const [label, n] of labs) {
   const dir = mkdtempSync(join(tmpdir(), "labgen-bench-"));
   try {
-    if (n === null) copyFileSync(join(root, "lab.config.ts"), join(dir, "lab.config.ts"));
+    // The reference lab of the test cases (the root lab is the user's, and may be anything).
+    if (n === null) copyFileSync(join(root, "test", "cases", "reference", "lab.config.ts"), join(dir, "lab.config.ts"));
     else writeFileSync(join(dir, "lab.config.ts"), `import { defineLab } from "labgen";\nexport default defineLab(${JSON.stringify(syntheticLab(n), null, 1)});\n`);
     // The first run allocates and writes everything; the timed runs are cold processes that
     // regenerate over an existing out/ (the common case: edit, generate).

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { starterConfig } from "../../generator/cli/init.ts";
 import { cli, shown } from "../support/cli.ts";
+import { fillPlaceholders } from "../support/init-fill.ts";
 import { ALICE_KEY, mkTmp, NVME1, NVME2, rmTmp } from "../support/lab-fixtures.ts";
 
 let tmp: string;
@@ -18,16 +19,6 @@ function dir(): string {
   const d = join(tmp, `case-${n++}`);
   mkdirSync(d, { recursive: true });
   return d;
-}
-
-/** What a user types in for each placeholder, keyed by the command the error names. */
-export function fillPlaceholders(text: string): string {
-  return text
-    .replaceAll('"ssh-ed25519 REPLACE_ME you@laptop"', JSON.stringify(ALICE_KEY))
-    .replaceAll("/dev/disk/by-id/REPLACE_ME-disk-1", NVME1)
-    .replaceAll('"REPLACE_ME-nic"', '"enp3s0"')
-    .replaceAll("git@github.com:REPLACE_ME/homelab.git", "git@github.com:alice/homelab.git")
-    .replaceAll('"github.com ssh-ed25519 REPLACE_ME"', '"github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"');
 }
 
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
