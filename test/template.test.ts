@@ -55,10 +55,22 @@ describe("the boundary between the user's lab and the tool", () => {
   });
 });
 
-/** The tool's tracked files (and the generated config types), copied to `dir`; node_modules linked. */
+/** The tool's files: git's tracked files, or without a checkout (the Nix sandbox) the tree's. */
+function toolFiles(): string[] {
+  const git = spawnSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const walk = (prefix: string): string[] =>
+    readdirSync(join(REPO_ROOT, prefix), { withFileTypes: true }).flatMap((e) => {
+      const path = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) return ["node_modules", ".git", "dist"].includes(e.name) ? [] : walk(path);
+      return e.isFile() ? [path] : [];
+    });
+  const files = git.status === 0 && !git.error ? git.stdout.split("\0").filter(Boolean) : walk("");
+  return files.filter((f) => !isUserFile(f));
+}
+
+/** The tool's files (and the generated config types), copied to `dir`; node_modules linked. */
 function copyTool(dir: string): void {
-  const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const f of [...tracked.filter((f) => !isUserFile(f)), "generator/config/lab-input.generated.ts"]) {
+  for (const f of [...toolFiles(), "generator/config/lab-input.generated.ts"]) {
     if (!existsSync(join(REPO_ROOT, f))) continue;
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     cpSync(join(REPO_ROOT, f), join(dir, f));

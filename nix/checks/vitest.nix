@@ -1,9 +1,11 @@
 # The whole vitest suite in the sandbox, with the real tools the tests call:
 # nix-instantiate (nix), tofu (with the Incus provider), openssl, shellcheck, bash (stdenv), and
-# python3 with PyYAML (test/printers/yaml.test.ts round-trips YAML through a second parser).
+# python3 with PyYAML (test/printers/yaml.test.ts round-trips YAML through a second parser), and
+# git (test/template.test.ts merges a newer labgen into a lab repository with scripts/pull-labgen).
 {
   lib,
   buildNpmPackage,
+  git,
   importNpmLock,
   nodejs,
   nix,
@@ -27,6 +29,7 @@ buildNpmPackage {
   npmConfigHook = importNpmLock.npmConfigHook;
 
   nativeBuildInputs = [
+    git
     nix
     opentofu
     openssl
