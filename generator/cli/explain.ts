@@ -2,7 +2,7 @@
 // output file it contributes to, as text or JSON. An unknown name gets the closest known names.
 import type { Model } from "../resolve/model.ts";
 import type { OutputFile } from "../targets/types.ts";
-import type { PathSegment } from "../validate/diagnostics.ts";
+import type { PathSegment } from "../shared/diagnostics.ts";
 
 /** Where the config is, and how to turn a config path into a line in it. */
 export interface SourceWhere {

@@ -1,11 +1,13 @@
 // Resolve: schema-valid config + lock → frozen Model (+ the lock with any new allocations).
 // The only stage that computes: defaults that depend on other fields, allocations, sorting.
+// This file allocates (hostIds, MACs, addresses); build.ts turns config + lock into the Model.
 import type { LabConfig } from "../config/schema.ts";
-import type { Diagnostic } from "../validate/diagnostics.ts";
-import { broadcast, contains, intToIp, ipToInt, parseCidr } from "./ipv4.ts";
+import type { Diagnostic } from "../shared/diagnostics.ts";
+import { broadcast, contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
+import { defaultGateway } from "../shared/lab.ts";
+import { buildModel } from "./build.ts";
 import { candidate, INCUS_OUI, type Lock } from "./lock.ts";
-import * as M from "./model.ts";
-import { sizeBytes, zfsSize } from "./units.ts";
+import type * as M from "./model.ts";
 
 export interface Resolved {
   readonly model: M.Model;
@@ -14,10 +16,6 @@ export interface Resolved {
   /** Human-readable list of allocations made in this run (empty when the lock was complete). */
   readonly allocated: readonly string[];
 }
-
-const byName = <T extends { name: string }>(xs: T[]): T[] => xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-const sortedRecord = <T>(r: Record<string, T>): Record<string, T> =>
-  Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object" && !Object.isFrozen(o)) {
@@ -73,7 +71,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
         });
     });
 
-  const gateways = new Map(Object.entries(lab.networks).map(([n, net]) => [n, net.gateway ?? intToIp(parseCidr(net.subnet).base + 1)]));
+  const gateways = new Map(Object.entries(lab.networks).map(([n, net]) => [n, defaultGateway(net)]));
 
   for (const { key, inst, idx } of nicKeys) {
     const nic = lab.instances[inst].nics[idx];
@@ -128,300 +126,4 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
 
 function* range(from: number, to: number): Generator<number> {
   for (let a = from; a < to; a++) yield a;
-}
-
-/** labgen's own state on every host (a dataset of the boot pool). */
-export const STATE_DIR = "/var/lib/labgen";
-
-/** The host that applies OpenTofu: configured, or the first host by name. */
-export function tofuHostOf(lab: LabConfig): string {
-  return lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];
-}
-
-function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): M.Model {
-  const domain = lab.domain;
-  const tofuHost = tofuHostOf(lab);
-  const ingress = lab.ingress ?? null;
-
-  const networks: M.NetworkModel[] = byName(
-    Object.entries(lab.networks).map(([name, n]) => {
-      const c = parseCidr(n.subnet);
-      const gateway = gateways.get(name)!;
-      return {
-        name,
-        host: n.host,
-        description: n.description,
-        subnet: n.subnet,
-        prefixLength: c.prefix,
-        gateway,
-        address: `${gateway}/${c.prefix}`,
-        nat: n.nat,
-        dnsDomain: n.dnsDomain ?? `${name}.${domain}`,
-        source: `networks.${name}`,
-      };
-    }),
-  );
-
-  const instanceIp = (inst: string): string => {
-    const cfg = lab.instances[inst];
-    const first = cfg.nics[0];
-    return first.ipv4 ?? lock.nics[`${inst}/${first.name}`].ipv4!;
-  };
-
-  const routes: M.RouteModel[] = ingress
-    ? byName(
-        Object.entries(ingress.routes).map(([name, r]) => {
-          const hostname = r.hostname ?? `${name}.${domain}`;
-          return {
-            name,
-            hostname,
-            url: `https://${hostname}`,
-            instance: r.instance,
-            port: r.port,
-            scheme: r.scheme,
-            backend: `${r.scheme}://${instanceIp(r.instance)}:${r.port}`,
-            source: `ingress.routes.${name}`,
-          };
-        }),
-      )
-    : [];
-
-  const instances: M.InstanceModel[] = byName(
-    Object.entries(lab.instances).map(([name, i]) => {
-      const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
-        const e = lock.nics[`${name}/${n.name}`];
-        return {
-          name: n.name,
-          network: n.network,
-          ipv4: n.ipv4 ?? e.ipv4!,
-          staticIp: n.ipv4 !== undefined,
-          mac: e.mac,
-          source: `instances.${name}.nics[${idx}]`,
-        };
-      });
-      const ports: M.ExposedPortModel[] = i.ports
-        .map((p, idx) => ({
-          name: `${p.protocol}-${p.host}`,
-          protocol: p.protocol,
-          hostPort: p.host,
-          instancePort: p.instance,
-          source: `instances.${name}.ports[${idx}]`,
-        }))
-        .sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.hostPort - b.hostPort));
-      return {
-        name,
-        host: i.host,
-        type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
-        image: i.image,
-        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.InstanceModel["imageRemote"],
-        oci: !i.image.startsWith("images:"),
-        description: i.description,
-        cpu: i.cpu,
-        memory: i.memory,
-        memoryBytes: sizeBytes(i.memory),
-        rootDisk: { storage: i.storage, size: i.rootSize },
-        profiles: [...i.profiles],
-        nics,
-        ipv4: nics[0].ipv4,
-        serves: [...i.serves].sort((a, b) => a - b),
-        ports,
-        volumes: i.volumes.map((v, idx) => ({
-          name: v.name,
-          incusName: `${name}-${v.name}`,
-          storage: v.storage ?? i.storage,
-          size: v.size,
-          path: v.path,
-          source: `instances.${name}.volumes[${idx}]`,
-        })),
-        snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
-        autostart: i.autostart,
-        cloudInit: i.cloudInit ?? null,
-        urls: routes.filter((r) => r.instance === name).map((r) => r.url).sort(),
-        ingress: ingress?.instance === name,
-        source: `instances.${name}`,
-      };
-    }),
-  );
-
-  const storagePools: M.StoragePoolModel[] = byName(
-    Object.entries(lab.storage).map(([name, s]) => ({
-      name,
-      host: s.host,
-      zpool: s.zpool,
-      dataset: `${s.zpool}/incus`,
-      description: s.description,
-      source: `storage.${name}`,
-    })),
-  );
-
-  const profiles: M.ProfileModel[] = byName(
-    Object.entries(lab.profiles).map(([name, p]) => ({
-      name,
-      description: p.description,
-      config: sortedRecord(p.config),
-      hosts: [...new Set(instances.filter((i) => i.profiles.includes(name)).map((i) => i.host))].sort(),
-      source: `profiles.${name}`,
-    })),
-  );
-
-  const hosts: M.HostModel[] = byName(
-    Object.entries(lab.hosts).map(([name, h]) => {
-      const hostNets = networks.filter((n) => n.host === name);
-      const diskPool = new Map<string, string>();
-      for (const [p, pool] of Object.entries(h.zfs.pools)) for (const v of pool.vdevs) for (const d of v.disks) diskPool.set(d, p);
-      const zpools: M.ZpoolModel[] = Object.entries(h.zfs.pools)
-        .map(([p, pool]): M.ZpoolModel => {
-          const incusStorage = storagePools.filter((s) => s.host === name && s.zpool === p).map((s) => s.name);
-          const src = `hosts.${name}.zfs.pools.${p}`;
-          const datasets: M.DatasetModel[] = [];
-          if (pool.boot) {
-            for (const [ds, mp] of [["root", "/"], ["nix", "/nix"], ["var", "/var"], ["home", "/home"]] as const)
-              datasets.push({ name: ds, mountpoint: mp, properties: {}, role: "system", source: src });
-            // State that must survive a re-install lives in its own dataset, snapshotted before deploys.
-            datasets.push({ name: "labgen", mountpoint: STATE_DIR, properties: {}, role: "state", source: src });
-          }
-          if (incusStorage.length) datasets.push({ name: "incus", mountpoint: null, properties: {}, role: "incus", source: src });
-          datasets.push({ name: "reserved", mountpoint: null, properties: { reservation: zfsSize(pool.reserve) }, role: "reserve", source: `${src}.reserve` });
-          for (const [ds, spec] of Object.entries(pool.datasets)) {
-            const props: Record<string, string> = {};
-            if (spec.quota) props.quota = zfsSize(spec.quota);
-            if (spec.reservation) props.reservation = zfsSize(spec.reservation);
-            if (spec.recordsize) props.recordsize = spec.recordsize;
-            datasets.push({
-              name: ds,
-              mountpoint: spec.mountpoint && spec.mountpoint !== "none" ? spec.mountpoint : null,
-              properties: sortedRecord(props),
-              role: "user",
-              source: `${src}.datasets.${ds}`,
-            });
-          }
-          return {
-            name: p,
-            boot: pool.boot,
-            vdevs: pool.vdevs.map((v) => ({ topology: v.topology, disks: [...v.disks] })),
-            datasets: byName(datasets),
-            reserve: zfsSize(pool.reserve),
-            incusStorage,
-            source: src,
-          };
-        })
-        .sort((a, b) => (a.boot !== b.boot ? (a.boot ? -1 : 1) : a.name < b.name ? -1 : 1));
-      const lan: M.LanModel =
-        h.lan.mode === "static"
-          ? (() => {
-              const lan = h.lan as Extract<typeof h.lan, { mode: "static" }>;
-              const c = parseCidr(lan.address);
-              return {
-                mode: "static" as const,
-                interface: lan.interface,
-                address: lan.address.split("/")[0],
-                prefixLength: c.prefix,
-                subnet: `${intToIp(c.base)}/${c.prefix}`,
-                gateway: lan.gateway,
-                nameservers: [...lan.nameservers],
-              };
-            })()
-          : { mode: "dhcp" as const, interface: h.lan.interface, subnet: (h.lan as { subnet?: string }).subnet ?? null };
-      const bootPool = zpools.find((p) => p.boot)!;
-      const snapDatasets = zpools
-        .flatMap((p) => p.datasets.filter((d) => d.role === "system" || d.role === "state" || d.role === "user").map((d) => `${p.name}/${d.name}`))
-        // /nix is reproducible from the flake: snapshotting it only costs space.
-        .filter((d) => d !== `${bootPool.name}/nix`)
-        .sort();
-      return {
-        name,
-        description: h.description,
-        hostId: lock.hosts[name].hostId,
-        cpu: { model: h.hardware.cpu.model ?? null, cores: h.hardware.cpu.cores, threads: h.hardware.cpu.threads },
-        memory: h.hardware.memory,
-        memoryBytes: sizeBytes(h.hardware.memory),
-        memoryReserve: h.memoryReserve,
-        memoryReserveBytes: sizeBytes(h.memoryReserve),
-        disks: h.hardware.disks.map((d) => ({ id: d.id, size: d.size, sizeBytes: sizeBytes(d.size), kind: d.kind, zpool: diskPool.get(d.id) ?? null })),
-        nics: h.hardware.nics.map((n) => ({ name: n.name, speed: n.speed ?? null })),
-        lan,
-        ssh: { port: h.ssh.port, permitRootLogin: h.ssh.permitRootLogin },
-        zpools,
-        incusDatasets: zpools.filter((p) => p.incusStorage.length).map((p) => `${p.name}/incus`).sort(),
-        stateDataset: `${bootPool.name}/labgen`,
-        autoSnapshot: { ...h.zfs.autoSnapshot, datasets: snapDatasets },
-        scrub: h.zfs.scrub,
-        tailscale: h.tailscale
-          ? {
-              authKeyFile: h.tailscale.authKeyFile,
-              advertiseRoutes: h.tailscale.advertiseGuestNetworks ? hostNets.map((n) => n.subnet).sort() : [],
-              exposeIncusApi: h.tailscale.exposeIncusApi,
-            }
-          : null,
-        gitops: h.gitops
-          ? {
-              repository: h.gitops.repository,
-              branch: h.gitops.branch,
-              deployKeyFile: h.gitops.deployKeyFile,
-              knownHosts: [...h.gitops.knownHosts],
-              interval: h.gitops.interval,
-              allowedSigners: [...h.gitops.allowedSigners],
-              keepSnapshots: h.gitops.keepSnapshots,
-              checkoutDir: `${STATE_DIR}/checkout`,
-              statusFile: `${STATE_DIR}/status.json`,
-              appliesTofu: name === tofuHost,
-            }
-          : null,
-        incus: { channel: h.incus.channel },
-        extraModule: h.extraModule ? `hosts/${name}/extra.nix` : null,
-        networks: hostNets.map((n) => n.name),
-        instances: instances.filter((i) => i.host === name).map((i) => i.name),
-        stateVersion: h.stateVersion,
-        source: `hosts.${name}`,
-      };
-    }),
-  );
-
-  const admins: M.AdminModel[] = byName(
-    Object.entries(lab.admins).map(([name, a]) => ({ name, description: a.description, sshKeys: [...a.sshKeys], source: `admins.${name}` })),
-  );
-
-  const ingressModel: M.IngressModel | null = ingress
-    ? {
-        instance: ingress.instance,
-        host: lab.instances[ingress.instance].host,
-        address: instanceIp(ingress.instance),
-        allow: [...ingress.allow],
-        routes,
-        source: "ingress",
-      }
-    : null;
-
-  const ca = lab.ca;
-  return {
-    formatVersion: M.MODEL_FORMAT,
-    lab: { name: lab.name, domain, timezone: lab.timezone, tailnet: [...lab.tailnet] },
-    admins,
-    hosts,
-    networks,
-    storagePools,
-    profiles,
-    instances,
-    ingress: ingressModel,
-    ca: {
-      domain,
-      organization: ca.organization,
-      rootCommonName: ca.rootName,
-      intermediateCommonName: ca.intermediateName,
-      dir: ca.dir,
-      rootDays: ca.rootDays,
-      intermediateDays: ca.intermediateDays,
-      leafDays: ca.leafDays,
-      renewBeforeDays: ca.renewBeforeDays,
-      files: { rootCert: `${ca.dir}/root.crt`, fullchain: `${ca.dir}/fullchain.crt`, leafKey: `${ca.dir}/leaf.key` },
-      source: "ca",
-    },
-    tofu: {
-      host: tofuHost,
-      stateDir: lab.tofu.stateDir,
-      stateFile: `${lab.tofu.stateDir}/terraform.tfstate`,
-      passphraseFile: lab.tofu.passphraseFile,
-      source: "tofu",
-    },
-  };
 }

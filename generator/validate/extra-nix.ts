@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabConfig } from "../config/schema.ts";
 import { HOST_SERVICES, HOST_UNITS } from "../targets/nixos/guard.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic } from "../shared/diagnostics.ts";
 import { nixBindings } from "./nix-attrs.ts";
 import { hostAppServiceMessage } from "./schema-errors.ts";
 

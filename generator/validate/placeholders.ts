@@ -2,7 +2,7 @@
 // repository and its host key) are written as strings containing REPLACE_ME. A config that still
 // has one is refused, naming each one with the command that finds the real value: a host
 // installed with a made-up disk id or SSH key is a host you can never log in to.
-import { formatPath, type Diagnostic, type PathSegment } from "./diagnostics.ts";
+import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 
 /** The marker `labgen init` writes; never part of a real disk id, key, interface or URL. */
 export const PLACEHOLDER = "REPLACE_ME";

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
-import { planTofu, TRAEFIK_FILES } from "../../generator/targets/tofu/index.ts";
-import { TRAEFIK_PATHS } from "../../generator/targets/traefik/index.ts";
+import { TRAEFIK_LAYOUT } from "../../generator/resolve/ingress.ts";
+import { planTofu } from "../../generator/targets/tofu/index.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
 import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
 import { hclFmtCheckFiles, hclToJson, hclTool, terraformEval } from "../support/hcl.ts";
@@ -257,19 +257,19 @@ describe("out/tofu for the reference lab", () => {
     const files = doc.resource.incus_instance.traefik.file;
     expect(files).toEqual([
       {
-        target_path: TRAEFIK_PATHS.static,
-        content: `\${file("\${path.module}/../${TRAEFIK_FILES.static}")}`,
+        target_path: TRAEFIK_LAYOUT.static.path,
+        content: `\${file("\${path.module}/../${TRAEFIK_LAYOUT.static.generated}")}`,
         mode: "0644",
         create_directories: true,
       },
       {
-        target_path: TRAEFIK_PATHS.dynamic,
-        content: `\${file("\${path.module}/../${TRAEFIK_FILES.dynamic}")}`,
+        target_path: TRAEFIK_LAYOUT.dynamic.path,
+        content: `\${file("\${path.module}/../${TRAEFIK_LAYOUT.dynamic.generated}")}`,
         mode: "0644",
         create_directories: true,
       },
-      { target_path: TRAEFIK_PATHS.certFile, source_path: model.ca.files.fullchain, mode: "0644", create_directories: true },
-      { target_path: TRAEFIK_PATHS.keyFile, source_path: model.ca.files.leafKey, mode: "0600", create_directories: true },
+      { target_path: TRAEFIK_LAYOUT.certificate, source_path: model.ca.files.fullchain, mode: "0644", create_directories: true },
+      { target_path: TRAEFIK_LAYOUT.key, source_path: model.ca.files.leafKey, mode: "0600", create_directories: true },
     ]);
     // A container: no wait_for is needed (and "agent" would be rejected).
     expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
@@ -278,7 +278,7 @@ describe("out/tofu for the reference lab", () => {
 
   it("names the Traefik target's own output files", async () => {
     const { all } = await tofuOf("reference");
-    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining(Object.values(TRAEFIK_FILES)));
+    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining([TRAEFIK_LAYOUT.static.generated, TRAEFIK_LAYOUT.dynamic.generated]));
   });
 
   it("publishes the ingress names: a zone with the apex and one record per route, and dnsmasq host records", async () => {

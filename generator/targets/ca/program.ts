@@ -5,7 +5,7 @@ import { shellProgram } from "../../printers/shell/index.ts";
 //   CA_DOMAIN CA_DEFAULT_DIR ROOT_SUBJECT INTERMEDIATE_SUBJECT
 //   ROOT_DAYS INTERMEDIATE_DAYS LEAF_DAYS RENEW_BEFORE_DAYS
 // `$\{` below is bash's `${` (see shellProgram). The openssl recipe and its reasons are in
-// shared/refs/ca/README.md; file names must match CA_FILES in types.ts.
+// shared/refs/ca/README.md; file names must match CA_FILES in generator/shared/ca.ts.
 export const CA_PROGRAM = shellProgram`
 shopt -s inherit_errexit
 # Keys are created under this mask, so they are never readable by others, not even briefly.

@@ -16,7 +16,7 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
   for (const o of outputs) for (const s of o.sources) (provenance[s] ??= []).push(o.path);
   const labJson = {
     format: LAB_JSON_FORMAT,
-    model,
+    model: labJsonModel(model),
     outputs,
     provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
   };
@@ -24,6 +24,16 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
     { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
     { path: "README.md", content: renderReadme(model, others), sources: everything },
   ];
+}
+
+/**
+ * The Model as lab.json@1 records it: without the ingress contract (software, files), which is
+ * wiring between targets, derived from the rest; lab.json gains it only with a format change.
+ */
+function labJsonModel(model: Model): unknown {
+  if (!model.ingress) return model;
+  const { software: _software, files: _files, ...ingress } = model.ingress;
+  return { ...model, ingress };
 }
 
 function allSources(model: Model): string[] {

@@ -7,8 +7,8 @@
 // explains the choices.
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
-import { GITOPS_UNIT, gitopsTimerConfig, runtimeInputsIR } from "./gitops.ts";
-import { espMountPoints } from "./layout.ts";
+import { bootSection, zfsMaintenance } from "./boot.ts";
+import { gitopsLetEntries, gitopsSection } from "./gitops.ts";
 import { commentFor, wrap } from "./text.ts";
 
 const b = nix.bind;
@@ -104,102 +104,6 @@ function networkingSection(model: Model, host: HostModel): NixBinding {
     b("firewall", nix.attrs(firewall)),
   );
   return b("networking", nix.attrs(entries));
-}
-
-/** Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone. */
-function espSyncScript(fallbacks: readonly string[]): string {
-  return [
-    "''",
-    `  for esp in ${fallbacks.join(" ")}; do`,
-    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
-    '      ${pkgs.rsync}/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/',
-    "    else",
-    '      echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2',
-    "    fi",
-    "  done",
-    "''",
-  ].join("\n");
-}
-
-function bootSection(host: HostModel): NixBinding {
-  const fallbacks = espMountPoints(host).slice(1);
-  const systemdBoot: NixBinding[] = [
-    b("enable", true),
-    b("configurationLimit", 10, comment("Keep the boot menu and the 1 GiB ESPs bounded: every deploy adds a generation.")),
-  ];
-  if (fallbacks.length > 0) {
-    systemdBoot.push(
-      b(
-        "extraInstallCommands",
-        e(espSyncScript(fallbacks), { multiline: true }),
-        comment(
-          "One ESP per boot disk (bootctl refuses an ESP on mdadm; mirroredBoots is GRUB-only): copy " +
-            "/boot to the others, so the firmware boots any disk alone (EFI/BOOT/BOOTX64.EFI).",
-        ),
-      ),
-    );
-  }
-  const zfs: NixBinding[] = [
-    b("forceImportRoot", false, comment("Never force-import: a pool last used by another hostId stays untouched.")),
-  ];
-  const extraPools = host.zpools.filter((p) => !p.boot).map((p) => p.name);
-  if (extraPools.length > 0) {
-    zfs.push(
-      b("extraPools", nix.list(extraPools), comment("Imported at boot even when none of their datasets is mounted (Incus storage).")),
-    );
-  }
-  return b(
-    "boot",
-    nix.attrs([
-      b("loader", nix.attrs([b("systemd-boot", nix.attrs(systemdBoot)), b(["efi", "canTouchEfiVariables"], true)])),
-      b("supportedFilesystems", nix.list(["zfs"]), { blankLineBefore: true }),
-      b(
-        "kernelPackages",
-        e("pkgs.linuxPackages"),
-        comment(
-          "The default LTS kernel: nixpkgs marks the ZFS module broken on kernels its ZFS does not support, " +
-            "and zfs.latestCompatibleLinuxPackages is deprecated (it now returns this).",
-        ),
-      ),
-      b("zfs", nix.attrs(zfs)),
-    ]),
-  );
-}
-
-function zfsMaintenance(host: HostModel): NixBinding[] {
-  const snap = host.autoSnapshot;
-  const retention = nix.attrs([
-    b("hourly", snap.hourly),
-    b("daily", snap.daily),
-    b("weekly", snap.weekly),
-    b("monthly", snap.monthly),
-  ]);
-  const datasets = snap.datasets.map((d) => b([d, "use_template"], nix.list(["host"])));
-  return [
-    b(
-      ["services", "zfs"],
-      nix.attrs([
-        b("autoScrub", nix.attrs([b("enable", true), b("interval", host.scrub)])),
-        b(["trim", "enable"], true, comment("Periodic TRIM on top of autotrim, which skips small ranges.")),
-      ]),
-    ),
-    b(
-      ["services", "sanoid"],
-      nix.attrs([
-        b("enable", true),
-        b(["templates", "host"], retention),
-        b(
-          "datasets",
-          nix.attrs(datasets),
-          comment(
-            "The host's own datasets (/nix is rebuilt from the flake). Incus data is snapshotted by Incus, " +
-              "per instance (snapshots.schedule in out/tofu/).",
-          ),
-        ),
-      ]),
-      comment("Snapshots of the host's datasets: ZFS maintenance, not an application."),
-    ),
-  ];
 }
 
 function sshSection(host: HostModel): NixBinding {
@@ -347,57 +251,6 @@ function tailscaleSection(host: HostModel): NixBinding[] {
   return [b(["services", "tailscale"], nix.attrs(entries))];
 }
 
-function gitopsSection(host: HostModel): NixBinding[] {
-  const g = host.gitops;
-  if (!g) return [];
-  const unit = GITOPS_UNIT;
-  const settings = unit.serviceSettings;
-  const what = g.appliesTofu
-    ? "pull the lab repository, rebuild this host, apply OpenTofu"
-    : "pull the lab repository, rebuild this host";
-  const timer = gitopsTimerConfig(g);
-  return [
-    b(
-      ["systemd", "services", unit.service],
-      nix.attrs([
-        b("description", `labgen GitOps agent: ${what}`),
-        b("after", nix.list([...settings.after])),
-        b("wants", nix.list([...settings.wants])),
-        b(
-          "restartIfChanged",
-          settings.restartIfChanged,
-          comment(
-            "It runs nixos-rebuild switch itself: restarting or stopping it then would kill the deploy in " +
-              "progress (as for system.autoUpgrade's unit).",
-          ),
-        ),
-        b(["unitConfig", "X-StopOnRemoval"], settings.stopOnRemoval),
-        b(
-          "serviceConfig",
-          nix.attrs([b("Type", settings.type), b("User", settings.user), b("ExecStart", e(`lib.getExe ${unit.service}`))]),
-        ),
-      ]),
-      comment(`The GitOps agent: ${g.repository}, branch ${g.branch}.`),
-    ),
-    b(
-      ["systemd", "timers", unit.timer],
-      nix.attrs([
-        b("wantedBy", nix.list(["timers.target"])),
-        b(
-          "timerConfig",
-          nix.attrs(Object.entries(timer).map(([k, v]) => b(k, v))),
-          comment(`Shortly after boot, then ${g.interval} after each run ends: a long deploy never overlaps the next.`),
-        ),
-      ]),
-    ),
-    b(
-      ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
-    ),
-  ];
-}
-
 function nixSection(host: HostModel): NixBinding {
   const gcWhy = `Old generations go after 30 days${host.gitops ? "; labgen-rollback needs only the previous one" : ""}.`;
   return b(
@@ -410,33 +263,6 @@ function nixSection(host: HostModel): NixBinding {
   );
 }
 
-/** The let bindings of the module (the GitOps agent's packages), or none. */
-function letEntries(host: HostModel): NixEntry[] {
-  if (!host.gitops) return [];
-  const unit = GITOPS_UNIT;
-  const app = (name: string, script: string) =>
-    nix.call(
-      "pkgs.writeShellApplication",
-      nix.attrs([
-        b("name", name),
-        nix.inherit(["runtimeInputs"]),
-        b("text", nix.call("builtins.readFile", nix.path(`./${script}`))),
-      ]),
-    );
-  return [
-    b(
-      "runtimeInputs",
-      nix.list(runtimeInputsIR(host)),
-      comment(
-        "The GitOps agent: the scripts next to this file, with their tools on PATH (writeShellApplication " +
-          "also runs shellcheck on them at build time).",
-      ),
-    ),
-    b(unit.service, app(unit.service, unit.script)),
-    b(unit.rollbackCommand, app(unit.rollbackCommand, unit.rollbackScript)),
-  ];
-}
-
 export interface HostModuleIR {
   /** The whole file: `{ config, lib, pkgs, ... }: [let … in] { … }`. */
   readonly file: NixExpr;
@@ -446,7 +272,7 @@ export interface HostModuleIR {
   readonly lets: readonly NixEntry[];
 }
 
-export function configurationIR(model: Model, host: HostModel): HostModuleIR {
+export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   const entries: NixBinding[] = [
     host.extraModule
       ? // out/hosts/<host>/ → the repository root, where lab.config.ts and hosts/ are.
@@ -471,7 +297,7 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = letEntries(host);
+  const lets = gitopsLetEntries(host);
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

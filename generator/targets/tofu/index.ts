@@ -1,1 +1,1 @@
-export { planTofu, TRAEFIK_FILES } from "./tofu.ts";
+export { planTofu } from "./tofu.ts";
