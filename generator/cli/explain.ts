@@ -38,19 +38,22 @@ export interface Explained {
   readonly column: number | null;
   /** Every output file it contributes to (relative to out/), sorted. */
   readonly files: readonly string[];
+  /** The resolved thing, as out/lab.json has it (for scripts and agents). */
+  readonly model: unknown;
 }
 
 function find(model: Model, files: readonly OutputFile[], name: string, where: SourceWhere): Explained[] {
   const out: Explained[] = [];
-  const entry = (kind: Explained["kind"], thing: string, source: string, summary: string, details: string[], extraSources: string[] = []): Explained => {
+  const entry = (kind: Explained["kind"], thing: { name: string; source: string }, summary: string, details: string[], extraSources: string[] = []): Explained => {
+    const source = thing.source;
     const at = where.locate(parseSourcePath(source));
     const made = new Set([source, ...extraSources].flatMap((s) => producedBy(files, s)));
-    return { kind, name: thing, summary, details, path: source, file: where.file, line: at?.line ?? null, column: at?.column ?? null, files: [...made].sort() };
+    return { kind, name: thing.name, summary, details, path: source, file: where.file, line: at?.line ?? null, column: at?.column ?? null, files: [...made].sort(), model: thing };
   };
   const host = model.hosts.find((h) => h.name === name);
   if (host)
     out.push(
-      entry("host", host.name, host.source, `host ${host.name}: ${host.description || "(no description)"}`, [
+      entry("host", host, `host ${host.name}: ${host.description || "(no description)"}`, [
         `${host.cpu.cores} cores / ${host.cpu.threads} threads, ${host.memory} RAM (${host.memoryReserve} kept for the host), hostId ${host.hostId}`,
         `LAN: ${host.lan.mode === "static" ? `${host.lan.address}/${host.lan.prefixLength} on ${host.lan.interface}` : `DHCP on ${host.lan.interface}`}`,
         `ZFS: ${host.zpools.map((p) => `${p.name}${p.boot ? " (boot)" : ""} = ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}`).join("; ")}`,
@@ -64,8 +67,7 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
     out.push(
       entry(
         "instance",
-        inst.name,
-        inst.source,
+        inst,
         `instance ${inst.name}: ${inst.description || "(no description)"}`,
         [
           `${inst.type} on host ${inst.host}, image ${inst.image}, ${inst.cpu} CPU, ${inst.memory}`,
@@ -80,15 +82,15 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
   }
   const net = model.networks.find((n) => n.name === name);
   if (net)
-    out.push(entry("network", net.name, net.source, `network ${net.name}: Incus bridge on ${net.host}, ${net.subnet} via ${net.gateway}, NAT ${net.nat ? "on" : "off"}, DNS ${net.dnsDomain}`, []));
+    out.push(entry("network", net, `network ${net.name}: Incus bridge on ${net.host}, ${net.subnet} via ${net.gateway}, NAT ${net.nat ? "on" : "off"}, DNS ${net.dnsDomain}`, []));
   const pool = model.storagePools.find((s) => s.name === name);
-  if (pool) out.push(entry("storagePool", pool.name, pool.source, `storage pool ${pool.name}: Incus zfs pool on ${pool.host}, dataset ${pool.dataset}`, []));
+  if (pool) out.push(entry("storagePool", pool, `storage pool ${pool.name}: Incus zfs pool on ${pool.host}, dataset ${pool.dataset}`, []));
   const profile = model.profiles.find((p) => p.name === name);
   if (profile)
-    out.push(entry("profile", profile.name, profile.source, `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`, []));
+    out.push(entry("profile", profile, `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`, []));
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
-    out.push(entry("route", route.name, route.source, `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through Traefik in ${model.ingress!.instance}`, []));
+    out.push(entry("route", route, `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through Traefik in ${model.ingress!.instance}`, []));
   return out;
 }
 

@@ -294,6 +294,7 @@ describe("explain", () => {
     const line = readFileSync(REFERENCE_CONFIG, "utf8").split("\n").findIndex((l) => l.startsWith("    forgejo: {")) + 1;
     expect(j).toMatchObject({ kind: "instance", name: "forgejo", path: "instances.forgejo", file: shown(REFERENCE_CONFIG), line, column: 5 });
     expect(j.files).toEqual(madeFrom("instances.forgejo"));
+    expect(j.model).toMatchObject({ name: "forgejo", host: "nas", source: "instances.forgejo" });
     const route = JSON.parse((await cli("explain", "git.lab.home.arpa", "--json", ...args)).stdout);
     expect(route).toMatchObject({ kind: "route", name: "git", path: "ingress.routes.git" });
     expect(route.line).toBeGreaterThan(line);
