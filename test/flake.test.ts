@@ -604,6 +604,24 @@ describe("VM tests", () => {
     }
   });
 
+  it.each([
+    [["192.168.1.0/24"], "http://10.10.0.11:3000", "192.168.1.77"],
+    [["10.10.0.0/16"], "http://10.10.0.77:3000", "10.10.0.78"],
+    [["10.1.2.0/28"], "http://10.10.0.11:3000", "10.1.2.1"],
+    [["10.1.2.3/32", "0.0.0.0/0"], "http://10.10.0.11:3000", "10.1.2.3"],
+  ])("ingress: allow %j with backend %s → the client sends from %s", (allow, backend, clientIp) => {
+    const l = sampleLab({ ingress: true });
+    l.model.ingress = { ...sampleIngress, allow, routes: [{ name: "git", hostname: "git.lab.home.arpa", scheme: "http", backend }] };
+    const file = writeJson(join(dir, "allow.json"), l);
+    const script = nixEval<string>(`
+      let
+        pkgs = { testers.runNixOSTest = test: test; writeTextDir = name: text: name; python3 = ""; openssl = ""; yq-go = ""; curl = ""; };
+        test = import ${nixString(join(repo, "nix/checks/ingress.nix"))} { inherit pkgs; lib = ${stubLib}; outDir = "/lab/out"; lab = ${readJson(file)}; };
+      in test.testScript { nodes.traefik.networking.primaryIPAddress = "192.168.1.3"; }`);
+    expect(script).toContain(`client.succeed("ip address add ${clientIp}/32 dev eth1")`);
+    expect(script).toContain(`--interface ${clientIp} `);
+  });
+
   describe("ingress: Traefik with the generated config and CA", () => {
     const test = nixEval<{ staticConfigFile: string; etc: Record<string, string>; script: string }>(`
       let

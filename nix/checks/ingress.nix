@@ -25,17 +25,17 @@ let
   caFile = path: "${caDir}/${baseNameOf path}";
 
   # An address inside the first IPv4 range of the allow-list: the network address plus 77 (clear
-  # of the test nodes' 192.168.1.1-3) when the range has room, plus 1 for a small range, or the
-  # address itself for a /31 or /32.
+  # of the test nodes' 192.168.1.1-3) when the range has room (78 if that is the backend's), plus
+  # 1 for a small range, or the address itself for a /31 or /32.
   allowV4 = lib.findFirst (cidr: builtins.match "[0-9.]+/[0-9]+" cidr != null) null lab.model.ingress.allow;
   allowParts = builtins.match "([0-9]+)[.]([0-9]+)[.]([0-9]+)[.]([0-9]+)/([0-9]+)" allowV4;
   octet = n: lib.toInt (builtins.elemAt allowParts n);
   prefix = octet 4;
-  clientIp =
-    let
-      last = octet 3 + (if prefix <= 25 then 77 else if prefix <= 30 then 1 else 0);
-    in
-    "${toString (octet 0)}.${toString (octet 1)}.${toString (octet 2)}.${toString last}";
+  addressPlus =
+    offset: "${toString (octet 0)}.${toString (octet 1)}.${toString (octet 2)}.${toString (octet 3 + offset)}";
+  firstChoice = addressPlus (if prefix <= 25 then 77 else if prefix <= 30 then 1 else 0);
+  # Never the backend's own address (an allow-list range may contain the instances' bridge).
+  clientIp = if firstChoice == backendIp && prefix <= 25 then addressPlus 78 else firstChoice;
 
   staticConfig = outDir + "/traefik/traefik.yml";
   marker = "labgen ingress test backend";
