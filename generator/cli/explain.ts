@@ -74,7 +74,7 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
           `address ${inst.ipv4}${inst.nics[0].staticIp ? " (static)" : " (allocated in lab.lock.json)"}, MAC ${inst.nics[0].mac}`,
           `root ${inst.rootDisk.size} on ${inst.rootDisk.storage}${inst.volumes.map((v) => `; volume ${v.incusName} ${v.size} at ${v.path}`).join("")}`,
           `ports: ${inst.ports.map((p) => `${p.protocol} ${p.hostPort}→${p.instancePort}`).join(", ") || "none exposed"}; URLs: ${inst.urls.join(", ") || "none"}`,
-          ...(isIngress ? ["the lab's ingress: Traefik with the routes of `ingress`"] : []),
+          ...(isIngress ? [`the lab's ingress: ${model.ingress!.software} with the routes of \`ingress\``] : []),
         ],
         isIngress ? ["ingress"] : [],
       ),
@@ -90,7 +90,7 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
     out.push(entry("profile", profile, `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`, []));
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
-    out.push(entry("route", route, `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through Traefik in ${model.ingress!.instance}`, []));
+    out.push(entry("route", route, `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through ${model.ingress!.software} in ${model.ingress!.instance}`, []));
   return out;
 }
 

@@ -5,10 +5,13 @@ import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
 
 export const LAB_JSON_FORMAT = "labgen/lab.json@1";
+/** The two files this target writes about the whole lab (below out/). */
+export const LAB_JSON = "lab.json";
+export const README = "README.md";
 
 export function planDocs(model: Model, others: readonly OutputFile[]): OutputFile[] {
   const everything = allSources(model);
-  const outputs = [...others, { path: "README.md", sources: everything }, { path: "lab.json", sources: everything }]
+  const outputs = [...others, { path: README, sources: everything }, { path: LAB_JSON, sources: everything }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   // Inverse index: for every config path, the files it shaped.
@@ -21,8 +24,8 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
     provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
   };
   return [
-    { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
-    { path: "README.md", content: renderReadme(model, others), sources: everything },
+    { path: LAB_JSON, content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
+    { path: README, content: renderReadme(model, others), sources: everything },
   ];
 }
 
@@ -181,7 +184,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   if (model.ingress) {
     const ing = model.ingress;
     d.h(2, "Routes");
-    d.p(`Traefik runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect.`);
+    d.p(`${ing.software} runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect.`);
     d.table(
       ["URL", "instance", "backend"],
       ing.routes.map((r) => [r.url, r.instance, code(r.backend)]),
@@ -207,7 +210,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   d.fence("sh", [`sudo out/ca/ca.sh init    # root + intermediate, once (refuses to overwrite)`, `sudo out/ca/ca.sh issue   # wildcard leaf, ${ca.leafDays} days`, `sudo out/ca/ca.sh renew   # re-issues when fewer than ${ca.renewBeforeDays} days remain`, `sudo out/ca/ca.sh verify`].join("\n"));
   if (model.ingress)
     d.p(
-      `OpenTofu copies the chain and key from ${code(ca.dir)} into the Traefik instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
+      `OpenTofu copies the chain and key from ${code(ca.dir)} into the ${model.ingress.software} instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
         `recreate that stateless instance so it gets the new files: ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)}.`,
     );
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
@@ -225,19 +228,19 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     const traefikNet = model.networks.find((n) => n.name === model.instances.find((i) => i.name === ing.instance)?.nics[0].network);
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
-      `The route names (and ${code(ca.domain)} itself) resolve to Traefik's address ${ing.address}: the DNS server Incus runs on each bridge (dnsmasq) answers them, from host records in ${code("tofu/networks.tf")}. ` +
+      `The route names (and ${code(ca.domain)} itself) resolve to ${ing.software}'s address ${ing.address}: the DNS server Incus runs on each bridge (dnsmasq) answers them, from host records in ${code("tofu/networks.tf")}. ` +
         `The same records live in the Incus network zone ${code(ca.domain)} (${code("tofu/dns.tf")}), which Incus serves only by zone transfer, for a DNS server of your own.`,
     );
     d.list([
       `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet?.gateway ?? "the bridge gateway"} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. The subnet route the host advertises makes that address reachable from every tailnet device (approve it once in the admin console).`,
-      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} and ${code(ca.domain)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach Traefik, which sees the client's own address.`,
+      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} and ${code(ca.domain)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach ${ing.software}, which sees the client's own address.`,
     ]);
   }
 
   d.h(2, "Generated files");
   d.table(
     ["file", "made from"],
-    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code("lab.json"), "everything"], [code("README.md"), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code(LAB_JSON), "everything"], [code(README), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   );
   return d.toString();
 }

@@ -8,7 +8,7 @@
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { bootSection, zfsMaintenance } from "./boot.ts";
-import { gitopsLetEntries, gitopsSection } from "./gitops.ts";
+import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
 import { commentFor, wrap } from "./text.ts";
 
 const b = nix.bind;
@@ -252,7 +252,7 @@ function tailscaleSection(host: HostModel): NixBinding[] {
 }
 
 function nixSection(host: HostModel): NixBinding {
-  const gcWhy = `Old generations go after 30 days${host.gitops ? "; labgen-rollback needs only the previous one" : ""}.`;
+  const gcWhy = `Old generations go after 30 days${host.gitops ? `; ${GITOPS_UNIT.rollbackCommand} needs only the previous one` : ""}.`;
   return b(
     "nix",
     nix.attrs([

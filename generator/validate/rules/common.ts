@@ -5,6 +5,9 @@ import type { DiagnosticBag } from "../../shared/diagnostics.ts";
 /** A semantic rule: its id (what diagnostics carry and the docs list), its doc line, its check. */
 export type Rule = { readonly id: string; readonly summary: string; check: (lab: LabConfig, d: DiagnosticBag) => void };
 
+/** World-readable: no secret, key or state may live below it. */
+export const NIX_STORE = "/nix/store";
+
 export const entries = <T>(r: Record<string, T>): [string, T][] => Object.entries(r);
 
 // Instances grouped by host, computed once per config: rules that look per host must stay

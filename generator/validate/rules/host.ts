@@ -1,6 +1,6 @@
 // Hosts and the lab as a whole: hardware, the OpenTofu apply host, the CA, admins.
 import { tofuHostOf } from "../../shared/lab.ts";
-import { type Rule, entries, instancesByHost } from "./common.ts";
+import { type Rule, entries, instancesByHost, NIX_STORE } from "./common.ts";
 
 export const HOST_RULES: Rule[] = [
   {
@@ -32,7 +32,7 @@ export const HOST_RULES: Rule[] = [
           d.error("tofu-host", ["hosts", h, "tailscale"], `host '${applier}' applies OpenTofu and must reach the Incus API of '${h}': enable tailscale with exposeIncusApi: true on '${h}' (the API is never exposed on the LAN)`);
       }
       for (const [path, value] of [[["tofu", "passphraseFile"], lab.tofu.passphraseFile], [["tofu", "stateDir"], lab.tofu.stateDir]] as const)
-        if (value.startsWith("/nix/store")) d.error("secret-paths", [...path], "OpenTofu state and its passphrase must not live in the Nix store (world-readable)");
+        if (value.startsWith(NIX_STORE)) d.error("secret-paths", [...path], "OpenTofu state and its passphrase must not live in the Nix store (world-readable)");
     },
   },
   {

@@ -1,6 +1,6 @@
 // Secrets: the config holds paths to secrets, never a secret itself.
 import type { PathSegment } from "../../shared/diagnostics.ts";
-import { type Rule, entries } from "./common.ts";
+import { type Rule, entries, NIX_STORE } from "./common.ts";
 
 /** Values that are secrets themselves rather than paths to them. */
 const SECRET_PATTERNS: [RegExp, string][] = [
@@ -44,9 +44,9 @@ export const SECRETS_RULES: Rule[] = [
           [["hosts", h, "gitops", "deployKeyFile"], host.gitops?.deployKeyFile],
         ];
         for (const [path, value] of paths)
-          if (value?.startsWith("/nix/store")) d.error("secret-paths", path, "secrets must not live in the Nix store (world-readable): use a path such as /var/lib/labgen/secrets/…");
+          if (value?.startsWith(NIX_STORE)) d.error("secret-paths", path, "secrets must not live in the Nix store (world-readable): use a path such as /var/lib/labgen/secrets/…");
       }
-      if (lab.ca.dir.startsWith("/nix/store")) d.error("secret-paths", ["ca", "dir"], "the CA keys must not live in the Nix store (world-readable): use e.g. /var/lib/labgen/ca");
+      if (lab.ca.dir.startsWith(NIX_STORE)) d.error("secret-paths", ["ca", "dir"], "the CA keys must not live in the Nix store (world-readable): use e.g. /var/lib/labgen/ca");
     },
   },
   {
