@@ -3,6 +3,7 @@
 // inputs (as structured data the NixOS target turns into Nix expressions) and the unit settings
 // the scripts rely on. The scripts take every tool from PATH, so this list IS their dependency list.
 import type { GitopsModel, HostModel } from "../resolve/model.ts";
+import { GITOPS_UNIT_NAME } from "./foundation.ts";
 
 /**
  * One runtime input as Nix sees it. Kept structured (not Nix text) so the NixOS target prints it
@@ -57,9 +58,9 @@ export const GITOPS_HISTORY_COLUMNS = [
 
 export const GITOPS_UNIT = {
   /** systemd.services.<service>: Type=oneshot, runs `script` as root. */
-  service: "labgen-gitops",
+  service: GITOPS_UNIT_NAME,
   /** systemd.timers.<timer>: OnUnitInactiveSec = host.gitops.interval (see gitopsTimerConfig). */
-  timer: "labgen-gitops",
+  timer: GITOPS_UNIT_NAME,
   /** out/hosts/<host>/<script>: the pull agent (ExecStart). */
   script: "labgen-gitops.sh",
   /** out/hosts/<host>/<rollbackScript>: installed on PATH as `rollbackCommand` for the admin. */

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabConfig } from "../config/schema.ts";
-import { HOST_SERVICES, HOST_UNITS } from "../targets/nixos/guard.ts";
+import { HOST_SERVICES, HOST_UNITS } from "../shared/foundation.ts";
 import type { Diagnostic } from "../shared/diagnostics.ts";
 import { nixBindings } from "./nix-attrs.ts";
 import { hostAppServiceMessage } from "./schema-errors.ts";

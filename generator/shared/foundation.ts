@@ -1,0 +1,16 @@
+// What a host may run besides NixOS itself (DESIGN.md: "Zero application services on the bare
+// metal"): read by the NixOS target's guard on the generated configuration and by validate on a
+// host's own extra.nix. No imports: validate reads this without reaching the Model.
+
+/**
+ * The closed list of NixOS `services.*` modules a host may configure: remote access (openssh,
+ * tailscale) and ZFS maintenance (zfs: scrub and trim; sanoid: snapshots of the host's own
+ * datasets). Incus is `virtualisation.incus`, not a service.
+ */
+export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
+
+/** The GitOps agent's systemd service and timer (GITOPS_UNIT.service and .timer). */
+export const GITOPS_UNIT_NAME = "labgen-gitops";
+
+/** The closed list of systemd units (services and timers) labgen defines on a host. */
+export const HOST_UNITS: readonly string[] = [GITOPS_UNIT_NAME];
