@@ -35,18 +35,18 @@
 
       # The generated lab; none yet right after `nix flake init -t` or `labgen init` (no hosts, no
       # checks that need one), so evaluating the flake never depends on which lab is at the root.
+      haveLab = builtins.pathExists ./out/lab.json;
       lab =
-        if builtins.pathExists ./out/lab.json then
+        if haveLab then
           builtins.fromJSON (builtins.readFile ./out/lab.json)
         else
           {
-            format = "labgen/lab.json@1";
             model = {
               hosts = [ ];
               ingress = null;
             };
           };
-      hosts = import ./nix/hosts.nix lab;
+      hosts = if haveLab then import ./nix/hosts.nix lab else { };
       hostDir = name: ./. + "/out/hosts/${name}";
 
       sources = import ./nix/sources.nix {

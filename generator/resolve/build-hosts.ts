@@ -6,6 +6,7 @@ import { DATASETS, STATE_DIR } from "../shared/lab.ts";
 import { sizeBytes, zfsSize } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
+import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
 
 export interface HostContext {
@@ -17,14 +18,17 @@ export interface HostContext {
 
 /** Every host, sorted by name. */
 export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools, instances, tofuHost }: HostContext): M.HostModel[] {
+  const netsByHost = groupBy(networks, (n) => n.host);
+  const poolsByHostZpool = groupBy(storagePools, (s) => `${s.host}/${s.zpool}`);
+  const instancesByHost = groupBy(instances, (i) => i.host);
   return byName(
     Object.entries(lab.hosts).map(([name, h]) => {
-      const hostNets = networks.filter((n) => n.host === name);
+      const hostNets = netsByHost.get(name) ?? [];
       const diskPool = new Map<string, string>();
       for (const [p, pool] of Object.entries(h.zfs.pools)) for (const v of pool.vdevs) for (const d of v.disks) diskPool.set(d, p);
       const zpools: M.ZpoolModel[] = Object.entries(h.zfs.pools)
         .map(([p, pool]): M.ZpoolModel => {
-          const incusStorage = storagePools.filter((s) => s.host === name && s.zpool === p).map((s) => s.name);
+          const incusStorage = (poolsByHostZpool.get(`${name}/${p}`) ?? []).map((s) => s.name);
           const src = `hosts.${name}.zfs.pools.${p}`;
           const datasets: M.DatasetModel[] = [];
           if (pool.boot) {
@@ -123,7 +127,7 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
         incus: { channel: h.incus.channel },
         extraModule: h.extraModule ? `hosts/${name}/extra.nix` : null,
         networks: hostNets.map((n) => n.name),
-        instances: instances.filter((i) => i.host === name).map((i) => i.name),
+        instances: (instancesByHost.get(name) ?? []).map((i) => i.name),
         stateVersion: h.stateVersion,
         source: `hosts.${name}`,
       };

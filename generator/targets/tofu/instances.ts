@@ -76,7 +76,10 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   ];
   for (const d of devices) body.push(hcl.blank(), d);
   if (inst.ingress) {
-    for (const f of ingressFiles(model)) body.push(hcl.blank(), ...f);
+    for (const f of ingressFiles(model)) {
+      body.push(hcl.blank());
+      for (const item of f) body.push(item);
+    }
     if (inst.type === "virtual-machine") {
       body.push(hcl.blank(), hcl.block("wait_for", [], [hcl.attr("type", "agent")]));
     }
