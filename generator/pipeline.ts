@@ -75,7 +75,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     await locateAll(loaded.source, extra);
     return { ok: false, diagnostics: sortDiagnostics([...extra, ...v.diagnostics]), file: loaded.file };
   }
-  v.diagnostics.push(...extra);
+  for (const d of extra) v.diagnostics.push(d);
 
   let lockIn: Lock;
   try {

@@ -187,7 +187,7 @@ export function optionsOf(c: CommandHelp): readonly OptionHelp[] {
 }
 
 function table(rows: readonly (readonly [string, string])[]): string[] {
-  const width = Math.max(...rows.map(([a]) => a.length));
+  const width = rows.reduce((w, [a]) => Math.max(w, a.length), 0);
   return rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`);
 }
 

@@ -24,7 +24,7 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function jsdoc(s: JsonSchema, indent: string): string[] {
   const lines: string[] = [];
-  if (s.description) lines.push(...s.description.split("\n"));
+  if (s.description) for (const l of s.description.split("\n")) lines.push(l);
   if (s.default !== undefined) lines.push(`@default ${JSON.stringify(s.default)}`);
   if (!lines.length) return [];
   // "*/" inside a description would end the comment early.
@@ -69,11 +69,11 @@ function objectType(s: JsonSchema, indent: string): string {
   const lines: string[] = [];
   const required = new Set(s.required ?? []);
   for (const [name, prop] of Object.entries(s.properties ?? {})) {
-    lines.push(...jsdoc(prop, inner));
+    for (const l of jsdoc(prop, inner)) lines.push(l);
     lines.push(`${inner}${IDENT.test(name) ? name : JSON.stringify(name)}${required.has(name) ? "" : "?"}: ${typeOf(prop, inner)};`);
   }
   if (s.additionalProperties && typeof s.additionalProperties === "object") {
-    lines.push(...jsdoc(s.additionalProperties, inner));
+    for (const l of jsdoc(s.additionalProperties, inner)) lines.push(l);
     lines.push(`${inner}[name: string]: ${typeOf(s.additionalProperties, inner)};`);
   }
   if (!lines.length) return "{}";
