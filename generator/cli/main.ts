@@ -7,7 +7,7 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { compile, readLock, type CompileFailed, type CompileOk } from "../pipeline.ts";
 import { LockError, printLock } from "../resolve/lock.ts";
 import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
-import { applyWrite, planWrite, writeAtomic, type WritePlan } from "../write/writer.ts";
+import { applyWrite, planWrite, removeStrayTemporaries, writeAtomic, type WritePlan } from "../write/writer.ts";
 import { colorWanted, painter, type Paint } from "./color.ts";
 import { explain, explainJson, suggestNames } from "./explain.ts";
 import { COMMANDS, EXIT, commandHelp, findCommand, globalHelp, optionsOf, VERSION, type CommandHelp } from "./help.ts";
@@ -189,6 +189,9 @@ export async function run(argv: string[], io: Out = processOut()): Promise<numbe
         io.err("nothing was written.");
         return EXIT.invalid;
       }
+      // What a killed run left behind: its temporaries are garbage (the files they were to replace
+      // are still whole), and the manifest it left makes the rest of out/ recognisable.
+      removeStrayTemporaries(outDir, [lockFile]);
       // The lock first: if out/ were written and the lock not, the next run would re-allocate.
       if (r.lockChanged) writeAtomic(lockFile, r.lockText);
       applyWrite(outDir, plan);

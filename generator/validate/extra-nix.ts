@@ -7,7 +7,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LabConfig } from "../config/schema.ts";
 import { HOST_SERVICES, HOST_UNITS } from "../shared/foundation.ts";
 import type { Diagnostic } from "../shared/diagnostics.ts";
 import { nixBindings } from "./nix-attrs.ts";
@@ -42,13 +41,18 @@ function nixParseError(file: string): { message: string; line?: number; column?:
   return { message: what, line: at ? Number(at[1]) : undefined, column: at ? Number(at[2]) : undefined };
 }
 
-export function checkExtraModules(configDir: string, config: LabConfig): Diagnostic[] {
+/** Reads the raw config (before or without a valid shape), so these errors come in the same round as the config's. */
+export function checkExtraModules(configDir: string, raw: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const [host, h] of Object.entries(config.hosts)) {
+  const hosts = (raw as { hosts?: unknown } | null)?.hosts;
+  if (!hosts || typeof hosts !== "object" || Array.isArray(hosts)) return out;
+  for (const [host, h] of Object.entries(hosts as Record<string, unknown>)) {
+    // A host name that cannot be a directory is the schema's to report.
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(host)) continue;
     const rel = extraModulePath(host);
     const file = join(configDir, rel);
     const present = existsSync(file);
-    if (!h.extraModule) {
+    if ((h as { extraModule?: unknown } | null)?.extraModule !== true) {
       if (present)
         out.push({ severity: "warning", rule: "extra-module", path: ["hosts", host], message: `${rel} exists but is not imported: set extraModule: true to use it` });
       continue;
