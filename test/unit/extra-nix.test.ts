@@ -97,6 +97,20 @@ describe("labgen check / generate with hosts/<host>/extra.nix", () => {
     }
   });
 
+  it("comes in the same round as the config's own errors", async () => {
+    const c = lab("{ ... }:\n{\n  services.nginx.enable = true;\n}\n");
+    const l = baseLab();
+    l.hosts.nas.extraModule = true;
+    l.instances.web.host = "nsa";
+    writeConfig(c.dir, l);
+    const r = await cli("check", ...c.args);
+    expect(r.code).toBe(1);
+    expect(r.errLines.filter((e) => e.includes(": error: "))).toEqual([
+      expect.stringContaining("instances.web.host: "),
+      `${shown(c.file)}:3:3: error: services.nginx: ${configRuleMessage} [host-no-app-services]`,
+    ]);
+  });
+
   it("a syntax error is Nix's own message, located", async () => {
     const c = lab("{ ... }:\n{\n  boot.kernelParams = [ \"quiet\" ]\n  services.smartd.enable = true;\n}\n");
     const r = await cli("check", ...c.args);
