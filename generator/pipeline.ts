@@ -80,7 +80,7 @@ export async function compileLoaded(loaded: LoadedConfig, opts: Pick<CompileOpti
   }
 
   t0 = now();
-  const v = validate(loaded.raw);
+  const v = validate(loaded.raw, { configDir: dirname(loaded.file) });
   // The hosts' own NixOS modules (hosts/<host>/extra.nix) are input too, checked in the same round.
   const extra = checkExtraModules(dirname(loaded.file), loaded.raw);
   for (const d of extra) v.diagnostics.push(d);

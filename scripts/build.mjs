@@ -4,7 +4,8 @@
 //   dist/labgen.cjs.cache  V8's code cache for it, taken after a training run of `generate` on
 //                          the reference lab, so a cold start skips parsing and compiling
 //                          (bin/labgen.mjs uses it when V8 accepts it, and compiles otherwise);
-//   dist/labgen-config.mjs what `import { defineLab } from "labgen"` resolves to at run time.
+//   dist/labgen-config.mjs what `import { defineLab } from "labgen"` resolves to at run time;
+//   dist/labgen-apps.mjs   what `import { forgejo, … } from "labgen/apps"` resolves to.
 // Heavy or rarely used modules load lazily: jiti for the config, Sucrase (bundled) on a jiti cache
 // miss, the parser only to locate errors, diff only for `labgen diff`.
 // The cold-start budget is 150 ms for the reference lab; see `npm run bench`.
@@ -85,6 +86,7 @@ await build({
   banner: { js: 'const __labgenUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await build({ ...common, format: "esm", entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });
+await build({ ...common, format: "esm", entryPoints: ["generator/apps/index.ts"], outfile: "dist/labgen-apps.mjs" });
 writeFileSync(`${root}dist/package.json`, '{ "type": "module" }\n');
 // What the bundle was built from: tests that run bin/labgen.mjs refuse a bundle older than the
 // sources (test/support/dist.ts computes the same hash), whatever the files' mtimes say.

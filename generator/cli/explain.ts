@@ -26,7 +26,7 @@ function producedBy(files: readonly OutputFile[], source: string): string[] {
 }
 
 export interface Explained {
-  readonly kind: "host" | "instance" | "network" | "storagePool" | "profile" | "route";
+  readonly kind: "host" | "instance" | "network" | "storagePool" | "profile" | "secret" | "route";
   readonly name: string;
   readonly summary: string;
   /** Further facts, one line each. */
@@ -74,6 +74,8 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
           `address ${inst.ipv4}${inst.nics[0].staticIp ? " (static)" : " (allocated in lab.lock.json)"}, MAC ${inst.nics[0].mac}`,
           `root ${inst.rootDisk.size} on ${inst.rootDisk.storage}${inst.volumes.map((v) => `; volume ${v.incusName} ${v.size} at ${v.path}`).join("")}`,
           `ports: ${inst.ports.map((p) => `${p.protocol} ${p.hostPort}→${p.instancePort}`).join(", ") || "none exposed"}; URLs: ${inst.urls.join(", ") || "none"}`,
+          ...(inst.health ? [`health: ${inst.health.path} (Traefik checks it every ${inst.health.interval})`] : []),
+          ...inst.secrets.map((s) => `secret ${s.name}: ${s.path} in the instance, ${s.hostPath} on ${inst.host}`),
           ...(isIngress ? [`the lab's ingress: ${model.ingress!.software} with the routes of \`ingress\``] : []),
         ],
         isIngress ? ["ingress"] : [],
@@ -88,6 +90,17 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
   const profile = model.profiles.find((p) => p.name === name);
   if (profile)
     out.push(entry("profile", profile, `profile ${profile.name}: ${profile.description || "(no description)"}; used on ${profile.hosts.join(", ") || "no host"}`, []));
+  const secret = model.secrets.find((s) => s.name === name);
+  if (secret)
+    out.push(
+      entry(
+        "secret",
+        secret,
+        `secret ${secret.name}: ${secret.kind === "generated" ? `generated on the host (${secret.length} ${secret.alphabet})` : `provided in ${secret.providedFile}`}` +
+          (secret.host ? `, kept on ${secret.host} at ${secret.kind === "generated" ? secret.hostPath : secret.providedFile}` : ", read by no instance"),
+        secret.instances.map((i) => `read by ${i} at /secrets/${secret.name}`),
+      ),
+    );
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
     out.push(entry("route", route, `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through ${model.ingress!.software} in ${model.ingress!.instance}`, []));
@@ -135,6 +148,7 @@ export function suggestNames(model: Model, name: string): string[] {
     ...model.networks.map((n) => n.name),
     ...model.storagePools.map((s) => s.name),
     ...model.profiles.map((p) => p.name),
+    ...model.secrets.map((s) => s.name),
     ...(model.ingress?.routes.flatMap((r) => [r.name, r.hostname]) ?? []),
   ]);
   const wanted = name.toLowerCase();

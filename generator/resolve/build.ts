@@ -7,7 +7,7 @@ import { CA_FILES } from "../shared/ca.ts";
 import { parseCidr } from "../shared/ipv4.ts";
 import { DATASETS, tofuHostOf } from "../shared/lab.ts";
 import { buildHosts } from "./build-hosts.ts";
-import { buildInstances, buildProfiles, instanceIpOf } from "./build-instances.ts";
+import { buildInstances, buildProfiles, buildSecrets, instanceIpOf } from "./build-instances.ts";
 import { buildIngress, buildRoutes } from "./ingress.ts";
 import type { Lock } from "./lock.ts";
 import * as M from "./model.ts";
@@ -37,6 +37,7 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
     profiles,
     instances,
     ingress: ingressModel,
+    secrets: buildSecrets(lab, instances),
     ca: caModel,
     tofu: {
       host: tofuHost,

@@ -135,10 +135,13 @@ describe("nixos target: files", () => {
       "ca",
       "hosts.nas",
       "instances.forgejo.ports[0]",
-      "instances.homeassistant.ports[0]",
       "instances.traefik.ports[0]",
       "instances.traefik.ports[1]",
       "networks.lab0",
+      "secrets.grafana-admin-password",
+      "secrets.nextcloud-admin-password",
+      "secrets.nextcloud-db-password",
+      "secrets.vaultwarden-admin-token",
       "timezone",
       "tofu",
     ]);
@@ -448,7 +451,8 @@ describe("nixos target: options exist upstream and literal values fit their type
 describe("nixos target: no application service on the bare metal", () => {
   it("the closed lists", () => {
     expect([...HOST_SERVICES]).toEqual(["openssh", "tailscale", "zfs", "sanoid"]);
-    expect([...HOST_UNITS]).toEqual(["labgen-gitops"]);
+    // labgen's own foundation units: the GitOps agent and the app-secrets oneshot.
+    expect([...HOST_UNITS]).toEqual(["labgen-gitops", "labgen-secrets"]);
   });
 
   it.each(CASE_NAMES)("%s: services.* and systemd units stay within the closed lists", async (name) => {
@@ -463,7 +467,8 @@ describe("nixos target: no application service on the bare metal", () => {
       for (const u of units) expect(HOST_UNITS as readonly string[], `${host}: systemd unit ${u}`).toContain(u);
       const h = model.hosts.find((x) => x.name === host)!;
       expect([...services].sort()).toEqual(["openssh", "sanoid", ...(h.tailscale ? ["tailscale"] : []), "zfs"]);
-      expect([...units]).toEqual(h.gitops ? ["labgen-gitops"] : []);
+      const keepsSecrets = model.secrets.some((s) => s.host === host);
+      expect([...units].sort()).toEqual([...(h.gitops ? ["labgen-gitops"] : []), ...(keepsSecrets ? ["labgen-secrets"] : [])]);
     }
   });
 
@@ -520,7 +525,7 @@ describe("nixos target: reference host nas", () => {
     expect(exposed.every((p) => p.protocol === "tcp")).toBe(true);
     expect(n.firewall).toEqual({
       enable: true,
-      allowedTCPPorts: [22, 80, 443, 2222, 21064],
+      allowedTCPPorts: [22, 80, 443, 2222],
       trustedInterfaces: ["lab0", "tailscale0"],
     });
     expect(n.firewall.allowedTCPPorts.slice(1)).toEqual(exposed.map((p) => p.hostPort).sort((a, b) => a - b));
@@ -576,7 +581,7 @@ describe("nixos target: reference host nas", () => {
   it("the GitOps agent: service, timer and rollback command", async () => {
     const { ir } = await hostIR("reference", "nas");
     const t = tree(ir.configuration.body);
-    expect(Object.keys(t.systemd.services)).toEqual(["labgen-gitops"]);
+    expect(Object.keys(t.systemd.services)).toEqual(["labgen-gitops", "labgen-secrets"]);
     expect(Object.keys(t.systemd.timers)).toEqual(["labgen-gitops"]);
     expect(t.systemd.services["labgen-gitops"]).toEqual({
       description: "labgen GitOps agent: pull the lab repository, rebuild this host, apply OpenTofu",
@@ -592,9 +597,23 @@ describe("nixos target: reference host nas", () => {
     });
     // The contract with the gitops target (generator/targets/gitops/unit.ts).
     expect(GITOPS_UNIT.serviceSettings).toMatchObject({ type: "oneshot", user: "root", restartIfChanged: false, stopOnRemoval: false });
-    expect(t.environment.systemPackages).toEqual(["<nix:labgen-rollback>"]);
+    expect(t.environment.systemPackages).toEqual(["<nix:labgen-rollback>", "<nix:labgen-secrets>"]);
     const lets = Object.fromEntries(ir.configuration.lets.map((e) => [e.kind === "binding" ? e.path.join(".") : "", e]));
-    expect(Object.keys(lets)).toEqual(["runtimeInputs", GITOPS_UNIT.service, GITOPS_UNIT.rollbackCommand]);
+    expect(Object.keys(lets)).toEqual(["runtimeInputs", GITOPS_UNIT.service, GITOPS_UNIT.rollbackCommand, "labgen-secrets"]);
+  });
+
+  it("app secrets: a oneshot before Incus and the GitOps agent, and the rotate command", async () => {
+    const { ir } = await hostIR("reference", "nas");
+    const t = tree(ir.configuration.body);
+    expect(t.systemd.services["labgen-secrets"]).toEqual({
+      description: "labgen app secrets: generate missing ones, copy them to their instances",
+      wantedBy: ["multi-user.target"],
+      before: ["incus.service", "labgen-gitops.service"],
+      serviceConfig: { Type: "oneshot", RemainAfterExit: true, ExecStart: "<nix:lib.getExe labgen-secrets>" },
+    });
+    // A host without app secrets has no such service (the three-hosts lab has none).
+    const other = await hostIR("three-hosts", "alpha");
+    expect(tree(other.ir.configuration.body).systemd?.services?.["labgen-secrets"]).toBeUndefined();
   });
 });
 
@@ -742,7 +761,7 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     const { model } = await lab("reference");
     const { root, value: m } = evalModule(planNixos(model), "nas", false);
     expect(m.imports).toEqual([join(root, "out/hosts/nas/disko.nix")]);
-    expect(m.networking.firewall.allowedTCPPorts).toEqual([22, 80, 443, 2222, 21064]);
+    expect(m.networking.firewall.allowedTCPPorts).toEqual([22, 80, 443, 2222]);
     expect(m.boot.kernelPackages).toBe("/nix/store/stub-linuxPackages");
     expect(m.security.pki.certificateFiles).toEqual([]);
     expect(m.boot.loader["systemd-boot"].extraInstallCommands).toBe(
@@ -759,7 +778,8 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     );
     const svc = m.systemd.services["labgen-gitops"];
     expect(svc.serviceConfig.ExecStart).toBe("/nix/store/stub-labgen-gitops/bin/labgen-gitops");
-    expect(m.environment.systemPackages).toEqual(["/nix/store/stub-labgen-rollback"]);
+    expect(m.environment.systemPackages).toEqual(["/nix/store/stub-labgen-rollback", "/nix/store/stub-labgen-secrets"]);
+    expect(m.systemd.services["labgen-secrets"].serviceConfig.ExecStart).toBe("/nix/store/stub-labgen-secrets/bin/labgen-secrets");
     expect(m.virtualisation.incus.package).toMatch(/^\/nix\/store\/stub-incus(-lts)?$/);
   });
 

@@ -8,10 +8,12 @@ import { join } from "node:path";
 import ts from "typescript";
 import type { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { starterConfig } from "../../generator/cli/init.ts";
 import { labInputDeclarations } from "../../generator/config/dts.ts";
 import type { LabInput } from "../../generator/config/lab-input.generated.ts";
 import type { LabSchema } from "../../generator/config/schema.ts";
 import { labJsonSchema } from "../../generator/targets/docs/schema.ts";
+import { fillPlaceholders } from "../support/init-fill.ts";
 import { mkTmp, REFERENCE_CONFIG, REPO_ROOT, rmTmp } from "../support/lab-fixtures.ts";
 
 // The generated declarations and zod's own input type accept exactly the same configs: each is
@@ -60,15 +62,19 @@ function typeCheck(cases: Record<string, string>): Record<string, string[]> {
 }
 
 const reference = readFileSync(REFERENCE_CONFIG, "utf8");
+// `labgen init`'s starter, filled in, with a root size on its container: a config as a user writes it.
+const starter = fillPlaceholders(starterConfig()).replace('      storage: "default",\n', '      storage: "default",\n      rootSize: "20GiB",\n');
 let checked: Record<string, string[]>;
 beforeAll(() => {
   checked = typeCheck({
     ok: reference,
-    typo: reference.replace("rootSize:", "rootsize:"),
-    toplevel: reference.replace("timezone:", "timezon:"),
-    badEnum: reference.replace('topology: "mirror"', 'topology: "mirorr"'),
+    starter,
+    typo: starter.replace("rootSize:", "rootsize:"),
+    toplevel: starter.replace("timezone:", "timezon:"),
+    badEnum: starter.replace('topology: "stripe"', 'topology: "stirpe"'),
   });
 });
+const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 describe("lab.config.ts types", () => {
   it("the shipped declarations are the ones the schema generates (rebuild with `npm run build`)", () => {
@@ -76,13 +82,14 @@ describe("lab.config.ts types", () => {
     expect(shipped).toBe(labInputDeclarations(labJsonSchema()));
   });
 
-  it("the reference lab type-checks", () => {
+  it("the reference lab and the filled-in starter type-check", () => {
     expect(checked.ok).toEqual([]);
+    expect(checked.starter).toEqual([]);
   });
 
   it("a misspelt field is a type error naming the field, at its line", () => {
-    expect(reference).toContain("rootSize:");
-    const text = reference.replace("rootSize:", "rootsize:");
+    expect(starter).toContain("rootSize:");
+    const text = starter.replace("rootSize:", "rootsize:");
     const line = text.split("\n").findIndex((l) => l.includes("rootsize:")) + 1;
     const col = text.split("\n")[line - 1].indexOf("rootsize") + 1;
     const errors = checked.typo;
@@ -91,12 +98,14 @@ describe("lab.config.ts types", () => {
   });
 
   it("a misspelt top-level field and a wrong enum value are type errors too", () => {
-    expect(checked.toplevel).toEqual([expect.stringMatching(/^8:3 TS2561 .*'timezon' does not exist in type 'LabInput'\. Did you mean to write 'timezone'\?$/)]);
-    expect(checked.badEnum).toEqual([expect.stringMatching(/^46:\d+ TS2820 Type '"mirorr"' is not assignable to type '"stripe" \| "mirror" \| "raidz1" \| "raidz2" \| "raidz3"'/)]);
+    expect(checked.toplevel).toEqual([expect.stringMatching(new RegExp(`^${lineOf(starter, "timezone:")}:3 TS2561 .*'timezon' does not exist in type 'LabInput'\\. Did you mean to write 'timezone'\\?$`))]);
+    expect(checked.badEnum).toEqual([
+      expect.stringMatching(new RegExp(`^${lineOf(starter, 'topology: "stripe"')}:\\d+ TS2820 Type '"stirpe"' is not assignable to type '"stripe" \\| "mirror" \\| "raidz1" \\| "raidz2" \\| "raidz3"'\\. Did you mean '"stripe"'\\?$`)),
+    ]);
   });
 
   it("hovering a field shows its description from the schema", () => {
-    const file = writeCase("hover", reference);
+    const file = writeCase("hover", starter);
     const options = compilerOptions();
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => options,
@@ -113,7 +122,7 @@ describe("lab.config.ts types", () => {
     };
     const service = ts.createLanguageService(host);
     const hover = (needle: string) => {
-      const info = service.getQuickInfoAtPosition(file, reference.indexOf(needle) + 1);
+      const info = service.getQuickInfoAtPosition(file, starter.indexOf(needle) + 1);
       return {
         doc: ts.displayPartsToString(info?.documentation),
         tags: (info?.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`),

@@ -1,5 +1,6 @@
 // out/lab.json (the resolved lab for machines, with provenance) and out/README.md (the same lab
 // as a document for people, with a Mermaid diagram). Both are pure functions of the Model.
+import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
@@ -246,6 +247,43 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     d.table(
       ["URL", "instance", "backend"],
       ing.routes.map((r) => [r.url, r.instance, code(r.backend)]),
+    );
+  }
+
+  const appInstances = model.instances.filter((i) => i.oci && !i.ingress);
+  if (appInstances.length) {
+    d.h(2, "Apps");
+    d.p(
+      "The OCI application containers: each runs one app from a pinned image. Upgrade one by changing its version " +
+        "(the preset's `version`, or `VERSIONS` in generator/apps/versions.ts for every lab); OpenTofu replaces the instance and keeps its volumes.",
+    );
+    d.table(
+      ["app", "version", "URL", "data (volume on pool)", "secrets", "health"],
+      appInstances.map((i) => [
+        i.name,
+        code(i.imageTag ?? i.image),
+        i.urls.join("<br/>") || "-",
+        i.volumes.map((v) => `${code(v.path)}: ${v.incusName} on ${v.storage}`).join("<br/>") || "-",
+        i.secrets.map((s) => code(s.path)).join("<br/>") || "-",
+        i.health ? code(i.health.path) : "-",
+      ]),
+    );
+  }
+  if (model.secrets.length) {
+    d.h(2, "Secrets");
+    d.p(
+      `Values exist only on the host: ${code("labgen-secrets")} (a oneshot service before Incus and the GitOps agent) generates the missing ones at boot into ${code(SECRETS_LAYOUT.store)} ` +
+        `and copies each into ${code(`${SECRETS_LAYOUT.instances}/<instance>`)}, which the instance mounts read-only at ${code(SECRETS_LAYOUT.mount)}. ` +
+        `${code("sudo labgen-secrets rotate <name>")} makes a new value and restarts the instances that read it; ${code("labgen-secrets list")} shows paths, never values.`,
+    );
+    d.table(
+      ["secret", "kind", "on host", "read by (as)"],
+      model.secrets.map((s) => [
+        s.name,
+        s.kind === "generated" ? `generated, ${s.length} ${s.alphabet}` : `provided: ${code(s.providedFile!)}`,
+        s.host ? `${s.host}: ${code(s.kind === "generated" ? s.hostPath : s.providedFile!)}` : "-",
+        s.instances.map((n) => `${n} (${code(`${SECRETS_LAYOUT.mount}/${s.name}`)})`).join("<br/>") || "-",
+      ]),
     );
   }
 

@@ -9,6 +9,7 @@ import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { bootSection, zfsMaintenance } from "./boot.ts";
 import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
+import { adminCommands, keepsSecrets, secretsLetEntries, secretsSection } from "./secrets.ts";
 import { commentFor, wrap } from "./text.ts";
 import { instancesOn } from "../../resolve/lookup.ts";
 
@@ -293,11 +294,14 @@ export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   section(incusSection(host));
   if (host.tailscale) section(tailscaleSection(host));
   if (host.gitops) section(gitopsSection(host));
+  if (keepsSecrets(model, host)) section(secretsSection(model, host));
+  const commands = adminCommands(model, host);
+  if (commands.length > 0) section(commands);
   section([nixSection(host), b(["time", "timeZone"], model.lab.timezone)]);
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = gitopsLetEntries(host);
+  const lets = [...gitopsLetEntries(host), ...secretsLetEntries(model, host)];
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

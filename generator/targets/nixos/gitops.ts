@@ -73,11 +73,6 @@ export function gitopsSection(host: HostModel): NixBinding[] {
         ),
       ]),
     ),
-    b(
-      ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
-    ),
   ];
 }
 

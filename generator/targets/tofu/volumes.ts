@@ -6,7 +6,8 @@ import { cmp, resource, type TofuFile } from "./file.ts";
 import { storagePoolNamed } from "../../resolve/lookup.ts";
 
 export function planVolumesTf(model: Model): TofuFile {
-  const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
+  // A shared volume is created by its owner only.
+  const volumes = model.instances.flatMap((i) => i.volumes.filter((v) => v.shared === null).map((v) => [i, v] as const));
   return {
     name: "volumes.tf",
     parts: volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),

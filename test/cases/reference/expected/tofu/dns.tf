@@ -32,6 +32,19 @@ resource "incus_network_zone_record" "lab_domain" {
   }
 }
 
+# ingress.routes.cloud
+resource "incus_network_zone_record" "cloud" {
+  name   = "cloud"
+  remote = "nas"
+  zone   = incus_network_zone.lab_domain.name
+
+  entry {
+    type  = "A"
+    value = "10.10.0.10"
+    ttl   = 300
+  }
+}
+
 # ingress.routes.git
 resource "incus_network_zone_record" "git" {
   name   = "git"
@@ -84,9 +97,9 @@ resource "incus_network_zone_record" "media" {
   }
 }
 
-# ingress.routes.nix
-resource "incus_network_zone_record" "nix" {
-  name   = "nix"
+# ingress.routes.vault
+resource "incus_network_zone_record" "vault" {
+  name   = "vault"
   remote = "nas"
   zone   = incus_network_zone.lab_domain.name
 

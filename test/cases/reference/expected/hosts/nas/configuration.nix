@@ -33,6 +33,16 @@ let
     inherit runtimeInputs;
     text = builtins.readFile ./labgen-rollback.sh;
   };
+  # App secrets: the script next to this file (names and paths only, never a value).
+  labgen-secrets = pkgs.writeShellApplication {
+    name = "labgen-secrets";
+    # coreutils for files and /dev/urandom; incus for `rotate`, which restarts the readers.
+    runtimeInputs = [
+      pkgs.coreutils
+      config.virtualisation.incus.clientPackage
+    ];
+    text = builtins.readFile ./labgen-secrets.sh;
+  };
 in
 {
   # The disks; disko's NixOS module itself comes from the flake.
@@ -61,13 +71,12 @@ in
     firewall = {
       enable = true;
       # SSH, and the host ports of the instances' Incus proxy devices: 80/tcp, 443/tcp traefik;
-      # 2222/tcp forgejo; 21064/tcp homeassistant.
+      # 2222/tcp forgejo.
       allowedTCPPorts = [
         22
         80
         443
         2222
-        21064
       ];
       # Guests get DHCP and DNS from Incus on their bridges; the tailnet is the admins' way in.
       trustedInterfaces = [
@@ -234,8 +243,30 @@ in
       OnUnitInactiveSec = "5min";
     };
   };
-  # For the admins: `labgen-rollback` goes back to the previous deploy.
-  environment.systemPackages = [ labgen-rollback ];
+
+  # Instances mount /var/lib/labgen/secrets/instances/<name> read-only: it must exist before
+  # they start.
+  systemd.services.labgen-secrets = {
+    description = "labgen app secrets: generate missing ones, copy them to their instances";
+    wantedBy = [ "multi-user.target" ];
+    before = [
+      "incus.service"
+      "labgen-gitops.service"
+    ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      # No argument: ensure.
+      ExecStart = lib.getExe labgen-secrets;
+    };
+  };
+
+  # For the admins: `labgen-rollback` goes back to the previous deploy; `labgen-secrets`
+  # rotate <name> gives a secret a new value and restarts its readers.
+  environment.systemPackages = [
+    labgen-rollback
+    labgen-secrets
+  ];
 
   nix = {
     settings.experimental-features = [

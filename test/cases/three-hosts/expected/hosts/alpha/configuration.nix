@@ -245,6 +245,7 @@ in
       OnUnitInactiveSec = "10min";
     };
   };
+
   # For the admins: `labgen-rollback` goes back to the previous deploy.
   environment.systemPackages = [ labgen-rollback ];
 

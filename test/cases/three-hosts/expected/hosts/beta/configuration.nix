@@ -237,6 +237,7 @@ in
       OnUnitInactiveSec = "5min";
     };
   };
+
   # For the admins: `labgen-rollback` goes back to the previous deploy.
   environment.systemPackages = [ labgen-rollback ];
 
