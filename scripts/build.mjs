@@ -39,8 +39,21 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
   // Sucrase is bundled (and initialised only when required): the code cache then covers it too.
-  external: ["jiti", "@babel/parser", "diff"],
+  // jiti is bundled (its loader is then in the code cache too) but its Babel transform stays a
+  // file of its own: labgen passes Sucrase as jiti's transform, so Babel is never loaded.
+  external: ["@babel/parser", "diff"],
   plugins: [
+    {
+      name: "jiti-without-babel",
+      setup(b) {
+        b.onResolve({ filter: /\/dist\/babel\.cjs$/ }, (args) =>
+          args.importer.includes("/node_modules/jiti/") ? { path: "jiti-babel-unused", namespace: "labgen" } : undefined,
+        );
+        b.onLoad({ filter: /^jiti-babel-unused$/, namespace: "labgen" }, () => ({
+          contents: `module.exports = () => { throw new Error("jiti's Babel transform is not bundled: labgen transpiles the config with Sucrase"); };`,
+        }));
+      },
+    },
     {
       // zod re-exports its ~60 message locales through `z.locales`; labgen uses the default (en)
       // only, so the bundle gets a locales module with just that one (half of zod's bytes).

@@ -59,7 +59,8 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = resolvePath(file);
   if (!existsSync(abs)) fail(abs, `${file} not found: run 'labgen init' to create one, or pass --config <file>`);
   const source = readFileSync(abs, "utf8");
-  const { createJiti } = nodeRequire("jiti") as typeof import("jiti");
+  // Bundled like Sucrase (see above): in the CLI, jiti's loader is part of the code-cached bundle.
+  const { createJiti } = (typeof require === "function" ? require("jiti") : nodeRequire("jiti")) as typeof import("jiti");
   const jiti = createJiti(here, {
     alias: { "labgen/apps": appsEntry, labgen: labgenEntry },
     moduleCache: false,
