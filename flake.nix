@@ -33,8 +33,20 @@
       # boot those configurations, so they exist for this system only.
       hostSystem = "x86_64-linux";
 
-      lab = builtins.fromJSON (builtins.readFile ./out/lab.json);
-      hosts = import ./nix/hosts.nix lab;
+      # The generated lab; none yet right after `nix flake init -t` or `labgen init` (no hosts, no
+      # checks that need one), so evaluating the flake never depends on which lab is at the root.
+      haveLab = builtins.pathExists ./out/lab.json;
+      lab =
+        if haveLab then
+          builtins.fromJSON (builtins.readFile ./out/lab.json)
+        else
+          {
+            model = {
+              hosts = [ ];
+              ingress = null;
+            };
+          };
+      hosts = if haveLab then import ./nix/hosts.nix lab else { };
       hostDir = name: ./. + "/out/hosts/${name}";
 
       sources = import ./nix/sources.nix {
@@ -68,7 +80,7 @@
           builtins.concatMap (name: [
             {
               name = "host-${name}";
-              value = import ./nix/checks/host.nix (hostArgs name);
+              value = import ./nix/checks/host.nix ({ inherit lib; } // hostArgs name);
             }
             {
               name = "disko-${name}";
@@ -84,7 +96,13 @@
           };
         }
         // (
-          if (lab.model.ingress or null) != null then
+          # The ingress VM test needs a plain-HTTP route to reach and an IPv4 range of the
+          # allow-list to send from (nix/checks/ingress.nix).
+          if
+            (lab.model.ingress or null) != null
+            && builtins.any (route: route.scheme == "http") lab.model.ingress.routes
+            && builtins.any (cidr: builtins.match "[0-9.]+/[0-9]+" cidr != null) lab.model.ingress.allow
+          then
             {
               ingress = import ./nix/checks/ingress.nix {
                 inherit lib pkgs lab;
@@ -118,6 +136,17 @@
               }
             );
             meta.description = "Generate ./out from ./lab.config.ts and ./lab.lock.json";
+          };
+          # `nix run .#init`: the starter lab.config.ts (the first step after `nix flake init -t`).
+          init = {
+            type = "app";
+            program = lib.getExe (
+              pkgs.writeShellApplication {
+                name = "labgen-init";
+                text = ''exec ${lib.getExe (labgenFor system)} init "$@"'';
+              }
+            );
+            meta.description = "Write a starter ./lab.config.ts (labgen init)";
           };
           default = self.apps.${system}.generate;
         }
@@ -153,6 +182,23 @@
           };
         }
       );
+
+      # `nix flake init -t <labgen>`: this repository without its lab (the files of
+      # nix/user-files.nix); `nix run .#init` then writes the starter lab.config.ts.
+      templates.default = {
+        path = sources.template;
+        description = "labgen: your homelab as one typed lab.config.ts";
+        welcomeText = ''
+          # Your labgen lab
+
+          1. `nix run .#init` (or `npm ci && npx labgen init`) writes a starter lab.config.ts.
+          2. `nix run .#generate` names each placeholder still to fill (disk ids, SSH key, NIC,
+             repository); fill them in, then run it again.
+          3. `git add -A && git commit`: lab.config.ts, lab.lock.json and out/ are yours.
+
+          README.md has the rest: installing a host, updating labgen, exit codes.
+        '';
+      };
 
       # One NixOS system per host of out/lab.json: `nixos-anywhere --flake .#<host>` needs nothing
       # else. The generated configuration.nix imports its ./disko.nix; disko's module turns that

@@ -10,6 +10,7 @@ import { resolve } from "./resolve/resolve.ts";
 import { planAll } from "./targets/index.ts";
 import type { OutputFile } from "./targets/types.ts";
 import { sortDiagnostics, type Diagnostic } from "./shared/diagnostics.ts";
+import { checkExtraModules } from "./validate/extra-nix.ts";
 import { validate } from "./validate/validate.ts";
 
 export interface CompileOk {
@@ -80,8 +81,11 @@ export async function compileLoaded(loaded: LoadedConfig, opts: Pick<CompileOpti
 
   t0 = now();
   const v = validate(loaded.raw, { configDir: dirname(loaded.file) });
+  // The hosts' own NixOS modules (hosts/<host>/extra.nix) are input too, checked in the same round.
+  const extra = checkExtraModules(dirname(loaded.file), loaded.raw);
+  for (const d of extra) v.diagnostics.push(d);
   t.validate = now() - t0;
-  if (!v.config || !lockIn) {
+  if (!v.config || !lockIn || extra.some((d) => d.severity === "error")) {
     await locateAll(loaded.source, v.diagnostics);
     return { ok: false, diagnostics: sortDiagnostics([...v.diagnostics, ...lockProblems]), file: loaded.file };
   }

@@ -18,18 +18,28 @@ let
       src = lib.cleanSource root;
       filter = path: _type: !(builtins.elem (topLevelName path) (derived ++ excluded));
     };
+  userFiles = import ./user-files.nix;
 in
 {
   # What the checks read: sources, lock files, lab.config.ts, lab.lock.json and out/.
   repo = tree "labgen-repo" [ ];
 
-  # What `npm run build` needs. out/, docs and the flake's own files stay out so that
+  # What `npm run build` needs. The user's lab, docs and the flake's own files stay out so that
   # regenerating the lab or editing the flake does not rebuild the package.
-  package = tree "labgen-src" [
-    "out"
-    "docs"
-    "nix"
-    "flake.nix"
-    "flake.lock"
-  ];
+  package = tree "labgen-src" (
+    userFiles
+    ++ [
+      "docs"
+      "nix"
+      "flake.nix"
+      "flake.lock"
+    ]
+  );
+
+  # `nix flake init -t`: the tool without this repository's own lab; `labgen init` writes the
+  # starter lab.config.ts into it.
+  template = tree "labgen-template" userFiles;
+
+  # For the tests: whether a path (as a string relative to the root) is the user's.
+  isUserFile = path: builtins.elem (builtins.head (lib.splitString "/" path)) userFiles;
 }

@@ -70,11 +70,24 @@ const common = {
     },
   ],
 };
-// The JSON Schema of the config, converted once here rather than on every run.
-await build({ ...common, format: "esm", entryPoints: ["generator/targets/docs/schema.ts"], outfile: "dist/schema-tmp.mjs" });
-const { labJsonSchemaText } = await import(`${root}dist/schema-tmp.mjs`);
+// The JSON Schema of the config, converted once here rather than on every run, and the config's
+// TypeScript declarations generated from it (each field's description as its JSDoc, for hovers).
+await build({
+  ...common,
+  format: "esm",
+  stdin: {
+    contents: 'export { labJsonSchema, labJsonSchemaText } from "./generator/targets/docs/schema.ts";\nexport { labInputDeclarations } from "./generator/config/dts.ts";\n',
+    resolveDir: root,
+    loader: "ts",
+  },
+  outfile: "dist/schema-tmp.mjs",
+});
+const { labJsonSchema, labJsonSchemaText, labInputDeclarations } = await import(`${root}dist/schema-tmp.mjs`);
 const schemaText = labJsonSchemaText();
 rmSync(`${root}dist/schema-tmp.mjs`);
+const declarations = labInputDeclarations(labJsonSchema());
+const declarationsFile = `${root}generator/config/lab-input.generated.ts`;
+if (!existsSync(declarationsFile) || readFileSync(declarationsFile, "utf8") !== declarations) writeFileSync(declarationsFile, declarations);
 
 // CommonJS, because V8's code cache is only available to scripts (vm.Script), not to ES modules.
 const cjs = {
@@ -115,10 +128,12 @@ writeFileSync(`${root}dist/package.json`, '{ "type": "module" }\n');
 // sources (test/support/dist.ts computes the same hash), whatever the files' mtimes say.
 writeFileSync(`${root}dist/sources.sha256`, `${sourcesHash(join(root, "generator"))}\n`);
 
-// Training run: generate the reference lab in a scratch directory, then save the code cache.
+// Training run: generate the reference lab (test/cases/reference, not the user's lab at the root,
+// which may still have placeholders) in a scratch directory, then save the code cache.
 const scratch = mkdtempSync(join(tmpdir(), "labgen-train-"));
 try {
-  for (const f of ["lab.config.ts", "lab.lock.json"]) if (existsSync(join(root, f))) copyFileSync(join(root, f), join(scratch, f));
+  const reference = join(root, "test", "cases", "reference");
+  for (const f of ["lab.config.ts", "lab.lock.json"]) if (existsSync(join(reference, f))) copyFileSync(join(reference, f), join(scratch, f));
   execFileSync(process.execPath, [join(root, "bin", "labgen.mjs"), "generate", "--config", join(scratch, "lab.config.ts")], {
     // No jiti cache: the training run transpiles the config, as a run after an edit does.
     env: { ...process.env, LABGEN_WRITE_CODE_CACHE: join(root, "dist", "labgen.cjs.cache"), LABGEN_NO_CACHE: "1" },

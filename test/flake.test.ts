@@ -16,6 +16,12 @@ import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const pinsDir = join(repo, "test/fixtures/upstream/flake-inputs");
+// The labs the flake is evaluated for: every golden case's expected out/lab.json (never the root
+// lab, which is the user's).
+const caseLabJsons = readdirSync(join(repo, "test/cases"))
+  .filter((name) => existsSync(join(repo, "test/cases", name, "expected/lab.json")))
+  .sort()
+  .map((name) => join(repo, "test/cases", name, "expected/lab.json"));
 
 // ---------------------------------------------------------------------------------------------
 // Running nix-instantiate
@@ -76,6 +82,8 @@ function sampleHost(name: string, hostId: string) {
   return {
     name,
     hostId,
+    tailscale: { authKeyFile: "/var/lib/labgen/secrets/tailscale-auth.key" } as object | null,
+    gitops: { repository: "git@github.com:alice/homelab.git" } as object | null,
     zpools: [
       { name: "rpool", boot: true, datasets },
       {
@@ -90,6 +98,8 @@ function sampleHost(name: string, hostId: string) {
 const sampleIngress = {
   instance: "traefik",
   address: "10.10.0.10",
+  // The client of the ingress VM test sends from inside the first IPv4 range (10.0.0.77).
+  allow: ["fd7a:115c:a1e0::/48", "10.0.0.0/16", "192.168.1.0/24"],
   routes: [
     // Listed first on purpose: the ingress test must pick the first route Traefik reaches over plain HTTP.
     { name: "a-tls", hostname: "a-tls.lab.home.arpa", scheme: "https", backend: "https://10.10.0.12:8443" },
@@ -135,6 +145,7 @@ const stubLib = `{
   assertMsg = condition: message: condition || throw message;
   escapeShellArg = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\\\''" ] s + "'";
   mkForce = content: { _type = "override"; priority = 50; inherit content; };
+  optionalString = cond: string: if cond then string else "";
 }`;
 
 // ---------------------------------------------------------------------------------------------
@@ -272,8 +283,7 @@ describe("nix/hosts.nix (host list of out/lab.json)", () => {
     expect(nixEvalError(evalHosts(labJson))).toContain("lists a host name more than once");
   });
 
-  const realLabJson = join(repo, "out/lab.json");
-  it.skipIf(!existsSync(realLabJson))("gives the hosts of the real out/lab.json", () => {
+  it.each(caseLabJsons)("gives the hosts of %s", (realLabJson) => {
     const lab = JSON.parse(readFileSync(realLabJson, "utf8")) as { model: { hosts: { name: string }[] } };
     const names = lab.model.hosts.map((host) => host.name).sort();
     expect(names.length).toBeGreaterThan(0);
@@ -367,12 +377,15 @@ describe("nix/npm-lock-resolved.nix (registry URLs for importNpmLock)", () => {
 
 // The flake's outputs, evaluated from a copy of flake.nix and nix/ next to a sample out/lab.json,
 // with stub inputs. Only names and wiring are forced; no package is built.
-function evaluateOutputs(labJson: unknown) {
+function evaluateOutputs(labJson: unknown | null) {
   const dir = tempDir();
   cpSync(join(repo, "flake.nix"), join(dir, "flake.nix"));
   cpSync(join(repo, "nix"), join(dir, "nix"), { recursive: true });
-  mkdirSync(join(dir, "out"));
-  writeJson(join(dir, "out/lab.json"), labJson);
+  // null: no out/ yet (right after `nix flake init -t` or `labgen init`).
+  if (labJson !== null) {
+    mkdirSync(join(dir, "out"));
+    writeJson(join(dir, "out/lab.json"), labJson);
+  }
   const expression = `
     let
       flake = import ${nixString(join(dir, "flake.nix"))};
@@ -389,6 +402,7 @@ function evaluateOutputs(labJson: unknown) {
       apps = builtins.mapAttrs (_: builtins.mapAttrs (_: app: app.type)) outputs.apps;
       devShells = names outputs.devShells;
       formatter = builtins.attrNames outputs.formatter;
+      templates = builtins.mapAttrs (_: t: { inherit (t) description; welcome = t.welcomeText; }) outputs.templates;
       checks = names outputs.checks;
       nixosConfigurations = builtins.mapAttrs (_: system: {
         inherit (system) system;
@@ -404,12 +418,12 @@ describe("flake outputs", () => {
   const perSystem = (value: unknown) => Object.fromEntries(systems.map((system) => [system, value]));
 
   it("are packages, apps, formatter, devShells, nixosConfigurations and checks", () => {
-    expect(outputs["outputs"]).toEqual(["apps", "checks", "devShells", "formatter", "nixosConfigurations", "packages"]);
+    expect(outputs["outputs"]).toEqual(["apps", "checks", "devShells", "formatter", "nixosConfigurations", "packages", "templates"]);
   });
 
   it("packages.default, apps generate + default, formatter and devShells.default exist for every system", () => {
     expect(outputs["packages"]).toEqual(perSystem(["default"]));
-    expect(outputs["apps"]).toEqual(perSystem({ default: "app", generate: "app" }));
+    expect(outputs["apps"]).toEqual(perSystem({ default: "app", generate: "app", init: "app" }));
     expect(outputs["formatter"]).toEqual(systems);
     expect(outputs["devShells"]).toEqual(perSystem(["default"]));
   });
@@ -430,15 +444,38 @@ describe("flake outputs", () => {
     });
   });
 
-  const realLabJson = join(repo, "out/lab.json");
-  it.skipIf(!existsSync(realLabJson))("for the real out/lab.json: a system, a host test and a disko test per host", () => {
-    const lab = JSON.parse(readFileSync(realLabJson, "utf8")) as { model: { hosts: { name: string }[]; ingress: unknown } };
+  it("templates.default: the starter for `nix flake init -t`, whose first step is `labgen init`", () => {
+    const templates = outputs["templates"] as Record<string, { description: string; welcome: string }>;
+    expect(Object.keys(templates)).toEqual(["default"]);
+    expect(templates["default"]!.description).toContain("labgen");
+    expect(templates["default"]!.welcome).toContain("nix run .#init");
+  });
+
+  it("evaluate without an out/ at all: no hosts, no per-host VM tests, the rest unchanged", () => {
+    const empty = evaluateOutputs(null).outputs;
+    expect(empty["nixosConfigurations"]).toEqual({});
+    // incus-zfs tests Incus and ZFS themselves (the refusals the agent is designed around): no lab needed.
+    expect((empty["checks"] as Record<string, string[]>)["x86_64-linux"]).toEqual(["drift", "incus-zfs", "tofu-validate", "vitest"]);
+    expect(empty["templates"]).toEqual(outputs["templates"]);
+  });
+
+  it("has no ingress test when there is no plain-HTTP route or no IPv4 range to send from", () => {
+    const httpsOnly = sampleLab({ ingress: true });
+    httpsOnly.model.ingress = { ...sampleIngress, routes: sampleIngress.routes.filter((r) => r.scheme === "https") };
+    expect((evaluateOutputs(httpsOnly).outputs["checks"] as Record<string, string[]>)["x86_64-linux"]).not.toContain("ingress");
+    const v6Only = sampleLab({ ingress: true });
+    v6Only.model.ingress = { ...sampleIngress, allow: ["fd7a:115c:a1e0::/48"] };
+    expect((evaluateOutputs(v6Only).outputs["checks"] as Record<string, string[]>)["x86_64-linux"]).not.toContain("ingress");
+  });
+
+  it.each(caseLabJsons)("for %s: a system, a host test and a disko test per host", (realLabJson) => {
+    const lab = JSON.parse(readFileSync(realLabJson, "utf8")) as { model: { hosts: { name: string }[]; ingress: { routes: { scheme: string }[] } | null } };
     const real = evaluateOutputs(lab).outputs;
     const names = lab.model.hosts.map((host) => host.name).sort();
     expect(Object.keys(real["nixosConfigurations"] as object).sort()).toEqual(names);
     const checks = (real["checks"] as Record<string, string[]>)["x86_64-linux"];
     for (const name of names) expect(checks).toEqual(expect.arrayContaining([`host-${name}`, `disko-${name}`]));
-    expect(checks!.includes("ingress")).toBe(lab.model.ingress !== null);
+    expect(checks!.includes("ingress")).toBe(lab.model.ingress !== null && lab.model.ingress.routes.some((r) => r.scheme === "http"));
   });
 
   it("has no ingress test for a lab without ingress", () => {
@@ -456,6 +493,7 @@ describe("VM tests", () => {
   const lab = writeJson(join(dir, "lab.json"), sampleLab({ ingress: true }));
   const readJson = (file: string) => `builtins.fromJSON (builtins.readFile ${nixString(file)})`;
   const hostArgs = `{
+    lib = ${stubLib};
     pkgs = { };
     diskoTestLib.makeDiskoTest = args: args;
     diskoLayout = file: "layout of " + toString file;
@@ -522,13 +560,21 @@ describe("VM tests", () => {
     });
   });
 
-  const realLabJson = join(repo, "out/lab.json");
-  it.skipIf(!existsSync(realLabJson))("evaluate for every host and the ingress of the real out/lab.json", () => {
+  it("host-<name> checks tailscaled and the GitOps timer only on a host that has them", () => {
+    const bare = writeJson(join(dir, "bare.json"), { ...sampleHost("alpha", "8425e349"), tailscale: null, gitops: null });
+    const script = nixEval<string>(`(import ${nixString(join(repo, "nix/checks/host.nix"))} (${hostArgs} // { host = ${readJson(bare)}; })).extraTestScript`);
+    expect(script).toContain('wait_for_unit("incus.socket")');
+    expect(script).not.toContain("tailscaled");
+    expect(script).not.toContain("labgen-gitops.timer");
+  });
+
+  it.each(caseLabJsons)("evaluate for every host and the ingress of %s", (realLabJson) => {
     const lab = JSON.parse(readFileSync(realLabJson, "utf8")) as {
       model: { hosts: { name: string; zpools: { name: string }[] }[]; ingress: { routes: { hostname: string; scheme: string }[] } | null };
     };
     for (const host of lab.model.hosts) {
       const args = `{
+        lib = ${stubLib};
         pkgs = { };
         diskoTestLib.makeDiskoTest = args: args;
         diskoLayout = file: toString file;
@@ -543,8 +589,8 @@ describe("VM tests", () => {
       expect(hostScript).toContain(pools);
       expect(diskoScript).toContain(pools);
     }
-    if (lab.model.ingress !== null) {
-      const route = lab.model.ingress.routes.find((r) => r.scheme === "http")!;
+    const route = lab.model.ingress?.routes.find((r) => r.scheme === "http");
+    if (route) {
       const script = nixEval<string>(`
         let
           pkgs = { testers.runNixOSTest = test: test; writeTextDir = name: text: name; python3 = ""; openssl = ""; yq-go = ""; curl = ""; };
@@ -557,6 +603,24 @@ describe("VM tests", () => {
         in test.testScript { nodes.traefik.networking.primaryIPAddress = "192.168.1.3"; }`);
       expect(script).toContain(`https://${route.hostname}/`);
     }
+  });
+
+  it.each([
+    [["192.168.1.0/24"], "http://10.10.0.11:3000", "192.168.1.77"],
+    [["10.10.0.0/16"], "http://10.10.0.77:3000", "10.10.0.78"],
+    [["10.1.2.0/28"], "http://10.10.0.11:3000", "10.1.2.1"],
+    [["10.1.2.3/32", "0.0.0.0/0"], "http://10.10.0.11:3000", "10.1.2.3"],
+  ])("ingress: allow %j with backend %s → the client sends from %s", (allow, backend, clientIp) => {
+    const l = sampleLab({ ingress: true });
+    l.model.ingress = { ...sampleIngress, allow, routes: [{ name: "git", hostname: "git.lab.home.arpa", scheme: "http", backend }] };
+    const file = writeJson(join(dir, "allow.json"), l);
+    const script = nixEval<string>(`
+      let
+        pkgs = { testers.runNixOSTest = test: test; writeTextDir = name: text: name; python3 = ""; openssl = ""; yq-go = ""; curl = ""; };
+        test = import ${nixString(join(repo, "nix/checks/ingress.nix"))} { inherit pkgs; lib = ${stubLib}; outDir = "/lab/out"; lab = ${readJson(file)}; };
+      in test.testScript { nodes.traefik.networking.primaryIPAddress = "192.168.1.3"; }`);
+    expect(script).toContain(`client.succeed("ip address add ${clientIp}/32 dev eth1")`);
+    expect(script).toContain(`--interface ${clientIp} `);
   });
 
   describe("ingress: Traefik with the generated config and CA", () => {
@@ -596,6 +660,9 @@ describe("VM tests", () => {
       ["Traefik gets the leaf key", "/root/labgen-ca/leaf.key"],
       ["the client trusts the root", "cat /root/labgen-ca/root.crt"],
       ["the client resolves the route to Traefik", "--resolve git.lab.home.arpa:443:192.168.1.3 https://git.lab.home.arpa/"],
+      ["the client sends from inside the first IPv4 range of the allow-list", "client.succeed(\"ip address add 10.0.0.77/32 dev eth1\")"],
+      ["Traefik routes its answers back to that address", "traefik.succeed(\"ip route add 10.0.0.77/32 dev eth1\")"],
+      ["curl uses that address", "curl --silent --show-error --interface 10.0.0.77 "],
       ["curl with the root CA succeeds", "--fail --cacert /tmp/root.crt"],
       ["curl without it fails verification", "status == 60"],
     ])("%s", (_what, fragment) => {

@@ -77,7 +77,8 @@ export async function makeLocator(source: string): Promise<(path: readonly PathS
 }
 
 export async function locateAll(source: string, diagnostics: Diagnostic[]): Promise<void> {
-  const pending = diagnostics.filter((d) => d.line === undefined && d.path.length > 0);
+  // A diagnostic in another file (a host's extra.nix) is located there already.
+  const pending = diagnostics.filter((d) => d.line === undefined && d.path.length > 0 && d.file === undefined);
   if (pending.length === 0) return;
   const locate = await makeLocator(source);
   for (const d of pending) {

@@ -208,6 +208,12 @@ export const Host = z
     tailscale: Tailscale.optional(),
     gitops: Gitops.optional(),
     incus: Incus.default({ channel: "lts" }),
+    extraModule: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Import your own NixOS module hosts/<host>/extra.nix (next to lab.config.ts) into this host's configuration.nix, for host settings labgen does not model (a kernel parameter, a udev rule, a hardware quirk). The file is yours, never generated; `labgen check` parses it and refuses application services in it, as in this config.",
+      ),
     stateVersion: z
       .string()
       .regex(/^[0-9]{2}\.(05|11)$/, { error: 'must be a NixOS release "YY.MM" such as "26.05" (releases are .05 and .11)' })

@@ -10,7 +10,7 @@
 // Tool inputs that carry config values are checked against the config's own zod schema (the
 // field at the edited path; add_instance takes the instance schema itself), so they never drift.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
@@ -176,7 +176,9 @@ export function createServer(opts: McpOptions): McpServer {
     async ({ name }) => {
       const r = await compiled();
       if (!r.ok) return invalid(r.diagnostics);
-      const t = explain(r.model, r.files, name);
+      const { makeLocator } = await import("../config/locate.ts");
+      const locate = await makeLocator(readFileSync(configFile, "utf8"));
+      const t = explain(r.model, r.files, name, { file: basename(configFile), locate });
       return t ? text(t) : text(`nothing named '${name}' in the lab`, true);
     },
   );

@@ -139,6 +139,7 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
             }
           : null,
         incus: { channel: h.incus.channel },
+        extraModule: h.extraModule ? `hosts/${name}/extra.nix` : null,
         networks: hostNets.map((n) => n.name),
         instances: (instancesByHost.get(name) ?? []).map((i) => i.name),
         stateVersion: h.stateVersion,

@@ -183,6 +183,8 @@ export interface HostModel {
   readonly tailscale: TailscaleModel | null;
   readonly gitops: GitopsModel | null;
   readonly incus: { readonly channel: "lts" | "feature" };
+  /** The user's own NixOS module imported by configuration.nix (hosts/<host>/extra.nix, relative to lab.config.ts), or null. */
+  readonly extraModule: string | null;
   /** Names of the Incus bridges on this host (sorted). */
   readonly networks: readonly string[];
   /** Names of the instances on this host (sorted). */

@@ -9,7 +9,7 @@ export interface Diagnostic {
   readonly rule: string;
   readonly path: readonly PathSegment[];
   readonly message: string;
-  /** The file the finding is about when it is not lab.config.ts (e.g. the lock file). */
+  /** The file the finding is about when it is not lab.config.ts (the lock file, a host's extra.nix); absolute. */
   file?: string;
   /** Filled in by the locator; 1-based. */
   line?: number;

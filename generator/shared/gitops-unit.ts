@@ -3,6 +3,7 @@
 // inputs (as structured data the NixOS target turns into Nix expressions) and the unit settings
 // the scripts rely on. The scripts take every tool from PATH, so this list IS their dependency list.
 import type { GitopsModel, HostModel } from "../resolve/model.ts";
+import { CERT_RENEW_UNIT_NAME, GITOPS_UNIT_NAME } from "./foundation.ts";
 
 /**
  * One runtime input as Nix sees it. Kept structured (not Nix text) so the NixOS target prints it
@@ -67,9 +68,9 @@ export const INTERMEDIATE_FAIL_DAYS = 30;
 
 export const GITOPS_UNIT = {
   /** systemd.services.<service>: Type=oneshot, runs `script` as root. */
-  service: "labgen-gitops",
+  service: GITOPS_UNIT_NAME,
   /** systemd.timers.<timer>: OnUnitInactiveSec = host.gitops.interval (see gitopsTimerConfig). */
-  timer: "labgen-gitops",
+  timer: GITOPS_UNIT_NAME,
   /** out/hosts/<host>/<script>: the pull agent (ExecStart). */
   script: "labgen-gitops.sh",
   /** out/hosts/<host>/<rollbackScript>: installed on PATH as `rollbackCommand` for the admin. */
@@ -77,7 +78,7 @@ export const GITOPS_UNIT = {
   rollbackCommand: "labgen-rollback",
   /** out/hosts/<host>/<renewScript>: labgen-cert-renew.service, started daily by its timer. */
   renewScript: "labgen-cert-renew.sh",
-  renewService: "labgen-cert-renew",
+  renewService: CERT_RENEW_UNIT_NAME,
   /** out/ca/ca.sh packaged for the renewal (path from out/hosts/<host>/). */
   caCommand: "labgen-ca",
   caScriptFromHost: "../../ca/ca.sh",

@@ -84,6 +84,11 @@ function editDistance(a: string, b: string): number {
 
 const FOUNDATION = "ZFS, Incus, OpenSSH, Tailscale and the GitOps agent";
 
+/** The foundation rule's message (also for services in a host's extra.nix). */
+export function hostAppServiceMessage(apps: readonly string[]): string {
+  return `hosts run no application service: only ${FOUNDATION}. Declare ${apps.map((a) => `'${a}'`).join(", ")} as ${apps.length > 1 ? "instances" : "an instance"} (${apps.map((a) => `instances.${a}`).join(", ")}) running on this host instead`;
+}
+
 function describeType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
@@ -154,11 +159,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
               key === "services" && value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length
                 ? Object.keys(value)
                 : [key];
-            push(
-              [...path, key],
-              `hosts run no application service: only ${FOUNDATION}. Declare ${apps.map((a) => `'${a}'`).join(", ")} as ${apps.length > 1 ? "instances" : "an instance"} (${apps.map((a) => `instances.${a}`).join(", ")}) running on this host instead`,
-              "host-no-app-services",
-            );
+            push([...path, key], hostAppServiceMessage(apps), "host-no-app-services");
             continue;
           }
           const hint = close.length ? `did you mean '${close[0][0]}'? ` : "";

@@ -5,6 +5,7 @@
 import { LabSchema, type LabConfig } from "../config/schema.ts";
 import { DiagnosticBag, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 import { RAW_RULES, runRules, type RuleContext } from "./rules.ts";
+import { placeholderDiagnostics, placeholderPaths, underAny } from "./placeholders.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 
 export interface Validated {
@@ -14,6 +15,17 @@ export interface Validated {
 }
 
 export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
+  // A placeholder left by `labgen init` is one error, whatever else its made-up value breaks.
+  const holes = placeholderDiagnostics(raw);
+  if (holes.length) {
+    const paths = placeholderPaths(raw);
+    const rest = validateFilled(raw, ctx).diagnostics.filter((d) => !underAny(paths, d.path));
+    return { config: null, diagnostics: [...holes, ...rest] };
+  }
+  return validateFilled(raw, ctx);
+}
+
+function validateFilled(raw: unknown, ctx: RuleContext): Validated {
   const bagText = new DiagnosticBag();
   for (const rule of RAW_RULES) rule.check(raw as LabConfig, bagText);
   const text = bagText.items;

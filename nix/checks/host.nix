@@ -10,6 +10,7 @@
 # with `disko.devices = lib.mkForce <the VM-device layout>` (lib/tests.nix), so the by-id disks of
 # the real machine never reach the VM.
 {
+  lib,
   pkgs,
   diskoTestLib,
   diskoLayout,
@@ -53,8 +54,14 @@ diskoTestLib.makeDiskoTest {
         machine.wait_for_unit("sshd.service")
         machine.succeed("sshd -T | grep -qix 'passwordauthentication no'")
 
+  ''
+  # Only what this host has: a lab without Tailscale or GitOps on it has no such unit.
+  + lib.optionalString (host.tailscale or null != null) ''
+
     with subtest("tailscaled running"):
         machine.wait_for_unit("tailscaled.service")
+  ''
+  + lib.optionalString (host.gitops or null != null) ''
 
     with subtest("GitOps timer present"):
         machine.wait_for_unit("labgen-gitops.timer")

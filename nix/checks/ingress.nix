@@ -2,8 +2,9 @@
 # configuration, with certificates issued by the generated CA script, in front of an HTTP backend
 # that answers at the address the first plain-HTTP route points to.
 #
-# Three machines on the test network (192.168.1.0/24, which the reference lab's ingress allow-list
-# admits): `backend`, `traefik` and `client`.
+# Three machines on the test network (192.168.1.0/24): `backend`, `traefik` and `client`. The
+# client sends from an address inside the lab's first IPv4 allow-list range (whatever LAN the lab
+# admits), so Traefik's ipAllowList lets it through as it would a machine of that LAN.
 {
   lib,
   pkgs,
@@ -23,11 +24,25 @@ let
   caDir = "/root/labgen-ca";
   caFile = path: "${caDir}/${baseNameOf path}";
 
+  # An address inside the first IPv4 range of the allow-list: the network address plus 77 (clear
+  # of the test nodes' 192.168.1.1-3) when the range has room (78 if that is the backend's), plus
+  # 1 for a small range, or the address itself for a /31 or /32.
+  allowV4 = lib.findFirst (cidr: builtins.match "[0-9.]+/[0-9]+" cidr != null) null lab.model.ingress.allow;
+  allowParts = builtins.match "([0-9]+)[.]([0-9]+)[.]([0-9]+)[.]([0-9]+)/([0-9]+)" allowV4;
+  octet = n: lib.toInt (builtins.elemAt allowParts n);
+  prefix = octet 4;
+  addressPlus =
+    offset: "${toString (octet 0)}.${toString (octet 1)}.${toString (octet 2)}.${toString (octet 3 + offset)}";
+  firstChoice = addressPlus (if prefix <= 25 then 77 else if prefix <= 30 then 1 else 0);
+  # Never the backend's own address (an allow-list range may contain the instances' bridge).
+  clientIp = if firstChoice == backendIp && prefix <= 25 then addressPlus 78 else firstChoice;
+
   staticConfig = outDir + "/traefik/traefik.yml";
   marker = "labgen ingress test backend";
 in
 assert lib.assertMsg (route != null) "nix/checks/ingress.nix: out/lab.json has no route with scheme http";
 assert lib.assertMsg (backendUrl != null) "nix/checks/ingress.nix: unexpected backend URL ${route.backend}";
+assert lib.assertMsg (allowParts != null) "nix/checks/ingress.nix: the ingress allow-list has no IPv4 range";
 pkgs.testers.runNixOSTest {
   name = "labgen-ingress";
 
@@ -81,7 +96,7 @@ pkgs.testers.runNixOSTest {
     { nodes, ... }:
     let
       traefikIp = nodes.traefik.networking.primaryIPAddress;
-      curl = "curl --silent --show-error --resolve ${route.hostname}:443:${traefikIp} https://${route.hostname}/";
+      curl = "curl --silent --show-error --interface ${clientIp} --resolve ${route.hostname}:443:${traefikIp} https://${route.hostname}/";
     in
     ''
       import shlex
@@ -113,6 +128,9 @@ pkgs.testers.runNixOSTest {
           traefik.wait_for_open_port(443)
           root_pem = traefik.succeed("cat ${caFile caFiles.rootCert}")
           client.wait_for_unit("multi-user.target")
+          # The client's address inside the allow-list, reachable from Traefik over the test network.
+          client.succeed("ip address add ${clientIp}/32 dev eth1")
+          traefik.succeed("ip route add ${clientIp}/32 dev eth1")
           client.succeed(f"printf '%s' {shlex.quote(root_pem)} > /tmp/root.crt")
           body = client.wait_until_succeeds("${curl} --fail --cacert /tmp/root.crt")
           assert ${builtins.toJSON marker} in body, f"unexpected response: {body!r}"

@@ -2,7 +2,8 @@
 # nix-instantiate (nix), tofu (with the Incus provider), openssl, shellcheck, bash (stdenv), and
 # python3 with PyYAML (test/printers/yaml.test.ts round-trips YAML through a second parser), and
 # what the GitOps scenario tests run for real (test/targets/gitops.test.ts): git, flock
-# (util-linux), ssh-keygen (openssh), jq. Their stand-ins start with the absolute path of node, as
+# (util-linux), ssh-keygen (openssh), jq; git for test/template.test.ts too (it merges a newer labgen into a lab
+# repository with scripts/pull-labgen). Their stand-ins start with the absolute path of node, as
 # the build sandbox has no /usr/bin/env.
 {
   lib,

@@ -187,6 +187,6 @@ describe("usage", () => {
   });
   test("the main help lists the editing commands", async () => {
     const r = await cli("--help");
-    for (const c of ["set <path> <value>", "add <path> <json>", "rm <path>", "mv <path> <name>", "mcp "]) expect(r.stdout).toContain(`  ${c}`);
+    for (const c of ["set <path> <value>", "add <path> <json>", "rm <path>", "mv <path> <new-name>", "mcp "]) expect(r.stdout).toContain(`  ${c}`);
   });
 });

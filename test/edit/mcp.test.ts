@@ -109,7 +109,7 @@ describe("labgen mcp over stdio", () => {
     const r = await call(client, "explain", { name: "forgejo" });
     expect(r.isError).toBe(false);
     expect(r.text).toMatch(/^instance forgejo: /);
-    expect(r.text).toContain("defined at instances.forgejo");
+    expect(r.text).toMatch(/defined at lab\.config\.ts:\d+ \(instances\.forgejo\)/);
     const u = await call(client, "explain", { name: "nope" });
     expect(u).toMatchObject({ isError: true, text: "nothing named 'nope' in the lab" });
   });

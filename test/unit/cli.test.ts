@@ -1,4 +1,4 @@
-// The command line: exit codes (0 ok, 1 invalid or drift, 2 usage), and what each command does
+// The command line: exit codes (0 ok, 1 invalid, 2 usage, 4 drift), and what each command does
 // and does not write. Everything runs in temp dirs; nothing depends on the committed out/.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,7 +30,10 @@ function mkdirp(d: string): string {
 describe("usage errors exit 2", () => {
   it.each([
     [["frobnicate"], "labgen: unknown command 'frobnicate'"],
-    [["generate", "--frob"], "labgen: unknown option --frob"],
+    [["generate", "--frob"], "labgen: unknown option --frob (`labgen generate --help` lists the options)"],
+    [["check", "--force"], "labgen: unknown option --force (`labgen check --help` lists the options)"],
+    [["explain", "x", "--timings"], "labgen: unknown option --timings (`labgen explain --help` lists the options)"],
+    [["init", "--name", "a", "--name", "b"], "labgen: --name given twice"],
     [["generate", "--config"], "labgen: --config needs a value"],
     [["generate", "--out", "--force"], "labgen: --out needs a value"],
     [["explain"], "labgen: explain takes one name: a host, instance, network, storage pool, profile or route"],
@@ -44,7 +47,9 @@ describe("usage errors exit 2", () => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
     expect(r.errLines[0]).toBe(message);
-    expect(r.stderr).toContain("usage: labgen <command> [options]");
+    // A known command's mistake shows that command's help; anything else the global usage.
+    const command = ["generate", "check", "diff", "explain", "init"].find((c) => c === argv[0]);
+    expect(r.stderr).toContain(command ? `usage: labgen ${command} ` : "usage: labgen <command> [options]");
     expect(r.stdout).toBe("");
   });
 
@@ -141,7 +146,7 @@ describe("check", () => {
 });
 
 describe("diff", () => {
-  it("exit 0 right after generate; exit 1 with a unified diff after an edit; writes nothing", async () => {
+  it("exit 0 right after generate; exit 4 with a unified diff after an edit; writes nothing", async () => {
     const c = fresh();
     expect((await cli("generate", ...c.args)).code).toBe(0);
     const clean = await cli("diff", ...c.args);
@@ -154,7 +159,7 @@ describe("diff", () => {
     writeConfig(c.dir, lab);
     const before = { tree: readTree(c.out), times: mtimes(c.out), lock: readFileSync(c.lock, "utf8") };
     const drift = await cli("diff", ...c.args);
-    expect(drift.code).toBe(1);
+    expect(drift.code).toBe(4);
     const labJson = `${shown(c.out)}/lab.json`;
     expect(drift.outLines).toContain(`--- a/${labJson}`);
     expect(drift.outLines).toContain(`+++ b/${labJson}`);
@@ -176,20 +181,31 @@ describe("diff", () => {
     writeConfig(c.dir, lab);
     const lockBefore = readFileSync(c.lock, "utf8");
     const r = await cli("diff", ...c.args);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.outLines).toContain(`--- a/${shown(c.lock)}`);
     expect(r.outLines.some((l) => l.startsWith('+  "api/eth0"') || l.startsWith('+    "api/eth0"'))).toBe(true);
     expect(readFileSync(c.lock, "utf8")).toBe(lockBefore);
   });
 
-  it("no out/ yet: everything would be created (exit 1), and nothing is", async () => {
+  it("no out/ yet: everything would be created (exit 4), and nothing is", async () => {
     const c = fresh();
     const r = await cli("diff", ...c.args);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.outLines).toContain("--- /dev/null");
     expect(r.errLines.at(-1)).toMatch(/^drift: [1-9]\d* created, 0 updated, 0 unchanged, 0 removed$/);
     expect(existsSync(c.out)).toBe(false);
     expect(existsSync(c.lock)).toBe(false);
+  });
+
+  it("drift (4) and an invalid config (1) are told apart", async () => {
+    const c = fresh();
+    expect((await cli("generate", ...c.args)).code).toBe(0);
+    const lab = ingressLab();
+    lab.instances.web.host = "nsa";
+    writeConfig(c.dir, lab);
+    const r = await cli("diff", ...c.args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
   });
 
   it("notes hand edits without failing on them differently", async () => {
@@ -197,7 +213,7 @@ describe("diff", () => {
     expect((await cli("generate", ...c.args)).code).toBe(0);
     writeFileSync(join(c.out, "lab.json"), "{}\n");
     const r = await cli("diff", ...c.args);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.errLines).toContain(`note: ${shown(join(c.out, "lab.json"))} was edited by hand since labgen wrote it`);
   });
 });
@@ -216,7 +232,7 @@ describe("explain", () => {
   /** The files made from a config path (what explain must list), computed from the provenance. */
   const madeFrom = (source: string) =>
     files
-      .filter((f) => f.path !== "lab.json" && f.path !== "README.md" && f.sources.some((s) => s === source || s.startsWith(`${source}.`) || s.startsWith(`${source}[`)))
+      .filter((f) => f.sources.some((s) => s === source || s.startsWith(`${source}.`) || s.startsWith(`${source}[`)))
       .map((f) => f.path)
       .sort();
 
@@ -230,8 +246,13 @@ describe("explain", () => {
     expect(r.stdout).toContain("volume forgejo-data 100GiB at /data");
     expect(r.stdout).toContain("image codeberg:forgejo/forgejo:16.0.5");
     expect(r.stdout).toContain("health: /api/healthz (Traefik checks it every 30s)");
-    expect(lines).toContain("  defined at instances.forgejo");
-    expect(lines.at(-1)).toBe(`  files: ${madeFrom("instances.forgejo").join(", ")}`.trimEnd());
+    // Where the config defines it: forgejo comes from a preset spread into `instances`, so the
+    // nearest place written in the file is the `instances` key.
+    const line = readFileSync(REFERENCE_CONFIG, "utf8").split("\n").findIndex((l) => l.startsWith("  instances: {")) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(lines).toContain(`  defined at ${shown(REFERENCE_CONFIG)}:${line} (instances.forgejo)`);
+    expect(lines.at(-1)).toBe(`  files: ${madeFrom("instances.forgejo").join(", ")}`);
+    expect(madeFrom("instances.forgejo")).toEqual(expect.arrayContaining(["lab.json", "tofu/instances.tf"]));
     // explain compiles but writes nothing.
     expect(existsSync(join(tmp, "reference"))).toBe(false);
   });
@@ -266,6 +287,34 @@ describe("explain", () => {
     expect(r.code).toBe(1);
     expect(r.errLines).toEqual([`labgen: nothing named 'nope' in ${shown(REFERENCE_CONFIG)}`]);
   });
+
+  it("an unknown name close to known ones: did you mean", async () => {
+    const r = await cli("explain", "forgjeo", ...args);
+    expect(r.code).toBe(1);
+    expect(r.errLines).toEqual([`labgen: nothing named 'forgjeo' in ${shown(REFERENCE_CONFIG)}; did you mean 'forgejo'?`]);
+    expect((await cli("explain", "jelly", ...args)).errLines[0]).toContain("did you mean 'jellyfin'?");
+  });
+
+  it("the ingress instance lists Traefik's files (made from `ingress`) besides its own", async () => {
+    const r = await cli("explain", "traefik", ...args);
+    expect(r.code).toBe(0);
+    const listed = r.outLines.at(-1)!.replace(/^ {2}files: /, "").split(", ");
+    expect(listed).toEqual(expect.arrayContaining(["traefik/traefik.yml", "traefik/dynamic.yml"]));
+    expect(listed).toEqual([...new Set([...madeFrom("instances.traefik"), ...madeFrom("ingress")])].sort());
+  });
+
+  it("--json: kind, name, path, file and line, and the files", async () => {
+    const r = await cli("explain", "forgejo", "--json", ...args);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const line = readFileSync(REFERENCE_CONFIG, "utf8").split("\n").findIndex((l) => l.startsWith("  instances: {")) + 1;
+    expect(j).toMatchObject({ kind: "instance", name: "forgejo", path: "instances.forgejo", file: shown(REFERENCE_CONFIG), line, column: 3 });
+    expect(j.files).toEqual(madeFrom("instances.forgejo"));
+    expect(j.model).toMatchObject({ name: "forgejo", host: "nas", source: "instances.forgejo" });
+    const route = JSON.parse((await cli("explain", "git.lab.home.arpa", "--json", ...args)).stdout);
+    expect(route).toMatchObject({ kind: "route", name: "git", path: "ingress.routes.git" });
+    expect(route.line).toBeGreaterThan(line);
+  });
 });
 
 describe("schema and init", () => {
@@ -278,25 +327,5 @@ describe("schema and init", () => {
     const c = fresh();
     expect((await cli("generate", ...c.args)).code).toBe(0);
     expect(readFileSync(join(c.out, "labgen.schema.json"), "utf8")).toBe(`${r.stdout}\n`);
-  });
-
-  it("init writes a starter config that is valid, and never overwrites one", async () => {
-    const dir = join(tmp, "init");
-    mkdirp(dir);
-    const cfg = join(dir, "lab.config.ts");
-    const r = await cli("init", "--config", cfg);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`wrote ${shown(cfg)}: edit it, then run 'labgen generate'`);
-    const text = readFileSync(cfg, "utf8");
-    expect(text).toContain('import { defineLab } from "labgen";');
-    const check = await cli("check", "--config", cfg);
-    expect(check.code).toBe(0);
-    expect(existsSync(join(dir, "lab.lock.json"))).toBe(false);
-
-    writeFileSync(cfg, "// mine\n");
-    const again = await cli("init", "--config", cfg);
-    expect(again.code).toBe(1);
-    expect(again.errLines).toEqual([`labgen: ${shown(cfg)} already exists; init never overwrites it`]);
-    expect(readFileSync(cfg, "utf8")).toBe("// mine\n");
   });
 });

@@ -58,7 +58,7 @@ describe("schema errors", () => {
         path: "hosts.nas.tailscal",
         rule: "schema",
         message:
-          "unknown setting 'tailscal': did you mean 'tailscale'? known settings here are 'description', 'gitops', 'hardware', 'incus', 'lan', 'memoryReserve', 'ssh', 'stateVersion', 'tailscale', 'zfs'",
+          "unknown setting 'tailscal': did you mean 'tailscale'? known settings here are 'description', 'extraModule', 'gitops', 'hardware', 'incus', 'lan', 'memoryReserve', 'ssh', 'stateVersion', 'tailscale', 'zfs'",
       },
     ]);
   });

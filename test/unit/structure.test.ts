@@ -21,7 +21,8 @@ function sources(): Source[] {
     for (const name of readdirSync(dir).sort()) {
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith(".ts")) out.push({ path: relative(GENERATOR, full).split("\\").join("/"), text: readFileSync(full, "utf8") });
+      // Generated at build time (lab-input.generated.ts), not written by hand.
+      else if (name.endsWith(".ts") && !name.endsWith(".generated.ts")) out.push({ path: relative(GENERATOR, full).split("\\").join("/"), text: readFileSync(full, "utf8") });
     }
   };
   walk(GENERATOR);

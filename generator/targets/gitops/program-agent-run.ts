@@ -113,12 +113,15 @@ if ! git -C "$CHECKOUT" -c advice.detachedHead=false checkout --quiet --force --
 fi
 
 STEP=drift
-# The committed out/ must be what the commit's own lab.config.ts generates (labgen diff, exit 1 on
-# drift): a hand-edited or stale out/ is never deployed.
+# The committed out/ must be what the commit's own lab.config.ts generates (labgen diff: exit 4 on
+# drift, 1 on an invalid config): a hand-edited or stale out/, or a config labgen refuses, is
+# never deployed.
 drift_status=0
 labgen_run diff || drift_status=$?
-if (( drift_status == 1 )); then
+if (( drift_status == 4 )); then
   hold_and_refuse drift "the committed out/ differs from what lab.config.ts generates (labgen diff); regenerate and commit"
+elif (( drift_status == 1 )); then
+  hold_and_refuse invalid "the commit's lab.config.ts or lab.lock.json is invalid (labgen diff names each error)"
 elif (( drift_status != 0 )); then
   fail_step "labgen diff failed (exit status $drift_status)"
 fi

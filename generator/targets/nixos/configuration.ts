@@ -275,7 +275,10 @@ export interface HostModuleIR {
 
 export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   const entries: NixBinding[] = [
-    b("imports", nix.list([nix.path("./disko.nix")]), comment("The disks; disko's NixOS module itself comes from the flake.")),
+    host.extraModule
+      ? // out/hosts/<host>/ → the repository root, where lab.config.ts and hosts/ are.
+        b("imports", nix.list([nix.path("./disko.nix"), nix.path(`../../../${host.extraModule}`)]), comment("The disks (disko's NixOS module itself comes from the flake), and your own module for this host."))
+      : b("imports", nix.list([nix.path("./disko.nix")]), comment("The disks; disko's NixOS module itself comes from the flake.")),
   ];
   // Each section starts after an empty line.
   const section = (bindings: NixBinding | NixBinding[]) => {

@@ -2,22 +2,10 @@
 // the bare metal runs NixOS maintenance and plumbing only, never an application. Every
 // application runs in an Incus instance (DESIGN.md: "Zero application services on the bare metal").
 import type { NixAttrs } from "../../printers/nix/index.ts";
-import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
-import { SECRETS_UNIT } from "../../shared/secrets.ts";
+import { HOST_SERVICES, HOST_UNITS } from "../../shared/foundation.ts";
 import { flattenBindings, type OptionBinding } from "./walk.ts";
 
-/**
- * The closed list of NixOS `services.*` modules a host may configure: remote access (openssh,
- * tailscale) and ZFS maintenance (zfs: scrub and trim; sanoid: snapshots of the host's own
- * datasets). Incus is `virtualisation.incus`, not a service.
- */
-export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
-
-/**
- * The closed list of systemd units (services and timers) this target defines itself: labgen's own
- * foundation (the GitOps agent, certificate renewal, the app-secrets oneshot), never an application.
- */
-export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, GITOPS_UNIT.renewService, SECRETS_UNIT.service])];
+export { HOST_SERVICES, HOST_UNITS };
 
 export class NixosTargetError extends Error {
   override name = "NixosTargetError";

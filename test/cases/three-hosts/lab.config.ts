@@ -86,6 +86,8 @@ export default defineLab({
         knownHosts: [githubHostKey],
       },
       incus: { channel: "feature" },
+      // hosts/beta/extra.nix: a kernel parameter, a udev rule and SMART monitoring for its HDDs.
+      extraModule: true,
       stateVersion: "26.05",
     },
     gamma: {

@@ -37,8 +37,12 @@ let
   };
 in
 {
-  # The disks; disko's NixOS module itself comes from the flake.
-  imports = [ ./disko.nix ];
+  # The disks (disko's NixOS module itself comes from the flake), and your own module for this
+  # host.
+  imports = [
+    ./disko.nix
+    ../../../hosts/beta/extra.nix
+  ];
 
   networking = {
     hostName = "beta";

@@ -1,0 +1,88 @@
+// Placeholders: the values `labgen init` cannot know (disk ids, the SSH key, the NIC, the git
+// repository and its host key) are written as strings containing REPLACE_ME. A config that still
+// has one is refused, naming each one with the command that finds the real value: a host
+// installed with a made-up disk id or SSH key is a host you can never log in to.
+import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
+
+/** The marker `labgen init` writes; never part of a real disk id, key, interface or URL. */
+export const PLACEHOLDER = "REPLACE_ME";
+
+interface Hint {
+  readonly match: (path: readonly PathSegment[]) => boolean;
+  readonly what: string;
+  readonly how: string | ((value: string) => string);
+}
+
+const at = (path: readonly PathSegment[], i: number, ...names: string[]) => names.includes(String(path[i]));
+
+// What each placeholder is and how to find its real value, by where it sits in the config.
+const HINTS: readonly Hint[] = [
+  {
+    match: (p) => p[0] === "admins" && at(p, 2, "sshKeys"),
+    what: "your SSH public key (the only way into the host: passwords are off)",
+    how: "run `cat ~/.ssh/id_ed25519.pub` on your computer and paste the whole line (no key yet: `ssh-keygen -t ed25519`)",
+  },
+  {
+    match: (p) => p[0] === "hosts" && (at(p, 3, "disks") || (at(p, 2, "zfs") && p.includes("disks"))),
+    what: "a disk's stable id",
+    how: "run `ls -l /dev/disk/by-id/` on the host (booted from the NixOS installer) and use the /dev/disk/by-id/… name of the disk",
+  },
+  {
+    match: (p) => p[0] === "hosts" && ((at(p, 3, "nics") && at(p, 5, "name")) || (at(p, 2, "lan") && at(p, 3, "interface"))),
+    what: "the host's LAN interface name",
+    how: "run `ip -br link` on the host (booted from the NixOS installer) and use the name of the wired interface, e.g. enp1s0",
+  },
+  {
+    match: (p) => p[0] === "hosts" && at(p, 2, "gitops") && at(p, 3, "repository"),
+    what: "the SSH URL of this repository, which the host pulls",
+    how: "run `git remote get-url origin` (it must be an SSH URL such as git@github.com:you/lab.git)",
+  },
+  {
+    match: (p) => p[0] === "hosts" && at(p, 2, "gitops") && at(p, 3, "knownHosts"),
+    what: "the git server's SSH host key (pinned: no trust on first use)",
+    how: (value) => `run \`ssh-keyscan -t ed25519 ${/^[A-Za-z0-9.-]+$/.test(value.split(" ")[0]) ? value.split(" ")[0] : "github.com"}\` (your git server's name) and paste the line it prints`,
+  },
+];
+
+const GENERIC = { what: "a value only you know", how: "replace it with the real value" };
+
+function walk(value: unknown, path: PathSegment[], found: { path: PathSegment[]; value: string }[]): void {
+  if (typeof value === "string") {
+    if (value.includes(PLACEHOLDER)) found.push({ path: [...path], value });
+  } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], found));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k], found);
+}
+
+/**
+ * One error per placeholder value: the same placeholder used twice (a disk id in hardware.disks
+ * and in a vdev) is one thing to fill, reported where it first appears and naming the other places.
+ */
+export function placeholderDiagnostics(raw: unknown): Diagnostic[] {
+  const found: { path: PathSegment[]; value: string }[] = [];
+  walk(raw, [], found);
+  const byValue = new Map<string, PathSegment[][]>();
+  for (const f of found) byValue.set(f.value, [...(byValue.get(f.value) ?? []), f.path]);
+  return [...byValue.entries()].map(([value, [first, ...others]]) => {
+    const hint = HINTS.find((h) => h.match(first)) ?? GENERIC;
+    const how = typeof hint.how === "function" ? hint.how(value) : hint.how;
+    const also = others.length ? ` (the same value is at ${others.map(formatPath).join(", ")}: fill it there too)` : "";
+    return {
+      severity: "error" as const,
+      rule: "placeholder",
+      path: first,
+      message: `still a placeholder: ${hint.what}; to find it, ${how}${also}`,
+    };
+  });
+}
+
+/** Every path holding a placeholder (each occurrence). */
+export function placeholderPaths(raw: unknown): PathSegment[][] {
+  const found: { path: PathSegment[]; value: string }[] = [];
+  walk(raw, [], found);
+  return found.map((f) => f.path);
+}
+
+/** True when `path` is one of `paths` or lies below one. */
+export function underAny(paths: readonly (readonly PathSegment[])[], path: readonly PathSegment[]): boolean {
+  return paths.some((p) => p.length <= path.length && p.every((s, i) => s === path[i]));
+}
