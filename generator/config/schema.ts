@@ -324,7 +324,7 @@ const Instance = z
         error: 'must be <remote>:<image> with remote images (system containers/VMs), docker or ghcr (OCI application containers), e.g. "images:debian/12" or "docker:traefik:v3.7"',
       })
       .describe(
-        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/25.11" (images.linuxcontainers.org) or an OCI application image "docker:traefik:v3.7" / "ghcr:owner/app:tag" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
+        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "docker:traefik:v3.7" / "ghcr:owner/app:tag" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
       ),
     description: z.string().default("").describe("What the instance does."),
     cpu: z.number().int().min(1).describe("limits.cpu: number of CPUs."),

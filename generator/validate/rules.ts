@@ -28,6 +28,14 @@ function instancesByHost(lab: LabConfig): Map<string, [string, LabConfig["instan
   }
   return m;
 }
+// NixOS releases of images:nixos/<release>: lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds only
+// "unstable" and "26.05"; its history removed 23.11 (2024-08-16), 24.05 (2025-01-29), 24.11
+// (2025-07-01), 25.05 (2026-01-02) and 25.11 (2026-07-01). An image no longer built leaves the
+// image server, and `tofu apply` fails on it. Releases not listed here are not judged.
+const NIXOS_IMAGES_BUILT = ["unstable", "26.05"] as const;
+const NIXOS_IMAGES_NO_LONGER_BUILT = new Set(["23.11", "24.05", "24.11", "25.05", "25.11"]);
+// Traefik's official image on Docker Hub (docker.io/library/traefik), v3 tags only.
+const TRAEFIK_IMAGE_RE = /^docker:(library\/)?traefik:v3(\.[0-9]+){0,2}$/;
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 
 /** The address an instance's NIC gets from the config (static) — allocated ones are checked in resolve. */
@@ -543,6 +551,31 @@ export const RULES: Rule[] = [
         if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
         if (inst.cloudInit !== undefined) d.error("oci-image", ["instances", n, "cloudInit"], "OCI application containers do not run cloud-init: drop cloudInit or use an images:…/cloud image");
       }
+    },
+  },
+  {
+    id: "image-built",
+    summary: "images: NixOS releases that images.linuxcontainers.org still builds",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances)) {
+        const m = /^images:nixos\/([0-9]{2}\.[0-9]{2})(\/|$)/.exec(inst.image);
+        if (m && NIXOS_IMAGES_NO_LONGER_BUILT.has(m[1]))
+          d.error("image-built", ["instances", n, "image"], `images:nixos/${m[1]} is no longer built on images.linuxcontainers.org (it builds NixOS ${NIXOS_IMAGES_BUILT.join(" and ")} only), so Incus cannot download it: use "images:nixos/${NIXOS_IMAGES_BUILT[NIXOS_IMAGES_BUILT.length - 1]}"`);
+      }
+    },
+  },
+  {
+    id: "ingress-traefik",
+    summary: "the ingress instance runs a Traefik v3 OCI image",
+    check(lab, d) {
+      const ing = lab.ingress;
+      const traefik = ing && lab.instances[ing.instance];
+      if (!ing || !traefik) return;
+      // The generated traefik.yml/dynamic.yml use v3-only names (ipAllowList), and OpenTofu pushes
+      // them to /etc/traefik/, where Traefik looks for its static configuration
+      // (traefik/traefik docs/content/reference/install-configuration/boot-environment.md).
+      if (!TRAEFIK_IMAGE_RE.test(traefik.image))
+        d.error("ingress-traefik", ["instances", ing.instance, "image"], `the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "${traefik.image}"`);
     },
   },
   {

@@ -65,11 +65,24 @@ describe("reference lab Traefik config", () => {
   });
   it("web redirects to websecure, the file provider watches a directory, no API/dashboard, access log on", async () => {
     const s = parse((await reference()).static);
-    expect(s.entryPoints.web).toEqual({ address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } });
+    expect(s.entryPoints.web).toEqual({
+      address: ":80",
+      http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
+      transport: { respondingTimeouts: { readTimeout: "60s", writeTimeout: "60s", idleTimeout: "180s" } },
+    });
     expect(s.entryPoints.websecure.address).toBe(":443");
     expect(s.providers.file).toEqual({ directory: "/etc/traefik/dynamic", watch: true });
     expect(s.api).toBeUndefined();
     expect(s.accessLog).toEqual({});
+  });
+  // traefik/traefik docs/content/reference/install-configuration/entrypoints.md: readTimeout
+  // (the whole request, body included) defaults to 60s, which cuts long uploads; 0 = no timeout.
+  it("websecure's responding timeouts are explicit: no read or write limit for long uploads and downloads", async () => {
+    const s = parse((await reference()).static);
+    expect(s.entryPoints.websecure.transport.respondingTimeouts).toEqual({ readTimeout: "0s", writeTimeout: "0s", idleTimeout: "180s" });
+    // The schema knows these keys where they are written (a misplaced key would be refused).
+    const moved = { ...s, entryPoints: { ...s.entryPoints, websecure: { ...s.entryPoints.websecure, respondingTimeouts: {} } } };
+    expect(checkTraefikStatic(`${JSON.stringify(moved)}\n`).join("\n")).toMatch(/respondingTimeouts/);
   });
   it("one TLS router per route with Host(`name.domain`), services at instance addresses, allow-list and headers", async () => {
     const { model, dynamic } = await reference();

@@ -201,6 +201,24 @@ const CASES: RuleCase[] = [
     lab: I((l) => (l.instances.traefik.ports = [{ host: 443, instance: 443 }])),
     expect: [{ rule: "ingress-exposed", path: "instances.traefik.ports", message: "the Traefik instance must expose tcp 80 on the host: add { host: 80, instance: 80 } to its ports" }],
   },
+  // The generated Traefik files use v3 names and are pushed to /etc/traefik: only the Traefik
+  // image reads them (traefik/traefik docs/content/reference/install-configuration/boot-environment.md).
+  {
+    name: "ingress instance on a plain distribution image",
+    lab: I((l) => (l.instances.traefik.image = "images:debian/12")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "images:debian/12"' }],
+  },
+  {
+    name: "ingress instance on Traefik v2",
+    lab: I((l) => (l.instances.traefik.image = "docker:traefik:v2.11")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "docker:traefik:v2.11"' }],
+  },
+  // lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds images:nixos/unstable and 26.05 only.
+  {
+    name: "a NixOS image release images.linuxcontainers.org no longer builds",
+    lab: B((l) => (l.instances.web.image = "images:nixos/25.11")),
+    expect: [{ rule: "image-built", path: "instances.web.image", message: 'images:nixos/25.11 is no longer built on images.linuxcontainers.org (it builds NixOS unstable and 26.05 only), so Incus cannot download it: use "images:nixos/26.05"' }],
+  },
   // --- static addresses
   {
     name: "static IP outside the subnet",

@@ -170,7 +170,7 @@ export default defineLab({
     },
     nixbox: {
       host: "nas",
-      image: "images:nixos/25.11",
+      image: "images:nixos/26.05",
       description: "A NixOS container for experiments",
       cpu: 2,
       memory: "2GiB",

@@ -201,7 +201,7 @@ resource "incus_instance" "nixbox" {
   description = "A NixOS container for experiments"
   remote      = "nas"
   type        = "container"
-  image       = "images:nixos/25.11"
+  image       = "images:nixos/26.05"
   profiles    = [incus_profile.base["nas"].name, incus_profile.nesting["nas"].name]
   running     = true
 

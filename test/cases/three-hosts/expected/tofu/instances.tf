@@ -167,7 +167,7 @@ resource "incus_instance" "traefik" {
   description = "Reverse proxy"
   remote      = "alpha"
   type        = "container"
-  image       = "images:debian/12"
+  image       = "docker:traefik:v3.7"
   profiles    = [incus_profile.base["alpha"].name]
   running     = true
 
