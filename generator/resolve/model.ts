@@ -187,6 +187,12 @@ export interface NetworkModel {
   readonly address: string;
   readonly nat: boolean;
   readonly dnsDomain: string;
+  /**
+   * The address this bridge's DNS (dnsmasq) gives for the route names: Traefik's own address on the
+   * ingress host, the ingress host's static LAN address (its 80/443 proxy devices) elsewhere; null
+   * without ingress or when no address reaches Traefik from here.
+   */
+  readonly ingressAddress: string | null;
   readonly source: ConfigPath;
 }
 
@@ -289,6 +295,10 @@ export interface IngressModel {
   readonly host: string;
   /** The Traefik instance's address. */
   readonly address: string;
+  /**
+   * Sources Traefik lets through: ingress.allow as configured, then the guest sources the bridges'
+   * DNS sends to Traefik (the ingress host's bridges; another host's LAN address for its NAT bridges).
+   */
   readonly allow: readonly string[];
   readonly routes: readonly RouteModel[]; // sorted by name
   readonly source: ConfigPath;

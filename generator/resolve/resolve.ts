@@ -143,6 +143,21 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
   const tofuHost = tofuHostOf(lab);
   const ingress = lab.ingress ?? null;
 
+  const instanceIp = (inst: string): string => {
+    const cfg = lab.instances[inst];
+    const first = cfg.nics[0];
+    return first.ipv4 ?? lock.nics[`${inst}/${first.name}`].ipv4!;
+  };
+
+  // Where Traefik is reached from each bridge. On the ingress host: Traefik's own address. On
+  // another host, whose guests cannot reach that bridge: the ingress host's LAN address, where
+  // the NAT proxy devices listen on 80/443 (none is known when the ingress host uses DHCP).
+  const ingressHost = ingress ? lab.instances[ingress.instance].host : null;
+  const ingressHostLan = ingressHost ? lab.hosts[ingressHost].lan : null;
+  const ingressLanAddress = ingressHostLan?.mode === "static" ? ingressHostLan.address.split("/")[0] : null;
+  const ingressAddressFrom = (net: { host: string }): string | null =>
+    ingress === null ? null : net.host === ingressHost ? instanceIp(ingress.instance) : ingressLanAddress;
+
   const networks: M.NetworkModel[] = byName(
     Object.entries(lab.networks).map(([name, n]) => {
       const c = parseCidr(n.subnet);
@@ -157,15 +172,48 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         address: `${gateway}/${c.prefix}`,
         nat: n.nat,
         dnsDomain: n.dnsDomain ?? `${name}.${domain}`,
+        ingressAddress: ingressAddressFrom(n),
         source: `networks.${name}`,
       };
     }),
   );
 
-  const instanceIp = (inst: string): string => {
-    const cfg = lab.instances[inst];
-    const first = cfg.nics[0];
-    return first.ipv4 ?? lock.nics[`${inst}/${first.name}`].ipv4!;
+  /** Tailscale routes by default: only what reaches the ingress (Traefik, and its bridge's DNS). */
+  const ingressRoutesOn = (host: string): string[] => {
+    if (!ingress || host !== ingressHost) return [];
+    const traefikNet = networks.find((n) => n.name === lab.instances[ingress.instance].nics[0].network)!;
+    return [traefikNet.gateway, instanceIp(ingress.instance)].sort((a, b) => ipToInt(a) - ipToInt(b)).map((ip) => `${ip}/32`);
+  };
+
+  /**
+   * Traefik's allow-list: the configured sources, then the guests that the bridges' DNS sends to
+   * Traefik (app-to-app calls: webhooks, OAuth). Guests on the ingress host's bridges arrive with
+   * their own addresses; guests on another host's NAT bridge arrive as that host's LAN address, on
+   * a routed (non-NAT) bridge with their own. Entries an allowed range already covers are left out.
+   */
+  const allowList = (): string[] => {
+    if (!ingress) return [];
+    const out = [...ingress.allow];
+    const covered = (cidr: string): boolean => {
+      if (!cidr.includes(".")) return false;
+      const c = parseCidr(cidr);
+      return out.some((a) => {
+        if (!a.includes(".")) return false;
+        const o = parseCidr(a);
+        return o.prefix <= c.prefix && contains(o, intToIp(c.base));
+      });
+    };
+    const add = (cidr: string) => {
+      if (!covered(cidr)) out.push(cidr);
+    };
+    for (const n of networks) {
+      if (n.host === ingressHost || !n.nat) add(n.subnet);
+      else {
+        const lan = lab.hosts[n.host].lan;
+        if (lan.mode === "static") add(`${lan.address.split("/")[0]}/32`);
+      }
+    }
+    return out;
   };
 
   const routes: M.RouteModel[] = ingress
@@ -349,7 +397,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         tailscale: h.tailscale
           ? {
               authKeyFile: h.tailscale.authKeyFile,
-              advertiseRoutes: h.tailscale.advertiseGuestNetworks ? hostNets.map((n) => n.subnet).sort() : [],
+              advertiseRoutes: h.tailscale.advertiseGuestNetworks ? hostNets.map((n) => n.subnet).sort() : ingressRoutesOn(name),
               exposeIncusApi: h.tailscale.exposeIncusApi,
             }
           : null,
@@ -385,7 +433,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         instance: ingress.instance,
         host: lab.instances[ingress.instance].host,
         address: instanceIp(ingress.instance),
-        allow: [...ingress.allow],
+        allow: allowList(),
         routes,
         source: "ingress",
       }

@@ -281,26 +281,21 @@ describe("out/tofu for the reference lab", () => {
     expect(all.map((f) => f.path)).toEqual(expect.arrayContaining(Object.values(TRAEFIK_FILES)));
   });
 
-  it("publishes the ingress names: a zone with the apex and one record per route, and dnsmasq host records", async () => {
-    const { doc, model } = await ref();
+  // Incus serves its network zones "for zone transfer to the operator's production DNS servers"
+  // only (lxc/incus doc/howto/network_zones.md), and no DNS server in the
+  // lab would transfer one: the names clients use are dnsmasq's host records, one per route. The
+  // apex has no router, so it is not advertised.
+  it("publishes the route names through each bridge's dnsmasq only: no zone nobody queries, no apex", async () => {
+    const { doc, model, text } = await ref();
     const ing = model.ingress!;
-    expect(doc.resource.incus_server.nas).toEqual({ remote: "nas", config: { "core.dns_address": "127.0.0.1:1053" } });
-    expect(doc.resource.incus_network_zone.lab_domain).toMatchObject({ name: "lab.home.arpa", remote: "nas" });
-    const records = doc.resource.incus_network_zone_record;
-    expect(Object.keys(records).sort()).toEqual([...ing.routes.map((r) => r.name), "lab_domain"].sort());
-    expect(records.lab_domain.name).toBe("@");
-    for (const r of ing.routes) {
-      expect(records[r.name]).toEqual({
-        name: r.hostname.split(".")[0],
-        remote: "nas",
-        zone: "${incus_network_zone.lab_domain.name}",
-        entry: [{ type: "A", value: ing.address, ttl: 300 }],
-      });
-    }
-    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"].split("\n")).toEqual([
-      "host-record=lab.home.arpa,10.10.0.10",
-      ...ing.routes.map((r) => `host-record=${r.hostname},10.10.0.10`),
-    ]);
+    expect(doc.resource.incus_server).toBeUndefined();
+    expect(doc.resource.incus_network_zone).toBeUndefined();
+    expect(doc.resource.incus_network_zone_record).toBeUndefined();
+    expect(Object.keys(text)).not.toContain("dns.tf");
+    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"].split("\n")).toEqual(
+      ing.routes.map((r) => `host-record=${r.hostname},10.10.0.10`),
+    );
+    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"]).not.toMatch(/host-record=lab\.home\.arpa,/);
   });
 
   it("outputs every instance's address and URLs, and every route", async () => {
@@ -323,7 +318,7 @@ describe("out/tofu for the reference lab", () => {
     const ha = model.instances.find((i) => i.name === "homeassistant")!;
     expect(evaluate(valueOf("instances.tf", "cloud-init.user-data"))).toBe(ha.cloudInit);
     expect(evaluate(valueOf("networks.tf", "raw.dnsmasq"))).toBe(
-      ["lab.home.arpa", ...model.ingress!.routes.map((r) => r.hostname)].map((h) => `host-record=${h},10.10.0.10`).join("\n"),
+      model.ingress!.routes.map((r) => `host-record=${r.hostname},10.10.0.10`).join("\n"),
     );
   });
 });
@@ -347,9 +342,29 @@ describe("out/tofu for other labs", () => {
       { connect: "tcp:10.22.0.20:27015", listen: "tcp:192.168.20.13:27015", nat: "true" },
       { connect: "udp:10.22.0.20:27015", listen: "udp:192.168.20.13:27015", nat: "true" },
     ]);
-    expect(doc.resource.incus_network_zone_record.git.remote).toBe("alpha");
-    // The Traefik instance here is a system container: still a container, so no wait_for.
+    // The Traefik instance is an OCI container: still a container, so no wait_for.
     expect(doc.resource.incus_instance.traefik.file).toHaveLength(4);
+  });
+
+  // Guests on beta's and gamma's bridges cannot reach alpha's bridge, where Traefik is: their
+  // dnsmasq answers the route names with alpha's LAN address, where the NAT proxy devices
+  // (lxc/incus doc/reference/devices_proxy.md, nat mode) pass 80/443 to Traefik.
+  it("three hosts: each bridge's DNS answers the route names with an address that reaches Traefik from there", async () => {
+    const { files, model } = await tofuOf("three-hosts");
+    const doc = await parsed(files);
+    const traefik = doc.resource.incus_instance.traefik;
+    const proxies = devices(traefik, "proxy").map((d: Json) => d.properties.listen);
+    expect(proxies).toEqual(["tcp:192.168.20.11:80", "tcp:192.168.20.11:443"]);
+    const records = (net: string) => doc.resource.incus_network[net].config["raw.dnsmasq"];
+    expect(records("net-a")).toBe("host-record=git.rack.home.arpa,10.20.0.10");
+    expect(records("net-b")).toBe("host-record=git.rack.home.arpa,192.168.20.11");
+    expect(records("net-c")).toBe("host-record=git.rack.home.arpa,192.168.20.11");
+    // Every address a bridge hands out is one Traefik listens on (directly, or by a proxy device).
+    for (const n of model.networks) {
+      const address = n.ingressAddress!;
+      const reachable = address === model.ingress!.address || proxies.some((l: string) => l.startsWith(`tcp:${address}:`));
+      expect(reachable, n.name).toBe(true);
+    }
   });
 
   it("a host with a DHCP LAN address: forkproxy on the wildcard address, no ingress, no DNS", async () => {

@@ -8,7 +8,7 @@
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { GITOPS_UNIT, gitopsTimerConfig, runtimeInputsIR } from "./gitops.ts";
-import { espMountPoints } from "./layout.ts";
+import { BOOT_ESP_UNIT, espMountPoints, mountUnitName } from "./layout.ts";
 import { commentFor, wrap } from "./text.ts";
 
 const b = nix.bind;
@@ -23,6 +23,22 @@ const REPO_ROOT_FROM_HOST_DIR = "../../..";
 export const INCUS_API_ADDRESS = "[::]:8443";
 export const TAILSCALE_INTERFACE = "tailscale0";
 export const INCUS_GROUP = "incus-admin";
+
+/**
+ * root's password hash for the console, and only the console (SSH stays keys-only). NixOS reads a
+ * hashedPasswordFile "on each system activation" (nixpkgs nixos/modules/config/users-groups.nix),
+ * and at boot that runs before systemd mounts anything but the paths needed for boot (nixpkgs
+ * nixos/lib/utils.nix, pathsNeededForBoot: "/", "/nix", "/var", …): so the file lives on /var,
+ * not on the state dataset /var/lib/labgen. Without the file root stays locked.
+ */
+export const CONSOLE_PASSWORD_FILE = "/var/lib/labgen-console/root.hash";
+
+/**
+ * Guests need exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host: Incus's own restrictive
+ * example (lxc/incus doc/howto/network_bridge_firewalld.md) opens those and nothing else. The
+ * bridges have no IPv6 (ipv6.address=none), so no DHCPv6 (udp/547).
+ */
+export const BRIDGE_PORTS = { tcp: [53], udp: [53, 67] } as const;
 
 export function configurationHeader(host: HostModel): string[] {
   const parts = ["ZFS", "the Incus daemon", ...(host.tailscale ? ["Tailscale"] : []), "SSH"];
@@ -88,13 +104,24 @@ function networkingSection(model: Model, host: HostModel): NixBinding {
   const firewall: NixBinding[] = [b("enable", true), b("allowedTCPPorts", nix.list(tcp), comment(tcpWhy))];
   if (ports.udp.length > 0) firewall.push(b("allowedUDPPorts", nix.list(ports.udp)));
 
-  const trusted = [...host.networks, ...(host.tailscale ? [TAILSCALE_INTERFACE] : [])];
-  if (trusted.length > 0) {
-    const why = [
-      ...(host.networks.length > 0 ? ["Guests get DHCP and DNS from Incus on their bridges"] : []),
-      ...(host.tailscale ? ["the tailnet is the admins' way in"] : []),
-    ];
-    firewall.push(b("trustedInterfaces", nix.list(trusted), comment(`${why.join("; ")}.`)));
+  if (host.networks.length > 0) {
+    const bridge = nix.attrs([
+      b("allowedTCPPorts", nix.list([...BRIDGE_PORTS.tcp])),
+      b("allowedUDPPorts", nix.list([...BRIDGE_PORTS.udp])),
+    ]);
+    firewall.push(
+      b(
+        "interfaces",
+        nix.attrs(host.networks.map((n) => b(n, bridge))),
+        comment(
+          "Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their bridges, " +
+            "nothing else of the host: no bridge is trusted.",
+        ),
+      ),
+    );
+  }
+  if (host.tailscale) {
+    firewall.push(b("trustedInterfaces", nix.list([TAILSCALE_INTERFACE]), comment("The tailnet is the admins' way in.")));
   }
   entries.push(
     b(["nftables", "enable"], true, {
@@ -106,12 +133,17 @@ function networkingSection(model: Model, host: HostModel): NixBinding {
   return b("networking", nix.attrs(entries));
 }
 
-/** Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone. */
+/**
+ * Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone
+ * and the one that is itself mounted on /boot (labgen-boot-esp bound it there).
+ */
 function espSyncScript(fallbacks: readonly string[]): string {
   return [
     "''",
     `  for esp in ${fallbacks.join(" ")}; do`,
-    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
+    '    if [ "$esp" -ef /boot ]; then',
+    '      echo "labgen: $esp is mounted on /boot and was installed directly"',
+    '    elif ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
     '      ${pkgs.rsync}/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/',
     "    else",
     '      echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2',
@@ -119,6 +151,56 @@ function espSyncScript(fallbacks: readonly string[]): string {
     "  done",
     "''",
   ].join("\n");
+}
+
+/**
+ * When the first boot disk dies, the firmware boots from a fallback ESP but /boot stays empty, and
+ * every bootloader install then refuses: systemd-boot's builder checks `findmnt <efiSysMountPoint>`
+ * first (nixpkgs nixos/modules/system/boot/loader/systemd-boot/systemd-boot.nix, checkMountpoints).
+ * This unit binds the first mounted fallback ESP onto /boot, so a degraded mirror still deploys.
+ * No automount: an autofs /boot passes findmnt but fails on the first write when its disk is gone.
+ */
+function bootEspSection(host: HostModel, fallbacks: readonly string[]): NixBinding[] {
+  if (fallbacks.length === 0) return [];
+  const esps = espMountPoints(host);
+  const script = [
+    "''",
+    `  for esp in ${fallbacks.join(" ")}; do`,
+    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
+    '      ${pkgs.util-linux}/bin/mount --bind "$esp" /boot',
+    '      echo "labgen: /boot (the first boot disk\'s ESP) is missing; bound $esp there"',
+    "      exit 0",
+    "    fi",
+    "  done",
+    '  echo "labgen: no ESP is mounted; bootloader installs fail until a boot disk is back" >&2',
+    "  exit 1",
+    "''",
+  ].join("\n");
+  const before = host.gitops ? [`${GITOPS_UNIT.service}.service`] : [];
+  return [
+    b(
+      ["systemd", "services", BOOT_ESP_UNIT],
+      nix.attrs([
+        b("description", "labgen: mount a surviving ESP on /boot when the first boot disk is gone"),
+        b("wantedBy", nix.list(["multi-user.target"])),
+        ...(before.length > 0 ? [b("before", nix.list(before))] : []),
+        b(
+          "unitConfig",
+          nix.attrs([
+            b("ConditionPathIsMountPoint", "!/boot"),
+            // The ESP mounts are nofail, so local-fs.target does not wait for them: wait here.
+            b("After", esps.map(mountUnitName).join(" ")),
+          ]),
+        ),
+        b("serviceConfig", nix.attrs([b("Type", "oneshot"), b("RemainAfterExit", true)])),
+        b("script", e(script, { multiline: true })),
+      ]),
+      comment(
+        "A degraded boot mirror still deploys: systemd-boot installs only onto a mounted /boot, so the " +
+          "ESP that survived takes its place (extraInstallCommands then copies to the others).",
+      ),
+    ),
+  ];
 }
 
 function bootSection(host: HostModel): NixBinding {
@@ -235,15 +317,27 @@ function usersSection(model: Model, host: HostModel): NixBinding {
     );
     return b(a.name, nix.attrs(entries));
   });
+  const root: NixBinding[] = [
+    b(
+      "hashedPasswordFile",
+      CONSOLE_PASSWORD_FILE,
+      comment(
+        "The console way in when the host cannot reach the network (emergency mode asks for root's " +
+          "password): a mkpasswd hash placed there by hand, read at every activation; no file, no password. " +
+          "SSH never accepts passwords (services.openssh.settings).",
+      ),
+    ),
+  ];
   if (host.ssh.permitRootLogin === "prohibit-password") {
-    users.push(
+    root.push(
       b(
-        ["root", "openssh", "authorizedKeys", "keys"],
+        ["openssh", "authorizedKeys", "keys"],
         nix.list(model.admins.flatMap((a) => a.sshKeys)),
         comment("The admins' keys, for nixos-anywhere re-installs (root login by key only)."),
       ),
     );
   }
+  users.push(b("root", nix.attrs(root)));
   return b(
     "users",
     nix.attrs([
@@ -251,8 +345,8 @@ function usersSection(model: Model, host: HostModel): NixBinding {
         "mutableUsers",
         false,
         comment(
-          "Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody has " +
-            "a password, so there is no console login: recovery is the boot menu or the installer.",
+          "Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root may " +
+            "have a password, for the console (users.users.root.hashedPasswordFile).",
         ),
       ),
       b("users", nix.attrs(users)),
@@ -457,6 +551,8 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   };
   section(networkingSection(model, host));
   section(bootSection(host));
+  const fallbacks = espMountPoints(host).slice(1);
+  if (fallbacks.length > 0) section(bootEspSection(host, fallbacks));
   section(zfsMaintenance(host));
   section(sshSection(host));
   section(usersSection(model, host));

@@ -3,6 +3,7 @@
 // application runs in an Incus instance (DESIGN.md: "Zero application services on the bare metal").
 import type { NixAttrs } from "../../printers/nix/index.ts";
 import { GITOPS_UNIT } from "../gitops/index.ts";
+import { BOOT_ESP_UNIT } from "./layout.ts";
 import { flattenBindings, type OptionBinding } from "./walk.ts";
 
 /**
@@ -13,7 +14,7 @@ import { flattenBindings, type OptionBinding } from "./walk.ts";
 export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
 
 /** The closed list of systemd units (services and timers) this target defines itself. */
-export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer])];
+export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, BOOT_ESP_UNIT])];
 
 export class NixosTargetError extends Error {
   override name = "NixosTargetError";

@@ -1,6 +1,6 @@
 // OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (~> 1.0, checked
 // against the v1.1.1 schema), split by concern: versions, variables, providers, storage,
-// networks, profiles, instances, volumes, dns, outputs. Every resource carries a comment naming
+// networks, profiles, instances, volumes, outputs. Every resource carries a comment naming
 // the config entry that made it, and sets `remote` to the host it lives on.
 //
 // Provider and Incus limitations, and what the output does about them:
@@ -30,9 +30,10 @@
 //    mode (1.1.1 uses 0755). Traefik runs as root in its container, which is unaffected.
 //  - OCI images (`docker:…`, `ghcr:…`) need Incus ≥ 6.3 (the feature channel) and get no
 //    cloud-init; they are configured through pushed files.
-//  - Incus's built-in DNS server answers zone transfers (AXFR) only, never plain queries, so the
-//    network zone in dns.tf is for transfer to a real DNS server; names resolve through each
-//    bridge's dnsmasq (`raw.dnsmasq` host records, networks.tf).
+//  - Incus's built-in DNS server answers zone transfers (AXFR) only, never plain queries, and
+//    nothing in the lab would transfer a network zone (no DNS server runs on the hosts): so there
+//    is none. Route names resolve through each bridge's dnsmasq (`raw.dnsmasq` host records,
+//    networks.tf), which guests ask and tailnet clients reach by split DNS.
 //  - Remote hosts are trusted out of band (`incus remote add` with a one-time token): a token in
 //    the provider block would put a secret in the repository.
 import { hcl, printHcl } from "../../printers/hcl/index.ts";
@@ -58,13 +59,6 @@ const IMAGE_REMOTES = {
   docker: { address: "https://docker.io", protocol: "oci" },
   ghcr: { address: "https://ghcr.io", protocol: "oci" },
 } as const;
-
-/** Where Incus's built-in DNS server listens (loopback: it only serves zone transfers). */
-const DNS_ADDRESS = "127.0.0.1:1053";
-
-// Resource name of the zone and of its apex record. Config names never contain "_", so it
-// cannot collide with a route's record.
-const DOMAIN = "lab_domain";
 
 export function planTofu(model: Model): OutputFile[] {
   const files: OutputFile[] = [];
@@ -123,7 +117,6 @@ export function planTofu(model: Model): OutputFile[] {
     volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),
     volumes.map(([, v]) => v.source),
   );
-  if (model.ingress) add("dns.tf", dns(model), [model.ingress.source, ...model.ingress.routes.map((r) => r.source)]);
   add("outputs.tf", outputs(model), [
     ...model.instances.map((i) => i.source),
     ...(model.ingress?.routes.map((r) => r.source) ?? []),
@@ -215,9 +208,9 @@ function providers(model: Model, imageRemotes: readonly string[]): Body {
 // networks.tf, profiles.tf
 
 function networks(model: Model): Body {
-  const records = hostRecords(model);
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
   return model.networks.flatMap((n) => {
+    const records = hostRecords(model, n.ingressAddress);
     const config: [string, Expr][] = [
       ["ipv4.address", n.address],
       ["ipv4.nat", String(n.nat)],
@@ -233,10 +226,15 @@ function networks(model: Model): Body {
     ];
     if (records !== null) {
       config.push(["raw.dnsmasq", records]);
-      const advertised = hosts.get(n.host)?.tailscale?.advertiseRoutes.includes(n.subnet) ?? false;
+      const routes = hosts.get(n.host)?.tailscale?.advertiseRoutes ?? [];
+      const advertised = routes.includes(n.subnet) || routes.includes(`${n.gateway}/32`);
+      const where =
+        n.host === model.ingress!.host
+          ? "Traefik's own address"
+          : `${model.ingress!.host}'s LAN address, where its proxy devices pass 80/443 to Traefik`;
       body.push(
         hcl.comment(
-          "dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried." +
+          `dnsmasq answers the route names itself (host records), with ${where}.` +
             (advertised
               ? `\nTailscale split DNS for ${model.lab.domain} can point at ${n.gateway}, which ${n.host} advertises.`
               : ""),
@@ -248,12 +246,14 @@ function networks(model: Model): Body {
   });
 }
 
-/** dnsmasq host records for the domain apex and every route, all at the Traefik address. */
-function hostRecords(model: Model): string | null {
+/**
+ * dnsmasq host records for every route, at the address that reaches Traefik from this bridge. The
+ * apex has no router (Traefik would answer 404), so it gets no record.
+ */
+function hostRecords(model: Model, address: string | null): string | null {
   const ing = model.ingress;
-  if (!ing) return null;
-  const names = [model.lab.domain, ...ing.routes.map((r) => r.hostname)];
-  return names.map((name) => `host-record=${name},${ing.address}`).join("\n");
+  if (!ing || address === null || ing.routes.length === 0) return null;
+  return ing.routes.map((r) => `host-record=${r.hostname},${address}`).join("\n");
 }
 
 function profile(p: ProfileModel): BodyItem[] {
@@ -416,44 +416,7 @@ function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// dns.tf, outputs.tf
-
-function dns(model: Model): Body {
-  const ing = model.ingress!;
-  const domain = model.lab.domain;
-  const record = (name: string, source: ConfigPath, id: string) =>
-    resource("incus_network_zone_record", id, source, [
-      hcl.attr("name", name),
-      hcl.attr("remote", ing.host),
-      hcl.attr("zone", hcl.ref(`incus_network_zone.${DOMAIN}.name`)),
-      hcl.blank(),
-      hcl.block("entry", [], [hcl.attr("type", "A"), hcl.attr("value", ing.address), hcl.attr("ttl", 300)]),
-    ]);
-  const label = (hostname: string) => {
-    if (!hostname.endsWith(`.${domain}`)) throw new Error(`route hostname ${hostname} is not in ${domain}`);
-    return hostname.slice(0, -domain.length - 1);
-  };
-  return [
-    hcl.comment(
-      `${ing.source}: Incus serves network zones from core.dns_address by zone transfer (AXFR) only, to the\n` +
-        "peers listed in the zone; a DNS server on the host can transfer it from there.",
-    ),
-    hcl.block("resource", ["incus_server", ing.host], [
-      hcl.attr("remote", ing.host),
-      hcl.blank(),
-      hcl.attr("config", hcl.object([["core.dns_address", DNS_ADDRESS]])),
-    ]),
-    ...resource("incus_network_zone", DOMAIN, ing.source, [
-      hcl.attr("name", domain),
-      hcl.attr("description", `Ingress names of ${model.lab.name}`),
-      hcl.attr("remote", ing.host),
-      hcl.blank(),
-      hcl.attr("config", hcl.object([["peers.host.address", DNS_ADDRESS.split(":")[0]]])),
-    ]),
-    ...record("@", ing.source, DOMAIN),
-    ...ing.routes.map((r) => record(label(r.hostname), r.source, r.name)).flat(),
-  ];
-}
+// outputs.tf
 
 function outputs(model: Model): Body {
   const instances = model.instances.map(

@@ -274,6 +274,7 @@
           media = {
             type = "zfs_fs";
             mountpoint = "/srv/media";
+            mountOptions = [ "nofail" ];
             options = {
               mountpoint = "legacy";
               recordsize = "1M";
