@@ -55,6 +55,14 @@ resource "incus_instance" "forgejo" {
       source = incus_storage_volume.forgejo-data.name
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.grafana
@@ -93,6 +101,14 @@ resource "incus_instance" "grafana" {
       "ipv4.address" = "10.10.0.129"
       network        = incus_network.lab0.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -144,6 +160,18 @@ resource "incus_instance" "homeassistant" {
       nat     = "true"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+
+  wait_for {
+    type = "agent"
+  }
 }
 
 # instances.jellyfin
@@ -193,6 +221,14 @@ resource "incus_instance" "jellyfin" {
       source = incus_storage_volume.jellyfin-media.name
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.nixbox
@@ -229,6 +265,14 @@ resource "incus_instance" "nixbox" {
       "ipv4.address" = "10.10.0.131"
       network        = incus_network.lab0.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -286,6 +330,14 @@ resource "incus_instance" "traefik" {
       listen  = "tcp:192.168.1.10:443"
       nat     = "true"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 
   file {

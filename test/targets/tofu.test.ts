@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
-import { planTofu, TRAEFIK_FILES } from "../../generator/targets/tofu/index.ts";
+import { GUEST_CA_ROOT_PATH, planTofu, TRAEFIK_FILES } from "../../generator/targets/tofu/index.ts";
 import { TRAEFIK_PATHS } from "../../generator/targets/traefik/index.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
 import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
@@ -256,6 +256,7 @@ describe("out/tofu for the reference lab", () => {
     const { doc, model } = await ref();
     const files = doc.resource.incus_instance.traefik.file;
     expect(files).toEqual([
+      { target_path: GUEST_CA_ROOT_PATH, source_path: model.ca.files.rootCert, mode: "0644", create_directories: true },
       {
         target_path: TRAEFIK_PATHS.static,
         content: `\${file("\${path.module}/../${TRAEFIK_FILES.static}")}`,
@@ -273,7 +274,25 @@ describe("out/tofu for the reference lab", () => {
     ]);
     // A container: no wait_for is needed (and "agent" would be rejected).
     expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
-    for (const i of model.instances.filter((x) => !x.ingress)) expect(doc.resource.incus_instance[i.name].file).toBeUndefined();
+  });
+
+  // Guests call each other through the routes (webhooks, OAuth), so each needs the lab root. A
+  // pushed file is the one way for OCI containers (no cloud-init), system containers and VMs; the
+  // provider pushes into a VM only through its agent (lxc/terraform-provider-incus
+  // docs/resources/instance.md, file and wait_for).
+  it("every instance gets the lab's root certificate as a file; VMs wait for their agent first", async () => {
+    const { doc, model } = await ref();
+    for (const i of model.instances) {
+      const inst = doc.resource.incus_instance[i.name];
+      expect(inst.file[0], i.name).toEqual({
+        target_path: "/usr/local/share/ca-certificates/labgen-root.crt",
+        source_path: "/var/lib/labgen/ca/root.crt",
+        mode: "0644",
+        create_directories: true,
+      });
+      if (!i.ingress) expect(inst.file, i.name).toHaveLength(1);
+      expect(inst.wait_for, i.name).toEqual(i.type === "virtual-machine" ? [{ type: "agent" }] : undefined);
+    }
   });
 
   it("names the Traefik target's own output files", async () => {
@@ -343,7 +362,7 @@ describe("out/tofu for other labs", () => {
       { connect: "udp:10.22.0.20:27015", listen: "udp:192.168.20.13:27015", nat: "true" },
     ]);
     // The Traefik instance is an OCI container: still a container, so no wait_for.
-    expect(doc.resource.incus_instance.traefik.file).toHaveLength(4);
+    expect(doc.resource.incus_instance.traefik.file).toHaveLength(5);
   });
 
   // Guests on beta's and gamma's bridges cannot reach alpha's bridge, where Traefik is: their

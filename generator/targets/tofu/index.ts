@@ -1,1 +1,1 @@
-export { planTofu, TRAEFIK_FILES } from "./tofu.ts";
+export { GUEST_CA_ROOT_PATH, planTofu, TRAEFIK_FILES } from "./tofu.ts";
