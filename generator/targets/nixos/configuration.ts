@@ -323,7 +323,7 @@ function usersSection(model: Model, host: HostModel): NixBinding {
       CONSOLE_PASSWORD_FILE,
       comment(
         "The console way in when the host cannot reach the network (emergency mode asks for root's " +
-          "password): a mkpasswd hash placed there by hand, read at every activation; no file, no password. " +
+          "password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at every activation; no file, no password. " +
           "SSH never accepts passwords (services.openssh.settings).",
       ),
     ),

@@ -216,8 +216,9 @@ in
       };
       root = {
         # The console way in when the host cannot reach the network (emergency mode asks for root's
-        # password): a mkpasswd hash placed there by hand, read at every activation; no file, no
-        # password. SSH never accepts passwords (services.openssh.settings).
+        # password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at
+        # every activation; no file, no password. SSH never accepts passwords
+        # (services.openssh.settings).
         hashedPasswordFile = "/var/lib/labgen-console/root.hash";
         # The admins' keys, for nixos-anywhere re-installs (root login by key only).
         openssh.authorizedKeys.keys = [
