@@ -110,7 +110,12 @@ export type LanModel =
 
 export interface TailscaleModel {
   readonly authKeyFile: string;
-  /** Guest subnets advertised as routes (sorted); empty when advertising is off. */
+  /** The explicit choice of wider access: the whole guest bridges are advertised. */
+  readonly advertiseGuestNetworks: boolean;
+  /**
+   * Routes advertised (sorted): the host's guest subnets with advertiseGuestNetworks; otherwise,
+   * on the ingress host only, Traefik's address and its bridge's gateway (DNS) as /32s.
+   */
   readonly advertiseRoutes: readonly string[];
   readonly exposeIncusApi: boolean;
 }

@@ -397,6 +397,7 @@ function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): 
         tailscale: h.tailscale
           ? {
               authKeyFile: h.tailscale.authKeyFile,
+              advertiseGuestNetworks: h.tailscale.advertiseGuestNetworks,
               advertiseRoutes: h.tailscale.advertiseGuestNetworks ? hostNets.map((n) => n.subnet).sort() : ingressRoutesOn(name),
               exposeIncusApi: h.tailscale.exposeIncusApi,
             }

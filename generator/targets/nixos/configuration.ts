@@ -419,10 +419,13 @@ function tailscaleSection(host: HostModel): NixBinding[] {
     b("authKeyFile", ts.authKeyFile, comment("A file on the host, placed at install time: the key never enters the Nix store.")),
   ];
   if (routes.length > 0) {
-    entries.push(b("useRoutingFeatures", "server", comment("Subnet router for the guest bridges (turns on IP forwarding).")));
+    entries.push(b("useRoutingFeatures", "server", comment("Subnet router (turns on IP forwarding).")));
   }
-  const which =
-    routes.length > 0 ? "The guest bridges." : "No guest subnet (advertiseGuestNetworks is off): the empty value withdraws any.";
+  const which = ts.advertiseGuestNetworks
+    ? "The whole guest bridges (tailscale.advertiseGuestNetworks): tailnet clients reach every guest port directly."
+    : routes.length > 0
+      ? "Only what the ingress needs: Traefik and its bridge's DNS server (for split DNS); every other guest port stays off the tailnet (tailscale.advertiseGuestNetworks would open them)."
+      : "No route: the ingress is not on this host and advertiseGuestNetworks is off; the empty value withdraws any.";
   const flags = [`--advertise-routes=${routes.join(",")}`];
   // Without SNAT the guests (and Traefik's allow-list) see the tailnet client's 100.x address;
   // replies find their way back because the host is the guests' gateway.

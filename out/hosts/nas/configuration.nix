@@ -244,11 +244,13 @@ in
     enable = true;
     # A file on the host, placed at install time: the key never enters the Nix store.
     authKeyFile = "/var/lib/labgen/secrets/tailscale-auth.key";
-    # Subnet router for the guest bridges (turns on IP forwarding).
+    # Subnet router (turns on IP forwarding).
     useRoutingFeatures = "server";
-    # The guest bridges. `tailscale set` runs at every boot and switch, extraUpFlags only at the
-    # first login: routes follow the config. No SNAT: guests see tailnet clients' own addresses
-    # (Traefik's allow-list needs them).
+    # Only what the ingress needs: Traefik and its bridge's DNS server (for split DNS); every
+    # other guest port stays off the tailnet (tailscale.advertiseGuestNetworks would open them).
+    # `tailscale set` runs at every boot and switch, extraUpFlags only at the first login:
+    # routes follow the config. No SNAT: guests see tailnet clients' own addresses (Traefik's
+    # allow-list needs them).
     extraSetFlags = [
       "--advertise-routes=10.10.0.1/32,10.10.0.10/32"
       "--snat-subnet-routes=false"

@@ -190,9 +190,9 @@
     enable = true;
     # A file on the host, placed at install time: the key never enters the Nix store.
     authKeyFile = "/var/lib/labgen/secrets/tailscale-auth.key";
-    # No guest subnet (advertiseGuestNetworks is off): the empty value withdraws any. `tailscale
-    # set` runs at every boot and switch, extraUpFlags only at the first login: routes follow
-    # the config.
+    # No route: the ingress is not on this host and advertiseGuestNetworks is off; the empty
+    # value withdraws any. `tailscale set` runs at every boot and switch, extraUpFlags only at
+    # the first login: routes follow the config.
     extraSetFlags = [ "--advertise-routes=" ];
   };
 
