@@ -34,8 +34,11 @@ function instancesByHost(lab: LabConfig): Map<string, [string, LabConfig["instan
 // image server, and `tofu apply` fails on it. Releases not listed here are not judged.
 const NIXOS_IMAGES_BUILT = ["unstable", "26.05"] as const;
 const NIXOS_IMAGES_NO_LONGER_BUILT = new Set(["23.11", "24.05", "24.11", "25.05", "25.11"]);
-// Traefik's official image on Docker Hub (docker.io/library/traefik), v3 tags only.
-const TRAEFIK_IMAGE_RE = /^docker:(library\/)?traefik:v3(\.[0-9]+){0,2}$/;
+// Traefik's official image on Docker Hub (docker.io/library/traefik), v3 tags only; its version
+// tags come with and without the "v", e.g. "v2.9.4, 2.9.4, v2.9, 2.9" in
+// docker-library/official-images library/traefik. Codenames and "latest" are refused: they do
+// not say v3.
+const TRAEFIK_IMAGE_RE = /^docker:(library\/)?traefik:v?3(\.[0-9]+){0,2}$/;
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 
 /** The address an instance's NIC gets from the config (static) — allocated ones are checked in resolve. */
@@ -575,7 +578,7 @@ export const RULES: Rule[] = [
       // them to /etc/traefik/, where Traefik looks for its static configuration
       // (traefik/traefik docs/content/reference/install-configuration/boot-environment.md).
       if (!TRAEFIK_IMAGE_RE.test(traefik.image))
-        d.error("ingress-traefik", ["instances", ing.instance, "image"], `the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "${traefik.image}"`);
+        d.error("ingress-traefik", ["instances", ing.instance, "image"], `the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "${traefik.image}"`);
     },
   },
   {

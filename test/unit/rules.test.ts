@@ -206,12 +206,17 @@ const CASES: RuleCase[] = [
   {
     name: "ingress instance on a plain distribution image",
     lab: I((l) => (l.instances.traefik.image = "images:debian/12")),
-    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "images:debian/12"' }],
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "images:debian/12"' }],
   },
   {
     name: "ingress instance on Traefik v2",
     lab: I((l) => (l.instances.traefik.image = "docker:traefik:v2.11")),
-    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (any docker:traefik:v3, v3.N or v3.N.M tag), not "docker:traefik:v2.11"' }],
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "docker:traefik:v2.11"' }],
+  },
+  {
+    name: "ingress instance on Traefik's latest tag (not pinned to v3)",
+    lab: I((l) => (l.instances.traefik.image = "docker:traefik:latest")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "docker:traefik:latest"' }],
   },
   // lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds images:nixos/unstable and 26.05 only.
   {
@@ -869,6 +874,18 @@ describe("semantic rules", () => {
     const v = validate(c.lab);
     const blocking = c.expect.some((e) => (e.severity ?? "error") === "error");
     expect(v.config === null).toBe(blocking);
+  });
+
+  it("ingress-traefik accepts the official image's v3 tags, with or without the v", () => {
+    for (const image of ["docker:traefik:v3.7.11", "docker:traefik:3.7", "docker:library/traefik:v3.7", "docker:traefik:v3"]) {
+      expect(found(I((l) => (l.instances.traefik.image = image))), image).toEqual([]);
+    }
+  });
+
+  it("image-built leaves releases it knows nothing about alone", () => {
+    for (const image of ["images:nixos/26.05", "images:nixos/unstable", "images:nixos/26.11", "images:debian/12"]) {
+      expect(found(B((l) => (l.instances.web.image = image))), image).toEqual([]);
+    }
   });
 
   it("all rules run: independent problems are all reported at once", () => {
