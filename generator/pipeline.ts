@@ -8,7 +8,7 @@ import type { Model } from "./resolve/model.ts";
 import { resolve } from "./resolve/resolve.ts";
 import { planAll } from "./targets/index.ts";
 import type { OutputFile } from "./targets/types.ts";
-import { sortDiagnostics, type Diagnostic } from "./validate/diagnostics.ts";
+import { sortDiagnostics, type Diagnostic } from "./shared/diagnostics.ts";
 import { validate } from "./validate/validate.ts";
 
 export interface CompileOk {

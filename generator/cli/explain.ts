@@ -1,11 +1,12 @@
 // `labgen explain <name>`: what a thing is, in a few lines, and which files it produced.
 import type { Model } from "../resolve/model.ts";
+import { LAB_JSON, README } from "../targets/docs/index.ts";
 import type { OutputFile } from "../targets/types.ts";
 
 function producedBy(files: readonly OutputFile[], source: string): string[] {
   // A file made from "instances.forgejo.volumes[0]" was made from "instances.forgejo" too.
   const hit = (s: string) => s === source || s.startsWith(`${source}.`) || s.startsWith(`${source}[`);
-  return files.filter((f) => f.path !== "lab.json" && f.path !== "README.md" && f.sources.some(hit)).map((f) => f.path).sort();
+  return files.filter((f) => f.path !== LAB_JSON && f.path !== README && f.sources.some(hit)).map((f) => f.path).sort();
 }
 
 const fileList = (files: readonly OutputFile[], source: string): string => producedBy(files, source).join(", ") || "(none besides lab.json and README.md)";

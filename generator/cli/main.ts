@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join, relative, resolve as resolvePath } from "node:path";
 import { compile, readLock, type CompileFailed, type CompileOk } from "../pipeline.ts";
 import { LockError, printLock } from "../resolve/lock.ts";
-import { formatPath, type Diagnostic } from "../validate/diagnostics.ts";
+import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
 import { applyWrite, planWrite, writeAtomic, type WritePlan } from "../write/writer.ts";
 import { explain } from "./explain.ts";
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import type { Diagnostic } from "../validate/diagnostics.ts";
+import type { Diagnostic } from "../shared/diagnostics.ts";
 
 export interface LoadedConfig {
   /** Absolute path of the config file. */

@@ -3,7 +3,7 @@
 // the happy path of `generate`. When a value comes from elsewhere (a variable, an import, a
 // spread), the nearest enclosing node that is written in the file is reported.
 import { createRequire } from "node:module";
-import type { Diagnostic, PathSegment } from "../validate/diagnostics.ts";
+import type { Diagnostic, PathSegment } from "../shared/diagnostics.ts";
 
 // CommonJS, loaded only when there is something to locate.
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@
 // until `labgen lock prune`.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Diagnostic } from "../validate/diagnostics.ts";
+import type { Diagnostic } from "../shared/diagnostics.ts";
 
 export const LOCK_VERSION = 1;
 export const LOCK_FILE = "lab.lock.json";

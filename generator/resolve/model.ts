@@ -167,6 +167,8 @@ export interface HostModel {
   readonly incusDatasets: readonly string[];
   /** The labgen state dataset, e.g. rpool/labgen, mounted at /var/lib/labgen. */
   readonly stateDataset: string;
+  /** root's console password hash, if the admin places one (SSH never takes passwords). */
+  readonly consolePasswordFile: string;
   readonly autoSnapshot: AutoSnapshotModel;
   /** systemd calendar for services.zfs.autoScrub. */
   readonly scrub: string;
@@ -307,24 +309,58 @@ export interface IngressModel {
   readonly allow: readonly string[];
   readonly routes: readonly RouteModel[]; // sorted by name
   readonly source: ConfigPath;
+  /** The proxy the ingress instance runs, as outputs name it to people (e.g. "Traefik"). */
+  readonly software: string;
+  /**
+   * The ingress contract: every file the ingress instance needs pushed into it, in push order.
+   * The proxy's target writes the generated ones; the OpenTofu target pushes them all and acts
+   * on `onChange`, without knowing which proxy it is.
+   */
+  readonly files: readonly IngressFileModel[];
+}
+
+/** One file pushed into the ingress instance. */
+export interface IngressFileModel {
+  /** What the file is to the proxy: its static config, its watched dynamic config, the TLS chain or key. */
+  readonly role: "static" | "dynamic" | "certificate" | "key";
+  /** Absolute path inside the instance. */
+  readonly path: string;
+  /** Where the content comes from: a file labgen generates (path below out/), or a file on the apply host. */
+  readonly from: { readonly generated: string } | { readonly host: string };
+  readonly mode: "0644" | "0600";
+  /** What the proxy needs after the file changed: a restart (read at start only) or nothing (it reloads by itself). */
+  readonly onChange: "restart" | "reload";
+  readonly source: ConfigPath;
 }
 
 export interface CaModel {
+  /** Internal domain, e.g. "lab.home.arpa": the name constraint and the wildcard `*.<domain>`. */
   readonly domain: string;
+  /** Subject O= of the root and intermediate, e.g. "Homelab". */
   readonly organization: string;
+  /** Subject CN= of the root, e.g. "Homelab Root CA" (iOS lists roots by CN). */
   readonly rootCommonName: string;
   readonly intermediateCommonName: string;
-  /** Directory on the host (never in the repository). */
+  /**
+   * Absolute directory ON THE HOST for keys and certificates, e.g. "/var/lib/labgen/ca" — never in
+   * the repository. The environment variable LABGEN_CA_DIR overrides it at run time.
+   */
   readonly dir: string;
+  /** e.g. 3650 */
   readonly rootDays: number;
+  /** e.g. 1825; at most rootDays */
   readonly intermediateDays: number;
+  /** ≤ 397 recommended, ≤ 825 enforced (Apple's limit for every TLS server certificate) */
   readonly leafDays: number;
+  /** `renew` re-issues when fewer than this many days remain, e.g. 30; below leafDays */
   readonly renewBeforeDays: number;
   /** Public files inside `dir`, written by ca.sh. */
   readonly files: {
     readonly rootCert: string; // <dir>/root.crt
     readonly fullchain: string; // <dir>/fullchain.crt (leaf + intermediate)
     readonly leafKey: string; // <dir>/leaf.key
+    /** Where the root certificate is pushed in every instance, for the guests to trust. */
+    readonly guestRoot: string;
   };
   readonly source: ConfigPath;
 }

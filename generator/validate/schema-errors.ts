@@ -2,8 +2,8 @@
 // the field's own description, the known keys when a key is unknown).
 import type { z } from "zod";
 import { LabSchema } from "../config/schema.ts";
-import type { Diagnostic, PathSegment } from "./diagnostics.ts";
-import { secretKind, secretMessage } from "./rules.ts";
+import type { Diagnostic, PathSegment } from "../shared/diagnostics.ts";
+import { secretKind, secretMessage } from "./rules/secrets.ts";
 
 type AnySchema = z.ZodType & { _zod: { def: Record<string, any> } };
 

@@ -1,6 +1,6 @@
 // validate: raw default export → schema-valid LabConfig, plus every semantic finding at once.
 import { LabSchema, type LabConfig } from "../config/schema.ts";
-import { DiagnosticBag, type Diagnostic } from "./diagnostics.ts";
+import { DiagnosticBag, type Diagnostic } from "../shared/diagnostics.ts";
 import { runRules } from "./rules.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 

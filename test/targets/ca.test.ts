@@ -3,7 +3,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readd
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CA_FILES, CaInputError, planCaScript, renderCaScript, subjectValue } from "../../generator/targets/ca/index.ts";
+import { CA_FILES, CaInputError, caScriptIr, printCaScript, subjectValue } from "../../generator/targets/ca/index.ts";
 import { CA_BACKDATE_SECONDS, CA_ISSUE_LAYOUT } from "../../generator/targets/ca/types.ts";
 import type { CaInput } from "../../generator/targets/ca/index.ts";
 import { bashN, requireTool, runBash, shellcheck, tool } from "../support/shell.ts";
@@ -93,7 +93,7 @@ function once<T>(make: () => T): () => T {
 // must FAIL them (every helper that runs a tool throws "required tool … is not installed").
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), "labgen-ca-"));
-  script = writeScript("ca.sh", renderCaScript(INPUT));
+  script = writeScript("ca.sh", printCaScript(INPUT));
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -103,9 +103,9 @@ it("bash, shellcheck and openssl are installed", () => {
   requireTool("openssl");
 });
 
-describe("planCaScript / renderCaScript", () => {
+describe("caScriptIr / printCaScript", () => {
   it("passes bash -n and shellcheck with no exclusions", () => {
-    expect(renderCaScript(INPUT)).not.toContain("shellcheck disable");
+    expect(printCaScript(INPUT)).not.toContain("shellcheck disable");
     const n = bashN(script);
     expect(n.output).toBe("");
     expect(n.ok).toBe(true);
@@ -115,8 +115,8 @@ describe("planCaScript / renderCaScript", () => {
   });
 
   it("is deterministic: no timestamps, no host paths but the configured dir", () => {
-    const text = renderCaScript(INPUT);
-    expect(renderCaScript({ ...INPUT })).toBe(text);
+    const text = printCaScript(INPUT);
+    expect(printCaScript({ ...INPUT })).toBe(text);
     expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
     expect(text).toMatch(/^set -euo pipefail$/m);
     expect(text).toMatch(/^umask 077$/m);
@@ -126,14 +126,14 @@ describe("planCaScript / renderCaScript", () => {
   });
 
   it("data reaches the script only as quoted readonly assignments", () => {
-    const ir = planCaScript(INPUT);
+    const ir = caScriptIr(INPUT);
     expect(ir.assignments.map((a) => a.name)).toEqual([
       "CA_DOMAIN", "CA_DEFAULT_DIR", "ROOT_SUBJECT", "INTERMEDIATE_SUBJECT",
       "ROOT_DAYS", "INTERMEDIATE_DAYS", "LEAF_DAYS", "RENEW_BEFORE_DAYS",
     ]);
     // Changing any input changes only assignment lines; the program text is the same.
-    const other = renderCaScript({ ...INPUT, domain: "example.internal", organization: "Other", dir: "/srv/ca", leafDays: 200, renewBeforeDays: 20 });
-    const a = renderCaScript(INPUT).split("\n");
+    const other = printCaScript({ ...INPUT, domain: "example.internal", organization: "Other", dir: "/srv/ca", leafDays: 200, renewBeforeDays: 20 });
+    const a = printCaScript(INPUT).split("\n");
     const b = other.split("\n");
     expect(b).toHaveLength(a.length);
     const changed = a.flatMap((line, i) => (line === b[i] ? [] : [line]));
@@ -144,7 +144,7 @@ describe("planCaScript / renderCaScript", () => {
 
   it("escapes subject values for openssl -subj", () => {
     expect(subjectValue("a/b+c\\d=e")).toBe("a\\/b\\+c\\\\d=e");
-    expect(planCaScript({ ...INPUT, organization: "A/B" }).assignments[2].value).toBe("/O=A\\/B/CN=Homelab Root CA");
+    expect(caScriptIr({ ...INPUT, organization: "A/B" }).assignments[2].value).toBe("/O=A\\/B/CN=Homelab Root CA");
   });
 
   it.each<[string, Partial<CaInput>, RegExp]>([
@@ -166,13 +166,13 @@ describe("planCaScript / renderCaScript", () => {
     ["leaf outliving the intermediate", { intermediateDays: 300, leafDays: 397 }, /must not exceed intermediateDays/],
     ["renew window covering the whole leaf", { renewBeforeDays: 397 }, /must be below leafDays/],
   ])("rejects %s", (_what, patch, message) => {
-    expect(() => planCaScript({ ...INPUT, ...patch })).toThrow(CaInputError);
-    expect(() => planCaScript({ ...INPUT, ...patch })).toThrow(message);
+    expect(() => caScriptIr({ ...INPUT, ...patch })).toThrow(CaInputError);
+    expect(() => caScriptIr({ ...INPUT, ...patch })).toThrow(message);
   });
 
   it("reports every problem at once", () => {
     try {
-      planCaScript({ ...INPUT, domain: "bad domain", leafDays: 0, dir: "rel" });
+      caScriptIr({ ...INPUT, domain: "bad domain", leafDays: 0, dir: "rel" });
       expect.unreachable();
     } catch (e) {
       expect((e as CaInputError).problems).toHaveLength(3);
@@ -211,7 +211,7 @@ describe("ca.sh command line", () => {
   });
 
   it("refuses, at run time, a domain a hand edit made unsafe", () => {
-    const edited = writeScript("edited.sh", renderCaScript(INPUT).replace("readonly CA_DOMAIN='lab.home.arpa'", "readonly CA_DOMAIN='lab.home.arpa,DNS:evil.org'"));
+    const edited = writeScript("edited.sh", printCaScript(INPUT).replace("readonly CA_DOMAIN='lab.home.arpa'", "readonly CA_DOMAIN='lab.home.arpa,DNS:evil.org'"));
     const dir = join(base, "edited");
     const r = ca(dir, ["init"], { file: edited });
     expect(r.status).toBe(1);
@@ -220,7 +220,7 @@ describe("ca.sh command line", () => {
   });
 
   it("refuses, at run time, a leaf validity over 825 days", () => {
-    const edited = writeScript("edited-days.sh", renderCaScript(INPUT).replace("readonly LEAF_DAYS='397'", "readonly LEAF_DAYS='900'"));
+    const edited = writeScript("edited-days.sh", printCaScript(INPUT).replace("readonly LEAF_DAYS='397'", "readonly LEAF_DAYS='900'"));
     const r = ca(join(base, "edited-days"), ["issue"], { file: edited });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/LEAF_DAYS must be between 1 and 825/);
@@ -535,7 +535,7 @@ describe("data values survive the script: tricky names and directory", () => {
   };
 
   it("init and issue in a configured dir full of shell syntax, without LABGEN_CA_DIR", () => {
-    const file = writeScript("tricky.sh", renderCaScript({ ...tricky, dir: join(base, "dir with 'quote' $HOME `x` ünï") }));
+    const file = writeScript("tricky.sh", printCaScript({ ...tricky, dir: join(base, "dir with 'quote' $HOME `x` ünï") }));
     expect(shellcheck(file).ok).toBe(true);
     const dir = join(base, "dir with 'quote' $HOME `x` ünï");
     for (const cmd of ["init", "issue", "verify"]) {

@@ -17,10 +17,10 @@ import {
   gitopsInputCode,
   gitopsRuntimeInputs,
   gitopsTimerConfig,
-  planAgentScript,
+  agentScriptIr,
   planGitops,
-  planRollbackScript,
-  renderAgentScript,
+  rollbackScriptIr,
+  printAgentScript,
   snapshotGroups,
   snapshotRoots,
 } from "../../generator/targets/gitops/index.ts";
@@ -194,11 +194,11 @@ describe("planGitops", () => {
 
   it("data reaches the scripts only through the readonly assignments", () => {
     const input = gitopsInput(reference, reference.hosts[0]);
-    expect(planAgentScript(input).assignments.map((a) => a.name)).toEqual([
+    expect(agentScriptIr(input).assignments.map((a) => a.name)).toEqual([
       "LAB_HOST", "STATE_DEFAULT_DIR", "STATUS_FILE", "SNAPSHOT_ROOTS", "REPOSITORY", "BRANCH", "DEPLOY_KEY_FILE", "KNOWN_HOSTS",
       "ALLOWED_SIGNERS", "CHECKOUT_DIR", "SNAPSHOT_GROUPS", "KEEP_SNAPSHOTS", "APPLIES_TOFU", "TOFU_PASSPHRASE_FILE", "TOFU_SUBDIR",
     ]);
-    expect(planRollbackScript(input).assignments.map((a) => a.name)).toEqual(["LAB_HOST", "STATE_DEFAULT_DIR", "STATUS_FILE", "SNAPSHOT_ROOTS", "STATE_DATASET"]);
+    expect(rollbackScriptIr(input).assignments.map((a) => a.name)).toEqual(["LAB_HOST", "STATE_DEFAULT_DIR", "STATUS_FILE", "SNAPSHOT_ROOTS", "STATE_DATASET"]);
     // Two hosts with nothing in common produce the same program text after the assignments.
     const other: GitopsScriptInput = {
       ...input,
@@ -210,14 +210,14 @@ describe("planGitops", () => {
       snapshotDatasets: ["zroot/incus", "zroot/labgen"],
     };
     const body = (text: string): string => text.slice(text.indexOf("\nreadonly PROG="));
-    expect(body(renderAgentScript(other))).toBe(body(renderAgentScript(input)));
+    expect(body(printAgentScript(other))).toBe(body(printAgentScript(input)));
     for (const value of [input.repository, input.deployKeyFile, ...input.knownHosts, ...ROOTS]) {
-      expect(body(renderAgentScript(input))).not.toContain(value);
+      expect(body(printAgentScript(input))).not.toContain(value);
     }
   });
 
   it("the reference lab's values, as the scripts receive them", () => {
-    const ir = planAgentScript(gitopsInput(reference, reference.hosts[0]));
+    const ir = agentScriptIr(gitopsInput(reference, reference.hosts[0]));
     const value = (name: string) => ir.assignments.find((a) => a.name === name)?.value;
     expect(value("SNAPSHOT_ROOTS")).toBe(ROOTS.join("\n"));
     // One atomic snapshot per pool: ZFS cannot snapshot across pools atomically.
@@ -232,7 +232,7 @@ describe("planGitops", () => {
     const input = gitopsInput(reference, reference.hosts[0]);
     const problems = (patch: Partial<GitopsScriptInput>): readonly string[] => {
       try {
-        planAgentScript({ ...input, ...patch });
+        agentScriptIr({ ...input, ...patch });
       } catch (e) {
         expect(e).toBeInstanceOf(GitopsInputError);
         return (e as GitopsInputError).problems;

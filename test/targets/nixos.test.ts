@@ -25,7 +25,7 @@ import {
   flattenBindings,
   mountUnitName,
   planNixos,
-  planNixosIR,
+  nixosIr,
   type HostNixosIR,
 } from "../../generator/targets/nixos/index.ts";
 import { REPO_ROOT } from "../support/lab-fixtures.ts";
@@ -65,7 +65,7 @@ function lab(name: CaseName): Promise<CompileOk> {
 
 async function hostIR(name: CaseName, host: string): Promise<{ model: Model; h: HostModel; ir: HostNixosIR }> {
   const { model } = await lab(name);
-  const ir = planNixosIR(model).find((x) => x.host === host);
+  const ir = nixosIr(model).find((x) => x.host === host);
   const h = model.hosts.find((x) => x.name === host);
   if (!ir || !h) throw new Error(`no host ${host} in ${name}`);
   return { model, h, ir };
@@ -380,7 +380,7 @@ describe("nixos target: options exist upstream and literal values fit their type
 
   it.each(CASE_NAMES)("%s: configuration.nix", async (name) => {
     const { model } = await lab(name);
-    for (const { host, configuration, disko } of planNixosIR(model)) {
+    for (const { host, configuration, disko } of nixosIr(model)) {
       const r = options.checkModule(configuration.body);
       expect(r.problems, host).toEqual([]);
       // Each binding resolved to a declaration (typed) or is Nix code (path-checked only).
@@ -392,7 +392,7 @@ describe("nixos target: options exist upstream and literal values fit their type
 
   it("reference: which options are set, and how each was checked", async () => {
     const { model } = await lab("reference");
-    const [{ configuration }] = planNixosIR(model);
+    const [{ configuration }] = nixosIr(model);
     const r = options.checkModule(configuration.body);
     const byPath = new Map(r.checked.map((c) => [c.path, c]));
     const typeOf = (p: string) => byPath.get(p)?.type;
@@ -420,7 +420,7 @@ describe("nixos target: options exist upstream and literal values fit their type
   it("sanoid datasets use only templates defined next to them", async () => {
     for (const name of CASE_NAMES) {
       const { model } = await lab(name);
-      for (const { configuration } of planNixosIR(model)) {
+      for (const { configuration } of nixosIr(model)) {
         const sanoid = tree(configuration.body).services.sanoid;
         for (const [ds, cfg] of Object.entries<Tree>(sanoid.datasets))
           for (const t of cfg.use_template) expect(Object.keys(sanoid.templates), ds).toContain(t);
@@ -465,7 +465,7 @@ describe("nixos target: no application service on the bare metal", () => {
 
   it.each(CASE_NAMES)("%s: services.* and systemd units stay within the closed lists", async (name) => {
     const { model } = await lab(name);
-    for (const { host, configuration } of planNixosIR(model)) {
+    for (const { host, configuration } of nixosIr(model)) {
       const bindings = flattenBindings(configuration.body);
       const services = new Set(bindings.filter((b) => b.path[0] === "services").map((b) => b.path[1]));
       for (const s of services) expect(HOST_SERVICES as readonly string[], `${host}: services.${s}`).toContain(s);
@@ -630,7 +630,7 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
   it("three-hosts: hosts OpenTofu reaches over the tailnet serve the Incus API there", async () => {
     const { model } = await lab("three-hosts");
     for (const h of model.hosts) {
-      const t = tree(planNixosIR(model).find((x) => x.host === h.name)!.configuration.body);
+      const t = tree(nixosIr(model).find((x) => x.host === h.name)!.configuration.body);
       const applies = model.tofu.host === h.name;
       if (!applies && h.instances.length > 0) expect(h.tailscale?.exposeIncusApi).toBe(true);
       if (h.tailscale?.exposeIncusApi) expect(t.virtualisation.incus.preseed).toEqual({ config: { "core.https_address": "[::]:8443" } });
@@ -644,7 +644,7 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
 
   it("three-hosts: per-host ports, SSH port, channels, routes and GitOps", async () => {
     const { model } = await lab("three-hosts");
-    const t = (host: string) => tree(planNixosIR(model).find((x) => x.host === host)!.configuration.body);
+    const t = (host: string) => tree(nixosIr(model).find((x) => x.host === host)!.configuration.body);
     expect(t("alpha").networking.firewall.allowedTCPPorts).toEqual([2200, 22, 80, 443]);
     expect(t("alpha").services.openssh.ports).toEqual([2200]);
     expect(t("gamma").networking.firewall.allowedTCPPorts).toEqual([22, 27015]);
@@ -666,7 +666,7 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
     expect(Object.keys(t("alpha").users.users)).toEqual(["alice", "bob", "root"]);
     expect(t("alpha").users.users.root.openssh.authorizedKeys.keys).toHaveLength(2);
     // Only the applying host carries OpenTofu.
-    const inputs = (host: string) => printNix(planNixosIR(model).find((x) => x.host === host)!.configuration.file);
+    const inputs = (host: string) => printNix(nixosIr(model).find((x) => x.host === host)!.configuration.file);
     expect(inputs("alpha")).toContain("pkgs.opentofu.withPlugins (p: [ p.lxc_incus ])");
     expect(inputs("beta")).not.toContain("opentofu");
     expect(inputs("beta")).not.toContain("config.boot.zfs.package");

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
-import { GUEST_CA_ROOT_PATH, planTofu, TRAEFIK_FILES } from "../../generator/targets/tofu/index.ts";
-import { TRAEFIK_PATHS } from "../../generator/targets/traefik/index.ts";
+import { TRAEFIK_LAYOUT } from "../../generator/resolve/ingress.ts";
+import { GUEST_CA_ROOT_PATH, planTofu } from "../../generator/targets/tofu/index.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
 import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
 import { hclFmtCheckFiles, hclToJson, hclTool, terraformEval } from "../support/hcl.ts";
@@ -258,19 +258,19 @@ describe("out/tofu for the reference lab", () => {
     expect(files).toEqual([
       { target_path: GUEST_CA_ROOT_PATH, source_path: model.ca.files.rootCert, mode: "0644", create_directories: true },
       {
-        target_path: TRAEFIK_PATHS.static,
-        content: `\${file("\${path.module}/../${TRAEFIK_FILES.static}")}`,
+        target_path: TRAEFIK_LAYOUT.static.path,
+        content: `\${file("\${path.module}/../${TRAEFIK_LAYOUT.static.generated}")}`,
         mode: "0644",
         create_directories: true,
       },
       {
-        target_path: TRAEFIK_PATHS.dynamic,
-        content: `\${file("\${path.module}/../${TRAEFIK_FILES.dynamic}")}`,
+        target_path: TRAEFIK_LAYOUT.dynamic.path,
+        content: `\${file("\${path.module}/../${TRAEFIK_LAYOUT.dynamic.generated}")}`,
         mode: "0644",
         create_directories: true,
       },
-      { target_path: TRAEFIK_PATHS.certFile, source_path: model.ca.files.fullchain, mode: "0644", create_directories: true },
-      { target_path: TRAEFIK_PATHS.keyFile, source_path: model.ca.files.leafKey, mode: "0600", create_directories: true },
+      { target_path: TRAEFIK_LAYOUT.certificate, source_path: model.ca.files.fullchain, mode: "0644", create_directories: true },
+      { target_path: TRAEFIK_LAYOUT.key, source_path: model.ca.files.leafKey, mode: "0600", create_directories: true },
     ]);
     // A container: no wait_for is needed (and "agent" would be rejected).
     expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
@@ -297,7 +297,7 @@ describe("out/tofu for the reference lab", () => {
 
   it("names the Traefik target's own output files", async () => {
     const { all } = await tofuOf("reference");
-    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining(Object.values(TRAEFIK_FILES)));
+    expect(all.map((f) => f.path)).toEqual(expect.arrayContaining([TRAEFIK_LAYOUT.static.generated, TRAEFIK_LAYOUT.dynamic.generated]));
   });
 
   // Incus serves its network zones "for zone transfer to the operator's production DNS servers"

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
-import { formatPath, type Diagnostic } from "../../generator/validate/diagnostics.ts";
+import { formatPath, type Diagnostic } from "../../generator/shared/diagnostics.ts";
 import { cli } from "../support/cli.ts";
 import { INVALID_CASES_DIR, mkTmp, rmTmp } from "../support/lab-fixtures.ts";
 

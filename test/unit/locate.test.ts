@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigLoadError, loadConfig } from "../../generator/config/load.ts";
 import { locateAll, makeLocator } from "../../generator/config/locate.ts";
-import type { Diagnostic } from "../../generator/validate/diagnostics.ts";
+import type { Diagnostic } from "../../generator/shared/diagnostics.ts";
 import { mkTmp, rmTmp } from "../support/lab-fixtures.ts";
 
 /** 1-based line:column of the first occurrence of `needle` in `source`. */

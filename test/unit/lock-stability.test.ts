@@ -7,10 +7,10 @@
 //   - a removed instance's address and MAC are not given to anything else until a prune;
 //   - a pure reorder allocates nothing and leaves the lock byte-identical.
 import { describe, expect, it } from "vitest";
-import { broadcast, contains, ipToInt, parseCidr } from "../../generator/resolve/ipv4.ts";
+import { broadcast, contains, ipToInt, parseCidr } from "../../generator/shared/ipv4.ts";
 import { emptyLock, type Lock, printLock } from "../../generator/resolve/lock.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { baseHost, baseInstance, baseLab, type Obj, type Rng, rng } from "../support/lab-fixtures.ts";
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { LabConfig } from "../../generator/config/schema.ts";
 import { emptyLock, INCUS_OUI, type Lock, LockError, parseLock, printLock } from "../../generator/resolve/lock.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { cli, paths } from "../support/cli.ts";
 import { baseHost, baseInstance, baseLab, mkTmp, type Obj, rmTmp, writeConfig } from "../support/lab-fixtures.ts";

@@ -2,7 +2,7 @@
 // and rule for each kind of mistake. All shape errors come at once; semantic rules wait for a
 // well-shaped config.
 import { describe, expect, it } from "vitest";
-import { formatPath } from "../../generator/validate/diagnostics.ts";
+import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { baseLab, type Obj } from "../support/lab-fixtures.ts";
 

@@ -16,10 +16,13 @@
 //    attribute whose whole value is `"${expr}"` is unwrapped to `expr` (we throw instead of
 //    silently changing its type), and a `variable` block's legacy `type = "string"` / `list` /
 //    `map` / `set` is rewritten (we throw).
-
-import { escapeHclString, HclPrintError, isHclIdentifier } from "./escape.ts";
-import { codeColumns, literalColumns, literalTokenCount } from "./columns.ts";
-import type { Block, Body, BodyItem, Expr, ExprNode, ObjectKey, TemplatePart, TraversalStep } from "./ir.ts";
+import { escapeHclString, HclPrintError } from "./escape.ts";
+import { literalTokenCount } from "./columns.ts";
+import type { Block, Body, Expr, ExprNode } from "./ir.ts";
+import { child, checkIdent, at, q, isNode, mergeParts, InlineWriter } from "./inline.ts";
+import type { Path } from "./inline.ts";
+import { layout, normalizeBlanks, commentLines } from "./layout.ts";
+import type { Line, Multi } from "./layout.ts";
 
 export interface PrintOptions {
   /**
@@ -31,16 +34,6 @@ export interface PrintOptions {
   readonly tupleWidth?: number;
 }
 
-interface Line {
-  readonly depth: number;
-  /** Whole line (after the indent) when it has no assign cell; the lead (key) otherwise. */
-  readonly text: string;
-  /** The value after `= `; present only on single-line `key = value` lines (alignment runs). */
-  readonly assign?: string;
-  /** Columns of `text` as fmt counts them (only needed for assign lines). */
-  readonly cols?: number;
-}
-
 /** Print a body (a whole file) as canonical HCL, ending in a newline (empty body → ""). */
 export function printHcl(body: Body, options: PrintOptions = {}): string {
   const printer = new Printer(options.tupleWidth ?? 80);
@@ -48,95 +41,10 @@ export function printHcl(body: Body, options: PrintOptions = {}): string {
   return lines.length === 0 ? "" : layout(lines);
 }
 
-/** Resolve alignment runs and join: the last step of fmt's formatCells, on our own lines. */
-function layout(lines: readonly Line[]): string {
-  const out: string[] = new Array(lines.length);
-  let i = 0;
-  while (i < lines.length) {
-    if (lines[i].assign === undefined) {
-      const l = lines[i];
-      out[i] = l.text === "" ? "" : indent(l.depth) + l.text;
-      i++;
-      continue;
-    }
-    let j = i;
-    let max = 0;
-    while (j < lines.length && lines[j].assign !== undefined) {
-      max = Math.max(max, 2 * lines[j].depth + (lines[j].cols as number));
-      j++;
-    }
-    for (let k = i; k < j; k++) {
-      const l = lines[k];
-      const pad = " ".repeat(max - (2 * l.depth + (l.cols as number)) + 1);
-      out[k] = indent(l.depth) + l.text + pad + "= " + l.assign;
-    }
-    i = j;
+class Printer extends InlineWriter {
+  constructor(private readonly tupleWidth: number) {
+    super();
   }
-  return out.join("\n") + "\n";
-}
-
-/** Accumulates single-line text, and its fmt column count when `counting` (keys only). */
-class Inline {
-  text = "";
-  cols = 0;
-  constructor(private readonly counting = false) {}
-  code(s: string): void {
-    this.text += s;
-    if (this.counting) this.cols += codeColumns(s);
-  }
-  /** An already-escaped literal body, counted the way the HCL scanner tokenizes it. */
-  lit(escaped: string): void {
-    this.text += escaped;
-    if (this.counting) this.cols += literalColumns(escaped);
-  }
-}
-
-interface Multi {
-  readonly head: string;
-  readonly body: readonly Line[];
-  readonly tail: string;
-}
-
-// Where we are, for error messages only: a linked list so descending costs one small object.
-type Path = { readonly parent: Path; readonly name: string } | null;
-
-function child(parent: Path, name: string): Path {
-  return { parent, name };
-}
-
-// Bare keys that are not plain names: `{ for = 1 }` is a parse error (a for expression starts), and
-// null/true/false are keyword literals that only become keys by conversion. Quoting is always safe.
-const KEYWORD_KEYS = new Set(["for", "null", "true", "false"]);
-const NOT_A_ROOT = new Set(["true", "false", "null", "for"]);
-
-/** Like assertHclIdentifier, but builds the location text only when it throws. */
-function checkIdent(name: string, what: string, path: Path): void {
-  if (typeof name !== "string" || !isHclIdentifier(name)) {
-    throw new HclPrintError(
-      `${what} ${JSON.stringify(name)} is not an HCL identifier ([A-Za-z_][A-Za-z0-9_-]*)${at(path)}`,
-    );
-  }
-}
-
-const INDENT: string[] = [];
-function indent(depth: number): string {
-  return (INDENT[depth] ??= "  ".repeat(depth));
-}
-
-function at(path: Path): string {
-  const names: string[] = [];
-  for (let p = path; p !== null; p = p.parent) names.unshift(p.name);
-  return names.length === 0 ? "" : ` (at ${names.join(" > ")})`;
-}
-
-const q = (s: string) => JSON.stringify(s);
-
-function isNode(e: Expr): e is ExprNode {
-  return typeof e === "object" && e !== null && !Array.isArray(e);
-}
-
-class Printer {
-  constructor(private readonly tupleWidth: number) {}
 
   // ------------------------------------------------------------------------------------------
   // Bodies
@@ -325,229 +233,4 @@ class Printer {
     });
     return lines;
   }
-
-  key(k: ObjectKey, path: Path): { text: string; cols: number } {
-    if (typeof k === "string") {
-      if (isHclIdentifier(k) && !KEYWORD_KEYS.has(k)) return { text: k, cols: k.length };
-      const escaped = escapeHclString(k);
-      return { text: '"' + escaped + '"', cols: 2 + literalColumns(escaped) };
-    }
-    if (typeof k === "object" && k !== null && k.kind === "key") {
-      // Parenthesized so that a bare reference is evaluated instead of read as a literal name.
-      const out = new Inline(true);
-      out.code("(");
-      this.write(out, k.expr, path, false);
-      out.code(")");
-      return out;
-    }
-    throw new HclPrintError(`object key ${JSON.stringify(k)} is neither a string nor hcl.key()${at(path)}`);
-  }
-
-  inline(e: Expr, path: Path): Inline {
-    const out = new Inline();
-    this.write(out, e, path, false);
-    return out;
-  }
-
-  /** Single-line rendering. `interpStart`: directly after `${`, where fmt spaces a unary minus. */
-  write(out: Inline, e: Expr, path: Path, interpStart: boolean): void {
-    if (typeof e === "string") {
-      out.code('"');
-      out.lit(escapeHclString(e));
-      out.code('"');
-      return;
-    }
-    if (typeof e === "number" || typeof e === "bigint") {
-      out.code(numberText(e, interpStart, path));
-      return;
-    }
-    if (typeof e === "boolean") {
-      out.code(e ? "true" : "false");
-      return;
-    }
-    if (e === null) {
-      out.code("null");
-      return;
-    }
-    if (Array.isArray(e)) {
-      this.writeTuple(out, e, path);
-      return;
-    }
-    const node = e as ExprNode;
-    switch (node.kind) {
-      case "string":
-        this.write(out, node.value, path, interpStart);
-        return;
-      case "number":
-        out.code(numberText(node.value, interpStart, path));
-        return;
-      case "tuple":
-        this.writeTuple(out, node.items, path);
-        return;
-      case "object":
-        if (node.entries.length > 0) {
-          throw new HclPrintError(`a non-empty object cannot be written on one line (inside a template or key)${at(path)}`);
-        }
-        out.code("{}");
-        return;
-      case "traversal":
-        this.writeTraversal(out, node.root, node.steps, path);
-        return;
-      case "call": {
-        const name = this.callName(node.name, path);
-        out.code(name + "(");
-        node.args.forEach((a, i) => {
-          if (i > 0) out.code(", ");
-          this.write(out, a, child(path, `${name}()`), false);
-        });
-        out.code(")");
-        return;
-      }
-      case "template":
-        this.writeTemplate(out, node.parts, path);
-        return;
-      case "raw":
-        if (typeof node.text !== "string" || node.text.trim() === "" || /[\r\n]/.test(node.text)) {
-          throw new HclPrintError(`raw expression must be non-empty single-line text${at(path)}`);
-        }
-        out.code(node.text);
-        return;
-      default:
-        throw new HclPrintError(`unknown expression ${JSON.stringify(node)}${at(path)}`);
-    }
-  }
-
-  writeTuple(out: Inline, items: readonly Expr[], path: Path): void {
-    out.code("[");
-    items.forEach((item, i) => {
-      if (i > 0) out.code(", ");
-      this.write(out, item, child(path, `item[${i}]`), false);
-    });
-    out.code("]");
-  }
-
-  writeTraversal(out: Inline, root: string, steps: readonly TraversalStep[], path: Path): void {
-    checkIdent(root, "reference root", path);
-    if (NOT_A_ROOT.has(root)) throw new HclPrintError(`"${root}" is a keyword, not a reference root${at(path)}`);
-    out.code(root);
-    for (const step of steps) {
-      if ("attr" in step && typeof step.attr === "string") {
-        checkIdent(step.attr, "reference attribute", path);
-        out.code("." + step.attr);
-      } else if ("index" in step && typeof step.index === "number") {
-        if (!Number.isSafeInteger(step.index) || step.index < 0) {
-          throw new HclPrintError(`reference index ${step.index} is not a non-negative integer${at(path)}`);
-        }
-        out.code(`[${step.index}]`);
-      } else if ("index" in step && typeof step.index === "string") {
-        out.code('["');
-        out.lit(escapeHclString(step.index));
-        out.code('"]');
-      } else if ("splat" in step && step.splat === true) {
-        out.code("[*]");
-      } else {
-        throw new HclPrintError(`invalid reference step ${JSON.stringify(step)}${at(path)}`);
-      }
-    }
-  }
-
-  writeTemplate(out: Inline, rawParts: readonly TemplatePart[], path: Path): void {
-    const parts = mergeParts(rawParts);
-    out.code('"');
-    parts.forEach((part, i) => {
-      if ("text" in part) {
-        const next = parts[i + 1];
-        out.lit(escapeHclString(part.text, { beforeInterpolation: next !== undefined }));
-        return;
-      }
-      if (this.isMultilineOnlyShape(part.interp)) {
-        throw new HclPrintError(`a non-empty object cannot be interpolated into a template${at(path)}`);
-      }
-      out.code("${");
-      this.write(out, part.interp, child(path, "${}"), true);
-      out.code("}");
-    });
-    out.code('"');
-  }
-
-  isMultilineOnlyShape(e: Expr): boolean {
-    return isNode(e) && e.kind === "object" && e.entries.length > 0;
-  }
-
-  callName(name: string, path: Path): string {
-    // Provider-defined functions are namespaced: provider::<name>::<function>.
-    if (typeof name !== "string" || !name.split("::").every((seg) => isHclIdentifier(seg))) {
-      throw new HclPrintError(`function name ${JSON.stringify(name)} is not an identifier${at(path)}`);
-    }
-    return name;
-  }
-}
-
-function numberText(n: number | bigint, interpStart: boolean, path: Path): string {
-  if (typeof n === "number" && !Number.isFinite(n)) {
-    throw new HclPrintError(`number ${n} has no HCL literal${at(path)}`);
-  }
-  // JS's shortest round-trip form ("0.1", "1e+21", "5e-7") is valid HCL number syntax.
-  const text = String(n);
-  // fmt's unary-minus heuristic treats `-` after `${` as subtraction and spaces it: `${- 1}`.
-  return interpStart && text.startsWith("-") ? "- " + text.slice(1) : text;
-}
-
-function mergeParts(parts: readonly TemplatePart[]): TemplatePart[] {
-  const out: TemplatePart[] = [];
-  for (const p of parts) {
-    if ("text" in p) {
-      if (typeof p.text !== "string") throw new HclPrintError(`template text part is not a string`);
-      if (p.text === "") continue;
-      const last = out[out.length - 1];
-      if (last !== undefined && "text" in last) out[out.length - 1] = { text: last.text + p.text };
-      else out.push(p);
-    } else if ("interp" in p) {
-      out.push(p);
-    } else {
-      throw new HclPrintError(`template part ${JSON.stringify(p)} is neither text nor interp`);
-    }
-  }
-  return out;
-}
-
-/**
- * Blank lines are layout, so they are normalized here: none at the start or end of a body, never
- * two in a row, and (top level, by default) one around every block.
- */
-function normalizeBlanks(items: Body, separateBlocks: boolean): BodyItem[] {
-  const out: BodyItem[] = [];
-  items.forEach((item, idx) => {
-    const prev = out[out.length - 1];
-    if (item.kind === "blank") {
-      if (prev !== undefined && prev.kind !== "blank") out.push(item);
-      return;
-    }
-    // A comment belongs to the item right below it, so it is separated as that item would be,
-    // and nothing is inserted between a comment and its item.
-    if (separateBlocks && prev !== undefined && prev.kind !== "blank" && prev.kind !== "comment") {
-      if (prev.kind === "block" || attachedKind(items, idx) === "block") out.push({ kind: "blank" });
-    }
-    out.push(item);
-  });
-  while (out.length > 0 && out[out.length - 1].kind === "blank") out.pop();
-  return out;
-}
-
-function attachedKind(items: Body, idx: number): BodyItem["kind"] {
-  let i = idx;
-  while (i < items.length && items[i].kind === "comment") i++;
-  return i < items.length && i > idx ? items[i].kind : items[idx].kind;
-}
-
-function commentLines(text: string, path: Path): string[] {
-  if (typeof text !== "string") throw new HclPrintError(`comment is not a string${at(path)}`);
-  return text.split(/\r\n|\n/).map((line) => {
-    // Any other control character could end the comment or corrupt the file.
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) {
-      throw new HclPrintError(`comment ${JSON.stringify(text)} contains a control character${at(path)}`);
-    }
-    const trimmed = line.trimEnd();
-    return trimmed === "" ? "#" : "# " + trimmed;
-  });
 }

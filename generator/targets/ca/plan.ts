@@ -82,7 +82,7 @@ export function subjectValue(value: string): string {
 }
 
 /** Maps the CA settings onto the script IR: fixed program text plus quoted data assignments. */
-export function planCaScript(ca: CaInput): ShellScriptIR {
+export function caScriptIr(ca: CaInput): ShellScriptIR {
   validate(ca);
   return {
     header: [
@@ -107,6 +107,6 @@ export function planCaScript(ca: CaInput): ShellScriptIR {
 }
 
 /** The text of out/ca/ca.sh (write it with mode 0755). */
-export function renderCaScript(ca: CaInput): string {
-  return printShellScript(planCaScript(ca));
+export function printCaScript(ca: CaInput): string {
+  return printShellScript(caScriptIr(ca));
 }

@@ -1,16 +1,17 @@
 // out/lab.json (the resolved lab for machines, with provenance) and out/README.md (the same lab
 // as a document for people, with a Mermaid diagram). Both are pure functions of the Model.
 import type { Model } from "../../resolve/model.ts";
-import { CONSOLE_PASSWORD_FILE } from "../nixos/configuration.ts";
-import { GUEST_CA_ROOT_PATH } from "../tofu/tofu.ts";
 import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
 
 export const LAB_JSON_FORMAT = "labgen/lab.json@1";
+/** The two files this target writes about the whole lab (below out/). */
+export const LAB_JSON = "lab.json";
+export const README = "README.md";
 
 export function planDocs(model: Model, others: readonly OutputFile[]): OutputFile[] {
   const everything = allSources(model);
-  const outputs = [...others, { path: "README.md", sources: everything }, { path: "lab.json", sources: everything }]
+  const outputs = [...others, { path: README, sources: everything }, { path: LAB_JSON, sources: everything }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
   // Inverse index: for every config path, the files it shaped.
@@ -18,14 +19,24 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
   for (const o of outputs) for (const s of o.sources) (provenance[s] ??= []).push(o.path);
   const labJson = {
     format: LAB_JSON_FORMAT,
-    model,
+    model: labJsonModel(model),
     outputs,
     provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
   };
   return [
-    { path: "lab.json", content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
-    { path: "README.md", content: renderReadme(model, others), sources: everything },
+    { path: LAB_JSON, content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
+    { path: README, content: renderReadme(model, others), sources: everything },
   ];
+}
+
+/**
+ * The Model as lab.json@1 records it: without the ingress contract (software, files), which is
+ * wiring between targets, derived from the rest; lab.json gains it only with a format change.
+ */
+function labJsonModel(model: Model): unknown {
+  if (!model.ingress) return model;
+  const { software: _software, files: _files, ...ingress } = model.ingress;
+  return { ...model, ingress };
 }
 
 function allSources(model: Model): string[] {
@@ -118,7 +129,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     ]),
   );
   d.p(
-    `SSH accepts keys only. At a host's own console, root logs in with the password whose hash is in ${code(CONSOLE_PASSWORD_FILE)} on that host, ` +
+    `SSH accepts keys only. At a host's own console, root logs in with the password whose hash is in ${[...new Set(model.hosts.map((h) => h.consolePasswordFile))].map(code).join(", ")} on that host, ` +
       "if you placed one there (docs/nixos.md, \"Console recovery\"); without the file there is no console login.",
   );
   for (const h of model.hosts) {
@@ -215,7 +226,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   );
   d.fence("sh", [`sudo out/ca/ca.sh init    # root + intermediate, once (refuses to overwrite)`, `sudo out/ca/ca.sh issue   # wildcard leaf, ${ca.leafDays} days`, `sudo out/ca/ca.sh renew   # re-issues when fewer than ${ca.renewBeforeDays} days remain`, `sudo out/ca/ca.sh verify`].join("\n"));
   d.p(
-    `Every instance gets the root certificate as ${code(GUEST_CA_ROOT_PATH)} (OpenTofu pushes it from ${code(ca.files.rootCert)} on ${model.tofu.host}). ` +
+    `Every instance gets the root certificate as ${code(ca.files.guestRoot)} (OpenTofu pushes it from ${code(ca.files.rootCert)} on ${model.tofu.host}). ` +
       "Debian, Ubuntu and Alpine guests trust it after `update-ca-certificates`; an application with its own store is pointed at the file " +
       "(e.g. `NODE_EXTRA_CA_CERTS`, or `SSL_CERT_FILE` on a bundle that includes it).",
   );
@@ -257,7 +268,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   d.h(2, "Generated files");
   d.table(
     ["file", "made from"],
-    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code("lab.json"), "everything"], [code("README.md"), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code(LAB_JSON), "everything"], [code(README), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   );
   return d.toString();
 }

@@ -6,21 +6,21 @@ export {
   TOFU_DIR_IN_REPO,
   allowedSignersFile,
   gitopsInput,
-  planAgentScript,
-  planRollbackScript,
-  renderAgentScript,
-  renderRollbackScript,
+  agentScriptIr,
+  rollbackScriptIr,
+  printAgentScript,
+  printRollbackScript,
   snapshotGroups,
   snapshotRoots,
 } from "./plan.ts";
 export type { GitopsScriptInput } from "./plan.ts";
-export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "./unit.ts";
-export type { GitopsNixInput, GitopsRuntimeInput } from "./unit.ts";
+export { GITOPS_FILES, GITOPS_HISTORY_COLUMNS, GITOPS_UNIT, gitopsInputCode, gitopsRuntimeInputs, gitopsTimerConfig } from "../../shared/gitops-unit.ts";
+export type { GitopsNixInput, GitopsRuntimeInput } from "../../shared/gitops-unit.ts";
 
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { gitopsInput, renderAgentScript, renderRollbackScript } from "./plan.ts";
-import { GITOPS_UNIT } from "./unit.ts";
+import { gitopsInput, printAgentScript, printRollbackScript } from "./plan.ts";
+import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
 
 /** Both scripts for every host that has gitops (hosts are already sorted by name in the Model). */
 export function planGitops(model: Model): OutputFile[] {
@@ -30,8 +30,8 @@ export function planGitops(model: Model): OutputFile[] {
     // The scripts read the tofu settings (passphrase file, apply host) as well as the host's own.
     const sources = [`hosts.${host.name}.gitops`, "tofu"].sort();
     return [
-      { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: renderAgentScript(input), executable: true, sources },
-      { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: renderRollbackScript(input), executable: true, sources },
+      { path: `hosts/${host.name}/${GITOPS_UNIT.script}`, content: printAgentScript(input), executable: true, sources },
+      { path: `hosts/${host.name}/${GITOPS_UNIT.rollbackScript}`, content: printRollbackScript(input), executable: true, sources },
     ];
   });
 }

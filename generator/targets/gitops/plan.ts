@@ -4,6 +4,7 @@ import type { HostModel, Model } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
+import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -185,7 +186,7 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
 }
 
 /** labgen-gitops.sh as script IR: fixed program text plus quoted data assignments. */
-export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
+export function agentScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   const roots = snapshotRoots(input.snapshotDatasets);
   return {
@@ -224,7 +225,7 @@ export function planAgentScript(input: GitopsScriptInput): ShellScriptIR {
 }
 
 /** labgen-rollback.sh as script IR. */
-export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
+export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
   return {
     header: [
@@ -242,14 +243,14 @@ export function planRollbackScript(input: GitopsScriptInput): ShellScriptIR {
         comment: "Rolled back last, so that the records on it outlive a failure with any other dataset.",
       },
     ],
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, ROLLBACK_PROGRAM),
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
   };
 }
 
-export function renderAgentScript(input: GitopsScriptInput): string {
-  return printShellScript(planAgentScript(input));
+export function printAgentScript(input: GitopsScriptInput): string {
+  return printShellScript(agentScriptIr(input));
 }
 
-export function renderRollbackScript(input: GitopsScriptInput): string {
-  return printShellScript(planRollbackScript(input));
+export function printRollbackScript(input: GitopsScriptInput): string {
+  return printShellScript(rollbackScriptIr(input));
 }

@@ -7,8 +7,8 @@
 // explains the choices.
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
-import { GITOPS_UNIT, gitopsTimerConfig, runtimeInputsIR } from "./gitops.ts";
-import { BOOT_ESP_UNIT, espMountPoints, mountUnitName } from "./layout.ts";
+import { bootEspSection, bootSection, zfsMaintenance } from "./boot.ts";
+import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
 import { commentFor, wrap } from "./text.ts";
 
 const b = nix.bind;
@@ -24,14 +24,8 @@ export const INCUS_API_ADDRESS = "[::]:8443";
 export const TAILSCALE_INTERFACE = "tailscale0";
 export const INCUS_GROUP = "incus-admin";
 
-/**
- * root's password hash for the console, and only the console (SSH stays keys-only). NixOS reads a
- * hashedPasswordFile "on each system activation" (nixpkgs nixos/modules/config/users-groups.nix),
- * and at boot that runs before systemd mounts anything but the paths needed for boot (nixpkgs
- * nixos/lib/utils.nix, pathsNeededForBoot: "/", "/nix", "/var", …): so the file lives on /var,
- * not on the state dataset /var/lib/labgen. Without the file root stays locked.
- */
-export const CONSOLE_PASSWORD_FILE = "/var/lib/labgen-console/root.hash";
+/** root's console password file (the Model's, from generator/shared/lab.ts): re-exported for tests and docs. */
+export { CONSOLE_PASSWORD_FILE } from "../../shared/lab.ts";
 
 /**
  * Guests need exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host: Incus's own restrictive
@@ -133,157 +127,6 @@ function networkingSection(model: Model, host: HostModel): NixBinding {
   return b("networking", nix.attrs(entries));
 }
 
-/**
- * Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone
- * and the one that is itself mounted on /boot (labgen-boot-esp bound it there).
- */
-function espSyncScript(fallbacks: readonly string[]): string {
-  return [
-    "''",
-    `  for esp in ${fallbacks.join(" ")}; do`,
-    '    if [ "$esp" -ef /boot ]; then',
-    '      echo "labgen: $esp is mounted on /boot and was installed directly"',
-    '    elif ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
-    '      ${pkgs.rsync}/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/',
-    "    else",
-    '      echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2',
-    "    fi",
-    "  done",
-    "''",
-  ].join("\n");
-}
-
-/**
- * When the first boot disk dies, the firmware boots from a fallback ESP but /boot stays empty, and
- * every bootloader install then refuses: systemd-boot's builder checks `findmnt <efiSysMountPoint>`
- * first (nixpkgs nixos/modules/system/boot/loader/systemd-boot/systemd-boot.nix, checkMountpoints).
- * This unit binds the first mounted fallback ESP onto /boot, so a degraded mirror still deploys.
- * No automount: an autofs /boot passes findmnt but fails on the first write when its disk is gone.
- */
-function bootEspSection(host: HostModel, fallbacks: readonly string[]): NixBinding[] {
-  if (fallbacks.length === 0) return [];
-  const esps = espMountPoints(host);
-  const script = [
-    "''",
-    `  for esp in ${fallbacks.join(" ")}; do`,
-    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
-    '      ${pkgs.util-linux}/bin/mount --bind "$esp" /boot',
-    '      echo "labgen: /boot (the first boot disk\'s ESP) is missing; bound $esp there"',
-    "      exit 0",
-    "    fi",
-    "  done",
-    '  echo "labgen: no ESP is mounted; bootloader installs fail until a boot disk is back" >&2',
-    "  exit 1",
-    "''",
-  ].join("\n");
-  const before = host.gitops ? [`${GITOPS_UNIT.service}.service`] : [];
-  return [
-    b(
-      ["systemd", "services", BOOT_ESP_UNIT],
-      nix.attrs([
-        b("description", "labgen: mount a surviving ESP on /boot when the first boot disk is gone"),
-        b("wantedBy", nix.list(["multi-user.target"])),
-        ...(before.length > 0 ? [b("before", nix.list(before))] : []),
-        b(
-          "unitConfig",
-          nix.attrs([
-            b("ConditionPathIsMountPoint", "!/boot"),
-            // The ESP mounts are nofail, so local-fs.target does not wait for them: wait here.
-            b("After", esps.map(mountUnitName).join(" ")),
-          ]),
-        ),
-        b("serviceConfig", nix.attrs([b("Type", "oneshot"), b("RemainAfterExit", true)])),
-        b("script", e(script, { multiline: true })),
-      ]),
-      comment(
-        "A degraded boot mirror still deploys: systemd-boot installs only onto a mounted /boot, so the " +
-          "ESP that survived takes its place (extraInstallCommands then copies to the others).",
-      ),
-    ),
-  ];
-}
-
-function bootSection(host: HostModel): NixBinding {
-  const fallbacks = espMountPoints(host).slice(1);
-  const systemdBoot: NixBinding[] = [
-    b("enable", true),
-    b("configurationLimit", 10, comment("Keep the boot menu and the 1 GiB ESPs bounded: every deploy adds a generation.")),
-  ];
-  if (fallbacks.length > 0) {
-    systemdBoot.push(
-      b(
-        "extraInstallCommands",
-        e(espSyncScript(fallbacks), { multiline: true }),
-        comment(
-          "One ESP per boot disk (bootctl refuses an ESP on mdadm; mirroredBoots is GRUB-only): copy " +
-            "/boot to the others, so the firmware boots any disk alone (EFI/BOOT/BOOTX64.EFI).",
-        ),
-      ),
-    );
-  }
-  const zfs: NixBinding[] = [
-    b("forceImportRoot", false, comment("Never force-import: a pool last used by another hostId stays untouched.")),
-  ];
-  const extraPools = host.zpools.filter((p) => !p.boot).map((p) => p.name);
-  if (extraPools.length > 0) {
-    zfs.push(
-      b("extraPools", nix.list(extraPools), comment("Imported at boot even when none of their datasets is mounted (Incus storage).")),
-    );
-  }
-  return b(
-    "boot",
-    nix.attrs([
-      b("loader", nix.attrs([b("systemd-boot", nix.attrs(systemdBoot)), b(["efi", "canTouchEfiVariables"], true)])),
-      b("supportedFilesystems", nix.list(["zfs"]), { blankLineBefore: true }),
-      b(
-        "kernelPackages",
-        e("pkgs.linuxPackages"),
-        comment(
-          "The default LTS kernel: nixpkgs marks the ZFS module broken on kernels its ZFS does not support, " +
-            "and zfs.latestCompatibleLinuxPackages is deprecated (it now returns this).",
-        ),
-      ),
-      b("zfs", nix.attrs(zfs)),
-    ]),
-  );
-}
-
-function zfsMaintenance(host: HostModel): NixBinding[] {
-  const snap = host.autoSnapshot;
-  const retention = nix.attrs([
-    b("hourly", snap.hourly),
-    b("daily", snap.daily),
-    b("weekly", snap.weekly),
-    b("monthly", snap.monthly),
-  ]);
-  const datasets = snap.datasets.map((d) => b([d, "use_template"], nix.list(["host"])));
-  return [
-    b(
-      ["services", "zfs"],
-      nix.attrs([
-        b("autoScrub", nix.attrs([b("enable", true), b("interval", host.scrub)])),
-        b(["trim", "enable"], true, comment("Periodic TRIM on top of autotrim, which skips small ranges.")),
-      ]),
-    ),
-    b(
-      ["services", "sanoid"],
-      nix.attrs([
-        b("enable", true),
-        b(["templates", "host"], retention),
-        b(
-          "datasets",
-          nix.attrs(datasets),
-          comment(
-            "The host's own datasets (/nix is rebuilt from the flake). Incus data is snapshotted by Incus, " +
-              "per instance (snapshots.schedule in out/tofu/).",
-          ),
-        ),
-      ]),
-      comment("Snapshots of the host's datasets: ZFS maintenance, not an application."),
-    ),
-  ];
-}
-
 function sshSection(host: HostModel): NixBinding {
   return b(
     ["services", "openssh"],
@@ -320,7 +163,7 @@ function usersSection(model: Model, host: HostModel): NixBinding {
   const root: NixBinding[] = [
     b(
       "hashedPasswordFile",
-      CONSOLE_PASSWORD_FILE,
+      host.consolePasswordFile,
       comment(
         "The console way in when the host cannot reach the network (emergency mode asks for root's " +
           "password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at every activation; no file, no password. " +
@@ -444,59 +287,8 @@ function tailscaleSection(host: HostModel): NixBinding[] {
   return [b(["services", "tailscale"], nix.attrs(entries))];
 }
 
-function gitopsSection(host: HostModel): NixBinding[] {
-  const g = host.gitops;
-  if (!g) return [];
-  const unit = GITOPS_UNIT;
-  const settings = unit.serviceSettings;
-  const what = g.appliesTofu
-    ? "pull the lab repository, rebuild this host, apply OpenTofu"
-    : "pull the lab repository, rebuild this host";
-  const timer = gitopsTimerConfig(g);
-  return [
-    b(
-      ["systemd", "services", unit.service],
-      nix.attrs([
-        b("description", `labgen GitOps agent: ${what}`),
-        b("after", nix.list([...settings.after])),
-        b("wants", nix.list([...settings.wants])),
-        b(
-          "restartIfChanged",
-          settings.restartIfChanged,
-          comment(
-            "It runs nixos-rebuild switch itself: restarting or stopping it then would kill the deploy in " +
-              "progress (as for system.autoUpgrade's unit).",
-          ),
-        ),
-        b(["unitConfig", "X-StopOnRemoval"], settings.stopOnRemoval),
-        b(
-          "serviceConfig",
-          nix.attrs([b("Type", settings.type), b("User", settings.user), b("ExecStart", e(`lib.getExe ${unit.service}`))]),
-        ),
-      ]),
-      comment(`The GitOps agent: ${g.repository}, branch ${g.branch}.`),
-    ),
-    b(
-      ["systemd", "timers", unit.timer],
-      nix.attrs([
-        b("wantedBy", nix.list(["timers.target"])),
-        b(
-          "timerConfig",
-          nix.attrs(Object.entries(timer).map(([k, v]) => b(k, v))),
-          comment(`Shortly after boot, then ${g.interval} after each run ends: a long deploy never overlaps the next.`),
-        ),
-      ]),
-    ),
-    b(
-      ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
-    ),
-  ];
-}
-
 function nixSection(host: HostModel): NixBinding {
-  const gcWhy = `Old generations go after 30 days${host.gitops ? "; labgen-rollback needs only the previous one" : ""}.`;
+  const gcWhy = `Old generations go after 30 days${host.gitops ? `; ${GITOPS_UNIT.rollbackCommand} needs only the previous one` : ""}.`;
   return b(
     "nix",
     nix.attrs([
@@ -505,33 +297,6 @@ function nixSection(host: HostModel): NixBinding {
       b(["optimise", "automatic"], true),
     ]),
   );
-}
-
-/** The let bindings of the module (the GitOps agent's packages), or none. */
-function letEntries(host: HostModel): NixEntry[] {
-  if (!host.gitops) return [];
-  const unit = GITOPS_UNIT;
-  const app = (name: string, script: string) =>
-    nix.call(
-      "pkgs.writeShellApplication",
-      nix.attrs([
-        b("name", name),
-        nix.inherit(["runtimeInputs"]),
-        b("text", nix.call("builtins.readFile", nix.path(`./${script}`))),
-      ]),
-    );
-  return [
-    b(
-      "runtimeInputs",
-      nix.list(runtimeInputsIR(host)),
-      comment(
-        "The GitOps agent: the scripts next to this file, with their tools on PATH (writeShellApplication " +
-          "also runs shellcheck on them at build time).",
-      ),
-    ),
-    b(unit.service, app(unit.service, unit.script)),
-    b(unit.rollbackCommand, app(unit.rollbackCommand, unit.rollbackScript)),
-  ];
 }
 
 export interface HostModuleIR {
@@ -543,7 +308,7 @@ export interface HostModuleIR {
   readonly lets: readonly NixEntry[];
 }
 
-export function configurationIR(model: Model, host: HostModel): HostModuleIR {
+export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   const entries: NixBinding[] = [
     b("imports", nix.list([nix.path("./disko.nix")]), comment("The disks; disko's NixOS module itself comes from the flake.")),
   ];
@@ -554,8 +319,8 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   };
   section(networkingSection(model, host));
   section(bootSection(host));
-  const fallbacks = espMountPoints(host).slice(1);
-  if (fallbacks.length > 0) section(bootEspSection(host, fallbacks));
+  const esp = bootEspSection(host);
+  if (esp.length > 0) section(esp);
   section(zfsMaintenance(host));
   section(sshSection(host));
   section(usersSection(model, host));
@@ -567,7 +332,7 @@ export function configurationIR(model: Model, host: HostModel): HostModuleIR {
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = letEntries(host);
+  const lets = gitopsLetEntries(host);
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

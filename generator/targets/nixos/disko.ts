@@ -171,7 +171,7 @@ export const DISKO_HEADER = (host: string): string[] => [
 ];
 
 /** The disko.nix IR of one host. */
-export function diskoIR(host: HostModel): NixAttrs {
+export function diskoIr(host: HostModel): NixAttrs {
   const slots = diskSlots(host);
   return nix.attrs([
     b(

@@ -2,7 +2,7 @@
 // the bare metal runs NixOS maintenance and plumbing only, never an application. Every
 // application runs in an Incus instance (DESIGN.md: "Zero application services on the bare metal").
 import type { NixAttrs } from "../../printers/nix/index.ts";
-import { GITOPS_UNIT } from "../gitops/index.ts";
+import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
 import { BOOT_ESP_UNIT } from "./layout.ts";
 import { flattenBindings, type OptionBinding } from "./walk.ts";
 

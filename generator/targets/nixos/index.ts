@@ -2,8 +2,8 @@
 import { printNix, type NixAttrs } from "../../printers/nix/index.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { configurationHeader, configurationIR, type HostModuleIR } from "./configuration.ts";
-import { DISKO_HEADER, diskoIR } from "./disko.ts";
+import { configurationHeader, configurationIr, type HostModuleIR } from "./configuration.ts";
+import { DISKO_HEADER, diskoIr } from "./disko.ts";
 import { assertFoundationOnly } from "./guard.ts";
 
 export { HOST_SERVICES, HOST_UNITS, NixosTargetError, assertFoundationOnly } from "./guard.ts";
@@ -29,11 +29,11 @@ export interface HostNixosIR {
 }
 
 /** The printer IR of every host's two files (checked by the foundation guard). */
-export function planNixosIR(model: Model): HostNixosIR[] {
+export function nixosIr(model: Model): HostNixosIR[] {
   return model.hosts.map((host) => {
-    const configuration = configurationIR(model, host);
+    const configuration = configurationIr(model, host);
     assertFoundationOnly(host.name, configuration.body);
-    return { host: host.name, configuration, disko: diskoIR(host) };
+    return { host: host.name, configuration, disko: diskoIr(host) };
   });
 }
 
@@ -62,7 +62,7 @@ function diskoSources(host: HostModel): string[] {
 
 export function planNixos(model: Model): OutputFile[] {
   const byName = new Map(model.hosts.map((h) => [h.name, h]));
-  return planNixosIR(model).flatMap(({ host, configuration, disko }) => {
+  return nixosIr(model).flatMap(({ host, configuration, disko }) => {
     const h = byName.get(host)!;
     return [
       {

@@ -1,1 +1,2 @@
-export { GUEST_CA_ROOT_PATH, planTofu, TRAEFIK_FILES } from "./tofu.ts";
+export { planTofu } from "./tofu.ts";
+export { GUEST_CA_ROOT_PATH } from "./instances.ts";

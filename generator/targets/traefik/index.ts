@@ -1,1 +1,1 @@
-export { planTraefik, traefikDynamic, traefikStatic, TRAEFIK_PATHS } from "./traefik.ts";
+export { planTraefik, traefikDynamicIr, traefikStaticIr } from "./traefik.ts";

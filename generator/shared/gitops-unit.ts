@@ -1,7 +1,8 @@
-// What the NixOS target needs to run the GitOps scripts: unit names, file names, the runtime
-// inputs (as structured data it turns into Nix expressions) and the unit settings the scripts rely
-// on. The scripts themselves take every tool from PATH, so this list IS their dependency list.
-import type { GitopsModel, HostModel } from "../../resolve/model.ts";
+// The GitOps agent's contract, pure data shared by two sibling targets: the gitops target writes
+// the scripts, the NixOS target the units that run them. Unit names, file names, the runtime
+// inputs (as structured data the NixOS target turns into Nix expressions) and the unit settings
+// the scripts rely on. The scripts take every tool from PATH, so this list IS their dependency list.
+import type { GitopsModel, HostModel } from "../resolve/model.ts";
 
 /**
  * One runtime input as Nix sees it. Kept structured (not Nix text) so the NixOS target prints it

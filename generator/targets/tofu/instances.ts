@@ -1,0 +1,188 @@
+// instances.tf: every instance with its devices, the files the ingress contract pushes, and the ingress restart.
+import { hcl } from "../../printers/hcl/index.ts";
+import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
+import type { ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
+import { cmp, resource, type TofuFile } from "./file.ts";
+
+export function planInstancesTf(model: Model): TofuFile {
+  const hosts = new Map(model.hosts.map((h) => [h.name, h]));
+  return {
+    name: "instances.tf",
+    parts: [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => ingressRestart(model)],
+    sources: [
+      ...model.instances.map((i) => i.source),
+      ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
+      ...(model.ingress ? [model.ingress.source, ...model.ingress.files.map((f) => f.source)] : []),
+    ],
+  };
+}
+
+function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[] {
+  const config: [string, Expr][] = [
+    ["boot.autostart", String(inst.autostart)],
+    ["limits.cpu", String(inst.cpu)],
+    ["limits.memory", inst.memory],
+  ];
+  if (inst.snapshots) {
+    config.push(["snapshots.expiry", inst.snapshots.expiry], ["snapshots.schedule", inst.snapshots.schedule]);
+  }
+  if (inst.cloudInit !== null) config.push(["cloud-init.user-data", inst.cloudInit]);
+  config.sort(([a], [b]) => cmp(a, b));
+
+  const devices: BodyItem[] = [
+    device("root", "disk", [
+      ["path", "/"],
+      ["pool", hcl.ref(`incus_storage_pool.${inst.rootDisk.storage}.name`)],
+      ["size", inst.rootDisk.size],
+    ]),
+    ...inst.nics.map((nic) =>
+      device(nic.name, "nic", [
+        ["hwaddr", nic.mac],
+        ["ipv4.address", nic.ipv4],
+        ["network", hcl.ref(`incus_network.${nic.network}.name`)],
+      ]),
+    ),
+    ...inst.ports.map((port) => device(port.name, "proxy", proxy(inst, port, host))),
+    ...inst.volumes.map((v) =>
+      device(v.name, "disk", [
+        ["path", v.path],
+        ["pool", hcl.ref(`incus_storage_volume.${v.incusName}.pool`)],
+        ["source", hcl.ref(`incus_storage_volume.${v.incusName}.name`)],
+      ]),
+    ),
+  ];
+  const names = [
+    "root",
+    ...inst.nics.map((n) => n.name),
+    ...inst.ports.map((p) => p.name),
+    ...inst.volumes.map((v) => v.name),
+  ];
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new Error(`${inst.source}: two devices are named '${dup}' (root disk, NICs, ports and volumes share one namespace)`);
+
+  const profiles = inst.profiles.map((p) =>
+    hcl.traversal("incus_profile", [{ attr: p }, { index: inst.host }, { attr: "name" }]),
+  );
+  const body: BodyItem[] = [
+    hcl.attr("name", inst.name),
+    hcl.attr("description", inst.description),
+    hcl.attr("remote", inst.host),
+    hcl.attr("type", inst.type),
+    hcl.attr("image", inst.image),
+    hcl.attr("profiles", profiles),
+    hcl.attr("running", true),
+    hcl.blank(),
+    hcl.attr("config", hcl.object(config)),
+  ];
+  for (const d of devices) body.push(hcl.blank(), d);
+  body.push(hcl.blank(), ...labRootFile(model));
+  if (inst.ingress) {
+    for (const f of ingressFiles(model)) body.push(hcl.blank(), ...f);
+  }
+  // The provider pushes files into a VM through its agent only.
+  if (inst.type === "virtual-machine") {
+    body.push(hcl.blank(), hcl.block("wait_for", [], [hcl.attr("type", "agent")]));
+  }
+  return resource("incus_instance", inst.name, inst.source, body);
+}
+
+function device(name: string, type: string, properties: [string, Expr][]): BodyItem {
+  return hcl.block("device", [], [
+    hcl.attr("name", name),
+    hcl.attr("type", type),
+    hcl.attr("properties", hcl.object(properties)),
+  ]);
+}
+
+/** Proxy properties: NAT on the host's static LAN address, else forkproxy (containers only). */
+function proxy(inst: InstanceModel, port: ExposedPortModel, host: HostModel): [string, Expr][] {
+  const connect = `${port.protocol}:${inst.ipv4}:${port.instancePort}`;
+  if (host.lan.mode === "static") {
+    return [
+      ["connect", connect],
+      ["listen", `${port.protocol}:${host.lan.address}:${port.hostPort}`],
+      ["nat", "true"],
+    ];
+  }
+  if (inst.type === "virtual-machine") {
+    throw new Error(
+      `${port.source}: host '${host.name}' takes its LAN address from DHCP, and Incus proxies to a VM only in ` +
+        "NAT mode, which needs a fixed listen address on the host",
+    );
+  }
+  return [
+    ["connect", connect],
+    ["listen", `${port.protocol}:0.0.0.0:${port.hostPort}`],
+  ];
+}
+
+/** Where every instance finds the lab's root certificate (model.ca.files.guestRoot), for tests. */
+export { GUEST_CA_ROOT_PATH } from "../../shared/lab.ts";
+
+/**
+ * The lab root for the guest to trust, pushed as a file: the one way that works for OCI
+ * application containers (no cloud-init), system containers and VMs alike. The path is the local
+ * trust directory of Debian, Ubuntu and Alpine, which `update-ca-certificates` adds to the system
+ * store; an application with its own store is pointed at the file.
+ */
+function labRootFile(model: Model): BodyItem[] {
+  return [
+    hcl.comment(`The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on ${model.tofu.host}.`),
+    hcl.block("file", [], [
+      hcl.attr("target_path", model.ca.files.guestRoot),
+      hcl.attr("source_path", model.ca.files.rootCert),
+      hcl.attr("mode", "0644"),
+      hcl.attr("create_directories", true),
+    ]),
+  ];
+}
+
+/**
+ * The files of the ingress contract, in its order: generated ones are read from out/ (next to
+ * out/tofu), the others from the apply host (`source_path` is read where tofu runs).
+ */
+function ingressFiles(model: Model): BodyItem[][] {
+  let first = true;
+  return model.ingress!.files.map((f) => {
+    if ("generated" in f.from) {
+      return [
+        hcl.block("file", [], [
+          hcl.attr("target_path", f.path),
+          hcl.attr("content", hcl.call("file", [hcl.template([hcl.ref("path.module"), `/../${f.from.generated}`])])),
+          hcl.attr("mode", f.mode),
+          hcl.attr("create_directories", true),
+        ]),
+      ];
+    }
+    const note = first ? [hcl.comment(`source_path is read by tofu on ${model.tofu.host}: the CA's chain and key must be there.`)] : [];
+    first = false;
+    return [
+      ...note,
+      hcl.block("file", [], [
+        hcl.attr("target_path", f.path),
+        hcl.attr("source_path", f.from.host),
+        hcl.attr("mode", f.mode),
+        hcl.attr("create_directories", true),
+      ]),
+    ];
+  });
+}
+
+/**
+ * The provider pushes files only once the instance runs, and a file whose contract says
+ * `onChange: "restart"` is read at startup only: so after the first start, and after any change
+ * to the instance or its files, the ingress is restarted. The ingress runs on the apply host
+ * (rule ingress-apply-host), where the local `incus` client reaches it.
+ */
+function ingressRestart(model: Model): BodyItem[] {
+  const ing = model.ingress;
+  if (!ing || !ing.files.some((f) => f.onChange === "restart")) return [];
+  const ref = `incus_instance.${ing.instance}`;
+  return resource("terraform_data", `${ing.instance}_restart`, ing.source, [
+    hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
+    hcl.blank(),
+    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${ing.instance}`)]),
+    hcl.blank(),
+    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
+  ]);
+}

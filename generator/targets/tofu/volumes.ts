@@ -1,0 +1,33 @@
+// volumes.tf: the custom storage volumes that hold application data (they refuse destruction).
+import { hcl } from "../../printers/hcl/index.ts";
+import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
+import type { InstanceModel, Model, VolumeModel } from "../../resolve/model.ts";
+import { cmp, resource, type TofuFile } from "./file.ts";
+
+export function planVolumesTf(model: Model): TofuFile {
+  const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
+  return {
+    name: "volumes.tf",
+    parts: volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),
+    sources: volumes.map(([, v]) => v.source),
+  };
+}
+
+function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
+  const pool = model.storagePools.find((p) => p.name === v.storage)!;
+  const config: [string, Expr][] = [["size", v.size]];
+  // Instance snapshots cover the root disk only; a custom volume has its own schedule.
+  if (inst.snapshots) {
+    config.push(["snapshots.expiry", inst.snapshots.expiry], ["snapshots.schedule", inst.snapshots.schedule]);
+  }
+  return resource("incus_storage_volume", v.incusName, v.source, [
+    hcl.attr("name", v.incusName),
+    hcl.attr("remote", pool.host),
+    hcl.attr("pool", hcl.ref(`incus_storage_pool.${v.storage}.name`)),
+    hcl.attr("content_type", "filesystem"),
+    hcl.blank(),
+    hcl.attr("config", hcl.object(config)),
+    hcl.blank(),
+    hcl.preventDestroy(),
+  ]);
+}

@@ -1,0 +1,118 @@
+// Networks: bridge subnets, static addresses on them, and the hosts' LAN addresses.
+import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
+import { defaultGateway } from "../../shared/lab.ts";
+import { type Rule, entries } from "./common.ts";
+
+export const NETWORK_RULES: Rule[] = [
+  {
+    id: "ref-network",
+    summary: "every NIC's network exists and lives on the instance's host",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances))
+        inst.nics.forEach((nic, i) => {
+          const net = lab.networks[nic.network];
+          if (!net) d.error("ref-network", ["instances", n, "nics", i, "network"], `unknown network '${nic.network}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
+          else if (net.host !== inst.host && inst.host in lab.hosts)
+            d.error("ref-network", ["instances", n, "nics", i, "network"], `network '${nic.network}' is a bridge on host '${net.host}', but the instance runs on '${inst.host}': use a network of host '${inst.host}'`);
+        });
+    },
+  },
+  {
+    id: "static-ip-subnet",
+    summary: "static IPs are inside their network's subnet",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances))
+        inst.nics.forEach((nic, i) => {
+          const net = lab.networks[nic.network];
+          if (net && nic.ipv4 && !contains(parseCidr(net.subnet), nic.ipv4))
+            d.error("static-ip-subnet", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is outside network '${nic.network}' (${net.subnet}): pick an address inside the subnet`);
+        });
+    },
+  },
+  {
+    id: "static-ip-reserved",
+    summary: "static IPs are not the network, broadcast or gateway address",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances))
+        inst.nics.forEach((nic, i) => {
+          const net = lab.networks[nic.network];
+          if (!net || !nic.ipv4) return;
+          const c = parseCidr(net.subnet);
+          if (!contains(c, nic.ipv4)) return;
+          const ip = ipToInt(nic.ipv4);
+          const what = ip === c.base ? "the network address" : ip === broadcast(c) ? "the broadcast address" : nic.ipv4 === defaultGateway(net) ? "the bridge's gateway address" : null;
+          if (what) d.error("static-ip-reserved", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is ${what} of network '${nic.network}': pick another address`);
+        });
+    },
+  },
+  {
+    id: "static-ip-unique",
+    summary: "static IPs are unique",
+    check(lab, d) {
+      const seen = new Map<string, string>();
+      for (const [n, inst] of entries(lab.instances))
+        inst.nics.forEach((nic, i) => {
+          if (!nic.ipv4) return;
+          const key = `${nic.network}/${nic.ipv4}`;
+          const prev = seen.get(key);
+          if (prev) d.error("static-ip-unique", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is already used by ${prev}: every instance needs its own address`);
+          else seen.set(key, `instances.${n}`);
+        });
+    },
+  },
+  {
+    id: "network-subnet",
+    summary: "bridge subnets are network addresses, /16 to /30, with the gateway inside",
+    check(lab, d) {
+      for (const [n, net] of entries(lab.networks)) {
+        if (!isNetworkAddress(net.subnet)) {
+          const c = parseCidr(net.subnet);
+          d.error("network-subnet", ["networks", n, "subnet"], `${net.subnet} has host bits set: write the network address ${intToIp(c.base)}/${c.prefix}`);
+        }
+        const c = parseCidr(net.subnet);
+        if (c.prefix < 16 || c.prefix > 30) d.error("network-subnet", ["networks", n, "subnet"], `a /${c.prefix} bridge is not supported: use a prefix between /16 and /30`);
+        if (net.gateway) {
+          const ip = ipToInt(net.gateway);
+          if (!contains(c, net.gateway) || ip === c.base || ip === broadcast(c))
+            d.error("network-subnet", ["networks", n, "gateway"], `gateway ${net.gateway} must be a host address inside ${net.subnet}`);
+        }
+      }
+    },
+  },
+  {
+    id: "network-overlap",
+    summary: "bridges overlap neither each other, nor the LAN, nor Tailscale's 100.64.0.0/10",
+    check(lab, d) {
+      const nets = entries(lab.networks);
+      nets.forEach(([a, na], i) => {
+        const ca = parseCidr(na.subnet);
+        for (const [b, nb] of nets.slice(0, i))
+          if (overlaps(ca, parseCidr(nb.subnet))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps network '${b}' (${nb.subnet}): give each bridge its own range`);
+        const tailnet = new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)]);
+        for (const cidr of tailnet)
+          if (overlaps(ca, parseCidr(cidr))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
+        for (const [h, host] of entries(lab.hosts)) {
+          const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
+          if (lan && overlaps(ca, parseCidr(lan)))
+            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${cidrString(parseCidr(lan))}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+        }
+      });
+    },
+  },
+  {
+    id: "lan-address",
+    summary: "a static LAN address is a host address whose gateway is on the same subnet, on a NIC the host has",
+    check(lab, d) {
+      for (const [h, host] of entries(lab.hosts)) {
+        const lan = host.lan;
+        if (!host.hardware.nics.some((n) => n.name === lan.interface))
+          d.error("lan-address", ["hosts", h, "lan", "interface"], `interface '${lan.interface}' is not among hardware.nics (${host.hardware.nics.map((n) => n.name).join(", ")})`);
+        if (lan.mode !== "static") continue;
+        const c = parseCidr(lan.address);
+        const ip = ipToInt(lan.address.split("/")[0]);
+        if (ip === c.base || ip === broadcast(c)) d.error("lan-address", ["hosts", h, "lan", "address"], `${lan.address} is the network or broadcast address of its subnet: use the host's own address, e.g. ${intToIp(c.base + 10)}/${c.prefix}`);
+        if (!contains(c, lan.gateway)) d.error("lan-address", ["hosts", h, "lan", "gateway"], `gateway ${lan.gateway} is not on the LAN subnet ${intToIp(c.base)}/${c.prefix}`);
+      }
+    },
+  },
+];
