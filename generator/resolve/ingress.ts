@@ -77,7 +77,8 @@ export function buildIngress(
 /**
  * Where Traefik is reached from a bridge on `host`. On the ingress host: Traefik's own address. On
  * another host, whose guests cannot reach that bridge: the ingress host's LAN address, where the
- * NAT proxy devices listen on 80/443 (none is known when the ingress host uses DHCP).
+ * NAT proxy devices listen on 80/443 (rule dhcp-proxy keeps the ingress off DHCP hosts, so the
+ * address is known in every valid lab; null only without ingress).
  */
 export function ingressAddressOf(lab: LabConfig, instanceIp: (inst: string) => string): (host: string) => string | null {
   const ingress = lab.ingress ?? null;
