@@ -6,7 +6,7 @@
 # `nix-instantiate --eval --strict --json`, where no nixpkgs is available.
 labJson:
 let
-  expectedFormat = "labgen/lab.json@1";
+  expectedFormat = "labgen/lab.json@2";
   format = labJson.format or null;
   hostList = labJson.model.hosts;
   hosts = builtins.listToAttrs (

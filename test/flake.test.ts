@@ -108,7 +108,7 @@ const sampleCa = {
 
 function sampleLab(options: { ingress: boolean }) {
   return {
-    format: "labgen/lab.json@1",
+    format: "labgen/lab.json@2",
     model: {
       hosts: [sampleHost("beta", "0badcafe"), sampleHost("alpha", "8425e349")],
       ingress: options.ingress ? sampleIngress : null,
@@ -262,7 +262,7 @@ describe("nix/hosts.nix (host list of out/lab.json)", () => {
 
   it("refuses a file of another format", () => {
     const labJson = writeJson(join(tempDir(), "lab.json"), { ...sampleLab({ ingress: true }), format: "labgen/lab.json@0" });
-    expect(nixEvalError(evalHosts(labJson))).toContain('expected "labgen/lab.json@1"');
+    expect(nixEvalError(evalHosts(labJson))).toContain('expected "labgen/lab.json@2"');
   });
 
   it("refuses two hosts with one name", () => {

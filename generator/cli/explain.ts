@@ -59,7 +59,7 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
     out.push(
-      `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through Traefik in ${model.ingress!.instance}`,
+      `route ${route.name}: ${route.url} → ${route.instance} (${route.backend}) through ${model.ingress!.software} in ${model.ingress!.instance}`,
       `  defined at ${route.source}`,
       `  files: ${fileList(files, route.source)}`,
     );

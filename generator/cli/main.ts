@@ -153,7 +153,10 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
       if (r.lockChanged) writeAtomic(lockFile, r.lockText);
       applyWrite(outDir, plan);
       // write = comparing with the disk (read + sha256) and writing what changed.
-      if (args.timings) io.err(`timings: write ${(performance.now() - tw).toFixed(1)} ms, maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      if (args.timings) {
+        const cpu = process.cpuUsage();
+        io.err(`timings: write ${(performance.now() - tw).toFixed(1)} ms, cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms, maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+      }
       for (const a of r.allocated) io.out(`allocated ${a}`);
       io.out(`${rel(outDir)}: ${summary(plan)}${r.lockChanged ? `; ${rel(lockFile)} updated` : ""}`);
       return 0;

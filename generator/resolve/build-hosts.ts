@@ -6,6 +6,7 @@ import { CONSOLE_PASSWORD_FILE, DATASETS, STATE_DIR } from "../shared/lab.ts";
 import { sizeBytes, zfsSize } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
+import { groupBy } from "./group.ts";
 import { ingressRoutesOn } from "./ingress.ts";
 import { byName, sortedRecord } from "./sort.ts";
 
@@ -19,14 +20,17 @@ export interface HostContext {
 
 /** Every host, sorted by name. */
 export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools, instances, tofuHost, instanceIp }: HostContext): M.HostModel[] {
+  const netsByHost = groupBy(networks, (n) => n.host);
+  const poolsByHostZpool = groupBy(storagePools, (s) => `${s.host}/${s.zpool}`);
+  const instancesByHost = groupBy(instances, (i) => i.host);
   return byName(
     Object.entries(lab.hosts).map(([name, h]) => {
-      const hostNets = networks.filter((n) => n.host === name);
+      const hostNets = netsByHost.get(name) ?? [];
       const diskPool = new Map<string, string>();
       for (const [p, pool] of Object.entries(h.zfs.pools)) for (const v of pool.vdevs) for (const d of v.disks) diskPool.set(d, p);
       const zpools: M.ZpoolModel[] = Object.entries(h.zfs.pools)
         .map(([p, pool]): M.ZpoolModel => {
-          const incusStorage = storagePools.filter((s) => s.host === name && s.zpool === p).map((s) => s.name);
+          const incusStorage = (poolsByHostZpool.get(`${name}/${p}`) ?? []).map((s) => s.name);
           const src = `hosts.${name}.zfs.pools.${p}`;
           const datasets: M.DatasetModel[] = [];
           if (pool.boot) {
@@ -128,7 +132,7 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
           : null,
         incus: { channel: h.incus.channel },
         networks: hostNets.map((n) => n.name),
-        instances: instances.filter((i) => i.host === name).map((i) => i.name),
+        instances: (instancesByHost.get(name) ?? []).map((i) => i.name),
         stateVersion: h.stateVersion,
         source: `hosts.${name}`,
       };

@@ -3,6 +3,7 @@ import type { LabConfig } from "../config/schema.ts";
 import { sizeBytes } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
+import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
 
 /** An instance's address: its first NIC's, from the config or the lock. */
@@ -17,6 +18,7 @@ export function instanceIpOf(lab: LabConfig, lock: Lock): (inst: string) => stri
 /** Every instance, sorted by name; `routes` gives each its URLs. */
 export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.RouteModel[]): M.InstanceModel[] {
   const ingress = lab.ingress ?? null;
+  const routesByInstance = groupBy(routes, (r) => r.instance);
   return byName(
     Object.entries(lab.instances).map(([name, i]) => {
       const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
@@ -67,7 +69,7 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
         snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
         autostart: i.autostart,
         cloudInit: i.cloudInit ?? null,
-        urls: routes.filter((r) => r.instance === name).map((r) => r.url).sort(),
+        urls: (routesByInstance.get(name) ?? []).map((r) => r.url).sort(),
         ingress: ingress?.instance === name,
         source: `instances.${name}`,
       };
@@ -77,12 +79,14 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
 
 /** Every profile, with the hosts whose instances use it. */
 export function buildProfiles(lab: LabConfig, instances: readonly M.InstanceModel[]): M.ProfileModel[] {
+  const hostsOf = new Map<string, Set<string>>();
+  for (const i of instances) for (const p of i.profiles) (hostsOf.get(p) ?? hostsOf.set(p, new Set()).get(p)!).add(i.host);
   return byName(
     Object.entries(lab.profiles).map(([name, p]) => ({
       name,
       description: p.description,
       config: sortedRecord(p.config),
-      hosts: [...new Set(instances.filter((i) => i.profiles.includes(name)).map((i) => i.host))].sort(),
+      hosts: [...(hostsOf.get(name) ?? [])].sort(),
       source: `profiles.${name}`,
     })),
   );

@@ -55,22 +55,33 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   // Taken addresses per network: every locked address (live or orphaned), every static address.
   const taken = new Map<string, Set<number>>();
   const takenIn = (net: string) => taken.get(net) ?? taken.set(net, new Set()).get(net)!;
-  for (const n of Object.values(lock.nics)) if (n.ipv4) takenIn(n.network).add(ipToInt(n.ipv4));
+  // Who holds each locked address, per network: one index, so checking N static addresses costs
+  // N look-ups rather than N scans of the lock.
+  const lockedBy = new Map<string, string[]>();
+  for (const [k, n] of Object.entries(lock.nics))
+    if (n.ipv4) {
+      takenIn(n.network).add(ipToInt(n.ipv4));
+      const at = `${n.network}/${n.ipv4}`;
+      const holders = lockedBy.get(at);
+      if (holders) holders.push(k);
+      else lockedBy.set(at, [k]);
+    }
   for (const [inst, cfg] of Object.entries(lab.instances))
     cfg.nics.forEach((n, i) => {
       if (!n.ipv4) return;
       takenIn(n.network).add(ipToInt(n.ipv4));
       // A static address that the lock already gave to another NIC would be a silent clash.
-      const holder = Object.entries(lock.nics).find(([k, v]) => v.ipv4 === n.ipv4 && v.network === n.network && k !== `${inst}/${n.name}`);
+      const holder = lockedBy.get(`${n.network}/${n.ipv4}`)?.find((k) => k !== `${inst}/${n.name}`);
       if (holder)
         diagnostics.push({
           severity: "error",
           rule: "static-ip-lock",
           path: ["instances", inst, "nics", i, "ipv4"],
-          message: `${n.ipv4} is allocated to ${holder[0]} in lab.lock.json: pick another address (or run 'labgen lock prune' if ${holder[0]} was removed)`,
+          message: `${n.ipv4} is allocated to ${holder} in lab.lock.json: pick another address (or run 'labgen lock prune' if ${holder} was removed)`,
         });
     });
 
+  const cursor = new Map<string, number>();
   const gateways = new Map(Object.entries(lab.networks).map(([n, net]) => [n, defaultGateway(net)]));
 
   for (const { key, inst, idx } of nicKeys) {
@@ -100,8 +111,14 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       const gw = ipToInt(gateways.get(nic.network)!);
       // Upper half first: people pick static addresses low in the range, so allocations stay clear of them.
       const start = c.base + Math.max(2, Math.floor(c.size / 2));
-      const order = [...range(start, broadcast(c)), ...range(c.base + 1, start)];
-      const free = order.find((a) => a !== gw && !set.has(a));
+      const order = allocationOrder(start, broadcast(c), c.base + 1);
+      // Addresses are only ever added to `set` while allocating, so every position before the
+      // network's cursor stays taken: resuming there finds the same first free address as a scan
+      // from the start, and a network's allocations cost linear time in total.
+      let pos = cursor.get(nic.network) ?? 0;
+      while (pos < order.length && (order.at(pos) === gw || set.has(order.at(pos)))) pos++;
+      cursor.set(nic.network, pos);
+      const free = pos < order.length ? order.at(pos) : undefined;
       if (free === undefined) {
         diagnostics.push({
           severity: "error",
@@ -124,6 +141,8 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   return { resolved: { model: deepFreeze(model), lock, allocated }, diagnostics };
 }
 
-function* range(from: number, to: number): Generator<number> {
-  for (let a = from; a < to; a++) yield a;
+/** The addresses [start, end) then [low, start), as positions: nothing is materialised. */
+function allocationOrder(start: number, end: number, low: number): { readonly length: number; at(i: number): number } {
+  const upper = Math.max(0, end - start);
+  return { length: upper + Math.max(0, start - low), at: (i) => (i < upper ? start + i : low + (i - upper)) };
 }

@@ -28,6 +28,6 @@ export const TARGETS: readonly Target[] = [
 
 export function planAll(model: Model): OutputFile[] {
   const files = TARGETS.flatMap((t) => t.plan(model));
-  files.push(...planDocs(model, files));
+  for (const f of planDocs(model, files)) files.push(f);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

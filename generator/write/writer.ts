@@ -140,7 +140,7 @@ function pruneEmptyDirs(outDir: string, from: string): void {
 /** Applies a plan (callers check conflicts first unless forced). */
 export function applyWrite(outDir: string, plan: WritePlan): void {
   for (const c of plan.changes) {
-    const abs = join(outDir, ...c.path.split("/"));
+    const abs = join(outDir, c.path);
     if (c.kind === "create" || c.kind === "update") writeAtomic(abs, c.after!, c.executable);
     else if (c.kind === "delete") {
       unlinkSync(abs);

@@ -16,7 +16,7 @@ describe.each(goldenCases())("golden case $name", (c) => {
       rmSync(c.expectedDir, { recursive: true, force: true });
       for (const f of r.files) {
         mkdirSync(dirname(join(c.expectedDir, f.path)), { recursive: true });
-        writeFileSync(join(c.expectedDir, f.path), f.content);
+        writeFileSync(join(c.expectedDir, f.path), f.content, { mode: f.executable ? 0o755 : 0o644 });
       }
       if (r.lockChanged) writeFileSync(c.lockFile, r.lockText);
     }

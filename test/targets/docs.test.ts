@@ -1,62 +1,52 @@
-// out/README.md describes only what the config has (issue 16, Deliver 8): a lab without Tailscale
-// reads no Tailscale text, a lab without GitOps no agent, and data volumes are described by what
-// really protects them (prevent_destroy in volumes.tf, the plan gate), not as "never touched".
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// lab.json and README.md of a large lab: lab.json keeps every fact with one resource per line;
+// the README summarises past README_DETAIL_LIMIT instances instead of listing each one.
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { compile } from "../../generator/pipeline.ts";
-import { ROOT } from "../support/golden.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: the bench's synthetic labs are plain JavaScript
+import { syntheticLab } from "../../bench/synthetic.mjs";
+import { compile, type CompileOk } from "../../generator/pipeline.ts";
+import { LAB_JSON_FORMAT, README_DETAIL_LIMIT } from "../../generator/targets/docs/docs.ts";
+import { mkTmp, rmTmp, writeConfig } from "../support/lab-fixtures.ts";
 
-async function readme(name: string, edit?: (src: string) => string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "labgen-docs-"));
-  try {
-    const src = readFileSync(join(ROOT, "test/cases", name, "lab.config.ts"), "utf8");
-    const changed = edit ? edit(src) : src;
-    if (edit && changed === src) throw new Error("the edit changed nothing");
-    writeFileSync(join(dir, "lab.config.ts"), changed);
-    copyFileSync(join(ROOT, "test/cases", name, "lab.lock.json"), join(dir, "lab.lock.json"));
-    const r = await compile({ configFile: join(dir, "lab.config.ts"), lockFile: join(dir, "lab.lock.json") });
-    if (!r.ok) throw new Error(`${name} variant is invalid`);
-    return r.files.find((f) => f.path === "README.md")!.content;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+let dir: string;
+let r: CompileOk;
+const file = (p: string) => r.files.find((f) => f.path === p)!.content;
 
-describe("README.md: only what the config has", () => {
-  it("a lab without Tailscale, GitOps or volumes says nothing about them", async () => {
-    const text = await readme("dhcp-no-tailscale");
-    expect(text).not.toMatch(/tailscale|tailnet/i);
-    expect(text).not.toMatch(/gitops/i);
-    expect(text).not.toMatch(/volume/i);
-    expect(text).not.toMatch(/never touched/);
-    expect(text).toContain('clients(["LAN clients"])');
+beforeAll(async () => {
+  dir = mkTmp("labgen-docs-");
+  writeConfig(dir, syntheticLab(README_DETAIL_LIMIT + 50, "dhcp"));
+  const c = await compile({ configFile: join(dir, "lab.config.ts"), lockFile: join(dir, "lab.lock.json") });
+  if (!c.ok) throw new Error(JSON.stringify(c.diagnostics));
+  r = c;
+});
+afterAll(() => rmTmp(dir));
+
+describe("a lab past the README's detail limit", () => {
+  it("lab.json parses to the whole model, one resource per line", () => {
+    const text = file("lab.json");
+    const lab = JSON.parse(text);
+    expect(lab.format).toBe(LAB_JSON_FORMAT);
+    expect(lab.model.instances).toHaveLength(README_DETAIL_LIMIT + 50);
+    expect(lab).not.toHaveProperty("provenance");
+    // Each instance is one line of its own that parses alone.
+    const lines = text.split("\n");
+    for (const i of lab.model.instances) {
+      const line = lines.find((l) => l.startsWith(`      {"name":${JSON.stringify(i.name)},`));
+      expect(line, i.name).toBeDefined();
+      expect(JSON.parse(line!.replace(/,$/, ""))).toEqual(i);
+    }
+    expect(lab.outputs.map((o: { path: string }) => o.path)).toEqual(r.files.map((f) => f.path));
   });
 
-  it("the reference lab without its Tailscale block loses every Tailscale sentence", async () => {
-    const text = await readme("reference", (s) => s.replace(/\n\s*tailscale: \{ authKeyFile: "[^"]+" \},/, ""));
-    expect(text).not.toMatch(/tailscale|tailnet/i);
-    // The rest of the DNS section stays.
-    expect(text).toMatch(/LAN clients: the host's firewall opens only SSH/);
-  });
-
-  it("data volumes: what protects them is named, and nothing claims they are never touched", async () => {
-    const text = await readme("reference");
-    expect(text).not.toMatch(/never touched/);
-    expect(text).toMatch(/`prevent_destroy` in `tofu\/volumes\.tf`/);
-    expect(text).toMatch(/the plan gate \(`labgen plan` .*`allowDestroy`/);
-  });
-
-  it("Tailscale split DNS is described only where the ingress host advertises the bridge's DNS", async () => {
-    expect(await readme("reference")).toMatch(/Tailscale split DNS: .* enter 10\.10\.0\.1 \(the bridge gateway\)/);
-    expect(await readme("three-hosts")).toMatch(/Tailscale split DNS: .* enter 10\.20\.0\.1 /);
-  });
-
-  it("the apex is not advertised, and every bridge names the address that reaches Traefik", async () => {
-    const text = await readme("three-hosts");
-    expect(text).toMatch(/net-a → 10\.20\.0\.10, net-b → 192\.168\.20\.11, net-c → 192\.168\.20\.11/);
-    expect(text).toMatch(/`rack\.home\.arpa` itself has no route, so it has no record/);
-    expect(text).not.toMatch(/point `\*\.rack\.home\.arpa` and `rack\.home\.arpa`/);
+  it("README.md summarises per host and per snapshot policy, and points at lab.json", () => {
+    const md = file("README.md");
+    expect(md).toContain(`${README_DETAIL_LIMIT + 50} instances: more than a document can usefully list one by one`);
+    expect(md).toContain("| host | instances | containers | VMs | vCPU | RAM | volumes | exposed ports |");
+    expect(md).toContain("| host0 | 100 | 100 | 0 | 100 | 100GiB | 25 | 2 |");
+    expect(md).toContain("| host2 | 50 | 50 | 0 | 50 | 50GiB | 13 | 0 |");
+    expect(md).toContain("| `@daily` | 7d | 125 |");
+    expect(md).not.toContain("| app17 |");
+    expect(md).toMatch(/```mermaid\nflowchart LR\n/);
+    expect(md).toContain('net_br1["bridge br1: 100 instance(s)"]');
   });
 });

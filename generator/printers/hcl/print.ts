@@ -151,7 +151,7 @@ class Printer extends InlineWriter {
     }
     const m = this.multi(value, depth, path);
     lines.push({ depth, text: key + " = " + m.head });
-    lines.push(...m.body);
+    for (const l of m.body) lines.push(l);
     lines.push({ depth, text: m.tail });
   }
 
@@ -228,7 +228,7 @@ class Printer extends InlineWriter {
       }
       const m = this.multi(item, depth, here);
       lines.push({ depth, text: m.head });
-      lines.push(...m.body);
+      for (const l of m.body) lines.push(l);
       lines.push({ depth, text: m.tail + "," });
     });
     return lines;

@@ -232,7 +232,7 @@ class Printer {
     const out: string[] = [];
     entries.forEach((entry, i) => {
       if (i > 0 && entry.blankLineBefore) out.push("");
-      if (entry.comment !== undefined) out.push(...commentLines(entry.comment, pad(indent)));
+      if (entry.comment !== undefined) for (const l of commentLines(entry.comment, pad(indent))) out.push(l);
       const text =
         entry.kind === "inherit"
           ? this.renderInherit(entry, indent)

@@ -5,9 +5,8 @@ import { CA_COMMANDS } from "./program-commands.ts";
 // arrives through the readonly variables the planner assigns (names listed in plan.ts):
 //   CA_DOMAIN CA_DEFAULT_DIR ROOT_SUBJECT INTERMEDIATE_SUBJECT
 //   ROOT_DAYS INTERMEDIATE_DAYS LEAF_DAYS RENEW_BEFORE_DAYS
-// `$\{` below is bash's `${` (see shellProgram). The openssl recipe and its reasons are in
-// shared/refs/ca/README.md; file names must match CA_FILES in generator/shared/ca.ts and
-// CA_ISSUE_LAYOUT in types.ts.
+// `$\{` below is bash's `${` (see shellProgram).
+// File names must match CA_FILES in generator/shared/ca.ts and CA_ISSUE_LAYOUT in types.ts.
 const CA_SETUP = shellProgram`
 shopt -s inherit_errexit
 # Keys are created under this mask, so they are never readable by others, not even briefly.

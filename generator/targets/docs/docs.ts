@@ -3,8 +3,36 @@
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { md } from "./markdown.ts";
+import { networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
 
-export const LAB_JSON_FORMAT = "labgen/lab.json@1";
+/**
+ * @2: one resource per line, and no inverse provenance index (config path → files: derive it
+ * from `outputs`). The model itself is the same as in @1.
+ */
+export const LAB_JSON_FORMAT = "labgen/lab.json@2";
+
+/**
+ * lab.json with one resource per line: every element of the model's lists (a host, an
+ * instance, …) and every output is one compact JSON line. A change to one instance is a one-line
+ * diff, and the file is about half the size of an indented one (a 10,000-instance lab's was 14 MB).
+ */
+export function labJsonText(model: Readonly<Record<string, unknown>>, outputs: readonly { path: string; sources: readonly string[] }[]): string {
+  const lines = ["{", `  "format": ${JSON.stringify(LAB_JSON_FORMAT)},`, '  "model": {'];
+  const keys = Object.keys(model);
+  keys.forEach((k, i) => {
+    const v = model[k];
+    const comma = i < keys.length - 1 ? "," : "";
+    if (Array.isArray(v) && v.length > 0) {
+      lines.push(`    ${JSON.stringify(k)}: [`);
+      v.forEach((x, j) => lines.push(`      ${JSON.stringify(x)}${j < v.length - 1 ? "," : ""}`));
+      lines.push(`    ]${comma}`);
+    } else lines.push(`    ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);
+  });
+  lines.push("  },", '  "outputs": [');
+  outputs.forEach((o, j) => lines.push(`    ${JSON.stringify({ path: o.path, sources: o.sources })}${j < outputs.length - 1 ? "," : ""}`));
+  lines.push("  ]", "}", "");
+  return lines.join("\n");
+}
 /** The two files this target writes about the whole lab (below out/). */
 export const LAB_JSON = "lab.json";
 export const README = "README.md";
@@ -14,27 +42,18 @@ export function planDocs(model: Model, others: readonly OutputFile[]): OutputFil
   const outputs = [...others, { path: README, sources: everything }, { path: LAB_JSON, sources: everything }]
     .map((f) => ({ path: f.path, sources: [...f.sources] }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
-  // Inverse index: for every config path, the files it shaped.
-  const provenance: Record<string, string[]> = {};
-  for (const o of outputs) for (const s of o.sources) (provenance[s] ??= []).push(o.path);
-  const labJson = {
-    format: LAB_JSON_FORMAT,
-    model: labJsonModel(model),
-    outputs,
-    provenance: Object.fromEntries(Object.keys(provenance).sort().map((k) => [k, provenance[k].sort()])),
-  };
   return [
-    { path: LAB_JSON, content: `${JSON.stringify(labJson, null, 2)}\n`, sources: everything },
+    { path: LAB_JSON, content: labJsonText(labJsonModel(model), outputs), sources: everything },
     { path: README, content: renderReadme(model, others), sources: everything },
   ];
 }
 
 /**
- * The Model as lab.json@1 records it: without the ingress contract (software, files), which is
+ * The Model as lab.json records it: without the ingress contract (software, files), which is
  * wiring between targets, derived from the rest; lab.json gains it only with a format change.
  */
-function labJsonModel(model: Model): unknown {
-  if (!model.ingress) return model;
+function labJsonModel(model: Model): Readonly<Record<string, unknown>> {
+  if (!model.ingress) return model as unknown as Readonly<Record<string, unknown>>;
   const { software: _software, files: _files, ...ingress } = model.ingress;
   return { ...model, ingress };
 }
@@ -66,7 +85,7 @@ export function mermaid(model: Model): string {
   for (const h of model.hosts) {
     lines.push(`  subgraph ${id("host", h.name)}["host ${h.name} (NixOS + ZFS + Incus)"]`);
     for (const p of h.zpools) lines.push(`    ${id(`pool_${h.name}`, p.name)}[("${p.name}: ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}")]`);
-    for (const n of model.networks.filter((x) => x.host === h.name)) {
+    for (const n of networksOn(model, h.name)) {
       lines.push(`    subgraph ${id("net", n.name)}["bridge ${n.name} ${n.subnet}"]`);
       for (const i of byNetwork.get(n.name) ?? [])
         lines.push(`      ${id("inst", i.name)}["${i.name}<br/>${i.type === "virtual-machine" ? "VM" : "container"} ${i.ipv4}"]`);
@@ -77,7 +96,7 @@ export function mermaid(model: Model): string {
   for (const i of model.instances) {
     const pools = new Set([i.rootDisk.storage, ...i.volumes.map((v) => v.storage)]);
     for (const s of [...pools].sort()) {
-      const sp = model.storagePools.find((p) => p.name === s);
+      const sp = storagePoolNamed(model, s);
       if (sp) lines.push(`  ${id("inst", i.name)} -.-> ${id(`pool_${sp.host}`, sp.zpool)}`);
     }
   }
@@ -88,8 +107,34 @@ export function mermaid(model: Model): string {
   return lines.join("\n");
 }
 
+/**
+ * Past this many instances the README summarises (per host, per policy) instead of listing every
+ * instance: a 10,000-row table helps no reader and made the README bigger than the OpenTofu code.
+ * Every fact stays in lab.json.
+ */
+export const README_DETAIL_LIMIT = 200;
+
+/** The diagram of a large lab: hosts and bridges with their instance counts. */
+function mermaidSummary(model: Model): string {
+  const id = (kind: string, name: string) => `${kind}_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const perNetwork = new Map<string, number>();
+  for (const i of model.instances) perNetwork.set(i.nics[0].network, (perNetwork.get(i.nics[0].network) ?? 0) + 1);
+  const lines = ["flowchart LR", '  clients(["LAN + tailnet clients"])'];
+  for (const h of model.hosts) {
+    lines.push(`  subgraph ${id("host", h.name)}["host ${h.name} (NixOS + ZFS + Incus)"]`);
+    for (const n of h.networks) lines.push(`    ${id("net", n)}["bridge ${n}: ${perNetwork.get(n) ?? 0} instance(s)"]`);
+    lines.push("  end");
+  }
+  if (model.ingress) {
+    const ingressNet = model.instances.find((i) => i.name === model.ingress!.instance)?.nics[0].network;
+    if (ingressNet) lines.push(`  clients -- "https :443 (${model.ingress.routes.length} routes)" --> ${id("net", ingressNet)}`);
+  }
+  return lines.join("\n");
+}
+
 function renderReadme(model: Model, files: readonly OutputFile[]): string {
   const { lab } = model;
+  const large = model.instances.length > README_DETAIL_LIMIT;
   const d = md();
   d.h(1, `${lab.name}: lab architecture`);
   d.p(
@@ -113,7 +158,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
         : ""),
   );
   d.h(2, "Diagram");
-  d.fence("mermaid", mermaid(model));
+  d.fence("mermaid", large ? mermaidSummary(model) : mermaid(model));
 
   d.h(2, "Hosts");
   d.table(
@@ -179,7 +224,20 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   }
 
   d.h(2, "Instances");
-  d.table(
+  if (large) {
+    const byHost = new Map<string, Model["instances"][number][]>();
+    for (const i of model.instances) (byHost.get(i.host) ?? byHost.set(i.host, []).get(i.host)!).push(i);
+    d.p(`${model.instances.length} instances: more than a document can usefully list one by one. Per host below; every instance, with its address, disks, ports and URLs, is in ${code("lab.json")} (${code("labgen explain <name>")} shows one).`);
+    d.table(
+      ["host", "instances", "containers", "VMs", "vCPU", "RAM", "volumes", "exposed ports"],
+      model.hosts.map((h) => {
+        const mine = byHost.get(h.name) ?? [];
+        const vms = mine.filter((i) => i.type === "virtual-machine").length;
+        const ram = mine.reduce((a, i) => a + i.memoryBytes, 0);
+        return [h.name, String(mine.length), String(mine.length - vms), String(vms), String(mine.reduce((a, i) => a + i.cpu, 0)), `${(ram / 2 ** 30).toFixed(0)}GiB`, String(mine.reduce((a, i) => a + i.volumes.length, 0)), String(mine.reduce((a, i) => a + i.ports.length, 0))];
+      }),
+    );
+  } else d.table(
     ["instance", "host", "type", "image", "IPv4", "CPU", "RAM", "disks", "ports", "URL"],
     model.instances.map((i) => [
       i.name,
@@ -199,8 +257,8 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     const ing = model.ingress;
     d.h(2, "Routes");
     d.p(
-      `Traefik runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect ` +
-        "(the configured sources, then the guests whose bridge DNS sends them to Traefik). The domain name alone has no route.",
+      `${ing.software} runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect ` +
+        `(the configured sources, then the guests whose bridge DNS sends them to ${ing.software}). The domain name alone has no route.`,
     );
     d.table(
       ["URL", "instance", "backend"],
@@ -210,12 +268,20 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
 
   d.h(2, "Snapshot policies");
   const snap = model.instances.filter((i) => i.snapshots);
-  d.table(
+  if (large) {
+    const policies = new Map<string, number>();
+    for (const i of snap) policies.set(`${i.snapshots!.schedule}\u0000${i.snapshots!.expiry}`, (policies.get(`${i.snapshots!.schedule}\u0000${i.snapshots!.expiry}`) ?? 0) + 1);
+    d.table(
+      ["schedule", "expiry", "instances"],
+      [...policies].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, n]) => [code(k.split("\u0000")[0]), k.split("\u0000")[1], String(n)]),
+    );
+    d.p(`${model.instances.length - snap.length} instance(s) without automatic snapshots; each instance's policy is in ${code("lab.json")}.`);
+  } else d.table(
     ["instance", "schedule", "expiry", "covers"],
     snap.map((i) => [i.name, code(i.snapshots!.schedule), i.snapshots!.expiry, ["root", ...i.volumes.map((v) => v.incusName)].join(", ")]),
   );
   const unsnap = model.instances.filter((i) => !i.snapshots).map((i) => i.name);
-  if (unsnap.length) d.p(`No automatic snapshots: ${unsnap.join(", ")}.`);
+  if (unsnap.length && !large) d.p(`No automatic snapshots: ${unsnap.join(", ")}.`);
 
   const ca = model.ca;
   d.h(2, "TLS: the lab's private CA");
@@ -232,7 +298,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   );
   if (model.ingress)
     d.p(
-      `OpenTofu copies the chain and key from ${code(ca.dir)} into the Traefik instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
+      `OpenTofu copies the chain and key from ${code(ca.dir)} into the ${model.ingress.software} instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
         `recreate that stateless instance so it gets the new files: ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)}.`,
     );
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
@@ -251,24 +317,24 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
       `The route names resolve through the DNS server Incus runs on each bridge (dnsmasq), from host records in ${code("tofu/networks.tf")}; the guests ask it. ` +
-        `Each bridge answers with an address that reaches Traefik from there: ${model.networks.map((n) => `${n.name} → ${n.ingressAddress ?? "none (no address reaches Traefik from there)"}`).join(", ")}. ` +
+        `Each bridge answers with an address that reaches ${ing.software} from there: ${model.networks.map((n) => `${n.name} → ${n.ingressAddress ?? `none (no address reaches ${ing.software} from there)`}`).join(", ")}. ` +
         `The domain name ${code(ca.domain)} itself has no route, so it has no record.`,
     );
     const splitDns = host?.tailscale && traefikNet && host.tailscale.advertiseRoutes.some((r) => r === `${traefikNet.gateway}/32` || r === traefikNet.subnet);
     d.list([
       ...(splitDns
         ? [
-            `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet!.gateway} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. ${ing.host} advertises routes to that address and to Traefik (${host!.tailscale!.advertiseRoutes.join(", ")}; approve them once in the admin console).`,
+            `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet!.gateway} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. ${ing.host} advertises routes to that address and to ${ing.software} (${host!.tailscale!.advertiseRoutes.join(", ")}; approve them once in the admin console).`,
           ]
         : []),
-      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach Traefik, which sees the client's own address.`,
+      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach ${ing.software}, which sees the client's own address.`,
     ]);
   }
 
   d.h(2, "Generated files");
   d.table(
     ["file", "made from"],
-    [...files.map((f) => [code(f.path), f.sources.map(code).join(", ")]), [code(LAB_JSON), "everything"], [code(README), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    [...files.map((f) => [code(f.path), large && f.sources.length > 12 ? `${f.sources.slice(0, 12).map(code).join(", ")} and ${f.sources.length - 12} more (${code(LAB_JSON)} lists all)` : f.sources.map(code).join(", ")]), [code(LAB_JSON), "everything"], [code(README), "everything"]].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   );
   return d.toString();
 }

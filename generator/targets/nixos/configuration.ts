@@ -10,6 +10,7 @@ import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { bootEspSection, bootSection, zfsMaintenance } from "./boot.ts";
 import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
 import { commentFor, wrap } from "./text.ts";
+import { instancesOn } from "../../resolve/lookup.ts";
 
 const b = nix.bind;
 const e = nix.expr;
@@ -48,14 +49,14 @@ export function configurationHeader(host: HostModel): string[] {
 
 /** Instances' exposed ports on this host, by protocol: every Incus proxy device listens on the host. */
 export function exposedPorts(model: Model, host: HostModel): { tcp: number[]; udp: number[]; owners: string[] } {
-  const instances: InstanceModel[] = model.instances.filter((i) => i.host === host.name && i.ports.length > 0);
+  const instances = instancesOn(model, host.name).filter((i) => i.ports.length > 0);
   const tcp = new Set<number>();
   const udp = new Set<number>();
   for (const i of instances) for (const p of i.ports) (p.protocol === "tcp" ? tcp : udp).add(p.hostPort);
   const sorted = (s: Set<number>) => [...s].sort((x, y) => x - y);
   // "80/tcp, 443/tcp traefik", ordered by each instance's lowest port.
   const owners = instances
-    .map((i) => ({ low: Math.min(...i.ports.map((p) => p.hostPort)), name: i.name, ports: i.ports }))
+    .map((i) => ({ low: i.ports.reduce((m, p) => Math.min(m, p.hostPort), Infinity), name: i.name, ports: i.ports }))
     .sort((x, y) => x.low - y.low || (x.name < y.name ? -1 : 1))
     .map((o) => `${o.ports.map((p) => `${p.hostPort}/${p.protocol}`).join(", ")} ${o.name}`);
   return { tcp: sorted(tcp), udp: sorted(udp), owners };

@@ -5,6 +5,7 @@ import type { OutputFile } from "../types.ts";
 import { configurationHeader, configurationIr, type HostModuleIR } from "./configuration.ts";
 import { DISKO_HEADER, diskoIr } from "./disko.ts";
 import { assertFoundationOnly } from "./guard.ts";
+import { instancesOn } from "../../resolve/lookup.ts";
 
 export { HOST_SERVICES, HOST_UNITS, NixosTargetError, assertFoundationOnly } from "./guard.ts";
 export { flattenBindings, type OptionBinding } from "./walk.ts";
@@ -40,7 +41,7 @@ export function nixosIr(model: Model): HostNixosIR[] {
 const uniqueSorted = (xs: string[]): string[] => [...new Set(xs)].sort();
 
 function configurationSources(model: Model, host: HostModel): string[] {
-  const ports = model.instances.filter((i) => i.host === host.name).flatMap((i) => i.ports.map((p) => p.source));
+  const ports = instancesOn(model, host.name).flatMap((i) => i.ports.map((p) => p.source));
   return uniqueSorted([
     host.source,
     ...model.admins.map((a) => a.source),

@@ -23,7 +23,7 @@ export function flattenBindings(attrs: NixAttrs, prefix: readonly string[] = [])
       continue;
     }
     const path = [...prefix, ...entry.path];
-    if (isAttrs(entry.value) && entry.value.entries.length > 0) out.push(...flattenBindings(entry.value, path));
+    if (isAttrs(entry.value) && entry.value.entries.length > 0) for (const b of flattenBindings(entry.value, path)) out.push(b);
     else out.push({ path, value: entry.value });
   }
   return out;

@@ -75,9 +75,13 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     hcl.attr("config", hcl.object(config)),
   ];
   for (const d of devices) body.push(hcl.blank(), d);
-  body.push(hcl.blank(), ...labRootFile(model));
+  body.push(hcl.blank());
+  for (const item of labRootFile(model)) body.push(item);
   if (inst.ingress) {
-    for (const f of ingressFiles(model)) body.push(hcl.blank(), ...f);
+    for (const f of ingressFiles(model)) {
+      body.push(hcl.blank());
+      for (const item of f) body.push(item);
+    }
   }
   // The provider pushes files into a VM through its agent only.
   if (inst.type === "virtual-machine") {

@@ -3,6 +3,7 @@ import { hcl } from "../../printers/hcl/index.ts";
 import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
 import type { InstanceModel, Model, VolumeModel } from "../../resolve/model.ts";
 import { cmp, resource, type TofuFile } from "./file.ts";
+import { storagePoolNamed } from "../../resolve/lookup.ts";
 
 export function planVolumesTf(model: Model): TofuFile {
   const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
@@ -14,7 +15,7 @@ export function planVolumesTf(model: Model): TofuFile {
 }
 
 function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
-  const pool = model.storagePools.find((p) => p.name === v.storage)!;
+  const pool = storagePoolNamed(model, v.storage)!;
   const config: [string, Expr][] = [["size", v.size]];
   // Instance snapshots cover the root disk only; a custom volume has its own schedule.
   if (inst.snapshots) {

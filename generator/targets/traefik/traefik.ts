@@ -1,5 +1,5 @@
 // Traefik v3: out/traefik/traefik.yml (static) and out/traefik/dynamic.yml (file provider).
-// Facts from ../shared/refs/traefik/README.md: v3 names only (ipAllowList, never ipWhiteList),
+// Facts from test/fixtures/upstream/traefik/README.md: v3 names only (ipAllowList, never ipWhiteList),
 // `tls: {}` rather than a bare `tls:`, port strings, no removed v2 header options, and every file
 // is run through Go text/template by the file provider, so `{{` must never appear.
 import type { IngressFileModel, IngressModel, Model } from "../../resolve/model.ts";
