@@ -412,7 +412,8 @@ describe("ca.sh issue is atomic", () => {
 
 // RFC 5280 4.2.1.10: name constraints apply per name form, so `permitted;DNS:<domain>` alone
 // leaves iPAddress SANs unconstrained; the CA also excludes 0.0.0.0/0 and ::/0. A leaked
-// intermediate's IP certificate must fail verification (OpenSSL crypto/x509/v3_ncons.c, nc_ip).
+// intermediate's IP certificate must fail verification: openssl verify reports "excluded subtree
+// violation" for it.
 describe("name constraints: no certificate for an IP address", () => {
   const mainCa = once(() => freshCa("ip-constraint"));
 
