@@ -1,9 +1,9 @@
 // The pipeline, end to end: load → validate → resolve → plan (targets) → print → (write).
 // Everything up to the planned files is pure: the CLI decides what reaches the disk.
 import { existsSync, readFileSync } from "node:fs";
-import { loadConfig, ConfigLoadError } from "./config/load.ts";
+import { loadConfig, ConfigLoadError, type LoadedConfig } from "./config/load.ts";
 import { locateAll } from "./config/locate.ts";
-import { emptyLock, LockError, parseLock, printLock, type Lock } from "./resolve/lock.ts";
+import { emptyLock, locateInLock, LockError, parseLock, printLock, type Lock } from "./resolve/lock.ts";
 import type { Model } from "./resolve/model.ts";
 import { resolve } from "./resolve/resolve.ts";
 import { planAll } from "./targets/index.ts";
@@ -28,7 +28,7 @@ export interface CompileFailed {
   readonly ok: false;
   /** Errors (and warnings), located in the config where possible. */
   readonly diagnostics: Diagnostic[];
-  /** The file the diagnostics refer to (config or lock). */
+  /** The config file; a diagnostic about another file (the lock) names it in its own `file`. */
   readonly file: string;
 }
 
@@ -48,8 +48,7 @@ export function readLock(lockFile: string): Lock {
 }
 
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
-  const t: Record<string, number> = {};
-  let t0 = now();
+  const t0 = now();
   let loaded;
   try {
     loaded = await loadConfig(opts.configFile);
@@ -57,27 +56,33 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
     if (e instanceof ConfigLoadError) return { ok: false, diagnostics: [e.diagnostic], file: e.file };
     throw e;
   }
-  t.load = now() - t0;
+  return compileLoaded(loaded, opts, { load: now() - t0 });
+}
+
+/** The pipeline after loading: a config value (and the text it came from, to locate errors) and a lock file. */
+export async function compileLoaded(loaded: LoadedConfig, opts: Pick<CompileOptions, "lockFile">, t: Record<string, number> = {}): Promise<CompileResult> {
+  let t0: number;
+
+  // The lock is read whatever the config says, so a broken lock and a broken config are reported
+  // in the same round.
+  let lockIn: Lock | null = null;
+  let lockText: string | null = null;
+  const lockProblems: Diagnostic[] = [];
+  try {
+    lockText = existsSync(opts.lockFile) ? readFileSync(opts.lockFile, "utf8") : null;
+    lockIn = lockText === null ? emptyLock() : parseLock(lockText);
+  } catch (e) {
+    if (!(e instanceof LockError)) throw e;
+    for (const p of e.problems)
+      lockProblems.push({ severity: "error", rule: "lock", path: p.path, message: p.message, file: opts.lockFile, line: p.line, column: p.column });
+  }
 
   t0 = now();
   const v = validate(loaded.raw);
   t.validate = now() - t0;
-  if (!v.config) {
+  if (!v.config || !lockIn) {
     await locateAll(loaded.source, v.diagnostics);
-    return { ok: false, diagnostics: sortDiagnostics(v.diagnostics), file: loaded.file };
-  }
-
-  let lockIn: Lock;
-  try {
-    lockIn = readLock(opts.lockFile);
-  } catch (e) {
-    if (e instanceof LockError)
-      return {
-        ok: false,
-        file: opts.lockFile,
-        diagnostics: e.problems.map((p) => ({ severity: "error" as const, rule: "lock", path: [], message: p })),
-      };
-    throw e;
+    return { ok: false, diagnostics: sortDiagnostics([...v.diagnostics, ...lockProblems]), file: loaded.file };
   }
 
   t0 = now();
@@ -85,7 +90,14 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   t.resolve = now() - t0;
   if (!r.resolved) {
     const all = [...r.diagnostics, ...v.diagnostics];
-    await locateAll(loaded.source, all);
+    // Allocation problems of the lock itself are reported at their line in the lock file.
+    for (const d of all)
+      if (d.rule === "lock") {
+        d.file = opts.lockFile;
+        const at = lockText === null ? null : locateInLock(lockText, d.path);
+        if (at) Object.assign(d, at);
+      }
+    await locateAll(loaded.source, all.filter((d) => d.file === undefined));
     return { ok: false, diagnostics: sortDiagnostics(all), file: loaded.file };
   }
 
@@ -95,16 +107,15 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
 
   const warnings = v.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length) await locateAll(loaded.source, warnings);
-  const lockText = printLock(r.resolved.lock);
-  const onDisk = existsSync(opts.lockFile) ? readFileSync(opts.lockFile, "utf8") : null;
+  const newLockText = printLock(r.resolved.lock);
   return {
     ok: true,
     model: r.resolved.model,
     files,
     warnings: sortDiagnostics(warnings),
     lock: r.resolved.lock,
-    lockText,
-    lockChanged: onDisk !== lockText,
+    lockText: newLockText,
+    lockChanged: lockText !== newLockText,
     allocated: r.resolved.allocated,
     timings: t,
   };

@@ -9,12 +9,26 @@
 // miss, the parser only to locate errors, diff only for `labgen diff`.
 // The cold-start budget is 150 ms for the reference lab; see `npm run bench`.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
+
+/** sha256 over every file below dir: relative path and bytes, in sorted order. */
+function sourcesHash(dir) {
+  const h = createHash("sha256");
+  const walk = (d, rel) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else h.update(`${rel}${e.name}\0`).update(readFileSync(join(d, e.name))).update("\0");
+    }
+  };
+  walk(dir, "");
+  return h.digest("hex");
+}
 rmSync(`${root}dist`, { recursive: true, force: true });
 const common = {
   bundle: true,
@@ -59,6 +73,9 @@ await build({
 });
 await build({ ...common, format: "esm", entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });
 writeFileSync(`${root}dist/package.json`, '{ "type": "module" }\n');
+// What the bundle was built from: tests that run bin/labgen.mjs refuse a bundle older than the
+// sources (test/support/dist.ts computes the same hash), whatever the files' mtimes say.
+writeFileSync(`${root}dist/sources.sha256`, `${sourcesHash(join(root, "generator"))}\n`);
 
 // Training run: generate the reference lab in a scratch directory, then save the code cache.
 const scratch = mkdtempSync(join(tmpdir(), "labgen-train-"));

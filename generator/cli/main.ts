@@ -7,7 +7,7 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { compile, readLock, type CompileFailed, type CompileOk } from "../pipeline.ts";
 import { LockError, printLock } from "../resolve/lock.ts";
 import { formatPath, type Diagnostic } from "../shared/diagnostics.ts";
-import { applyWrite, planWrite, writeAtomic, type WritePlan } from "../write/writer.ts";
+import { applyWrite, planWrite, removeStrayTemporaries, writeAtomic, type WritePlan } from "../write/writer.ts";
 import { explain } from "./explain.ts";
 
 export const VERSION = "0.1.0";
@@ -76,7 +76,8 @@ function rel(p: string): string {
   return r && !r.startsWith("..") ? r : p;
 }
 
-export function formatDiagnostic(file: string, d: Diagnostic): string {
+export function formatDiagnostic(configFile: string, d: Diagnostic): string {
+  const file = d.file ?? configFile;
   const where = d.line !== undefined ? `${rel(file)}:${d.line}:${d.column ?? 1}` : rel(file);
   const path = d.path.length ? `${formatPath(d.path)}: ` : "";
   return `${where}: ${d.severity}: ${path}${d.message} [${d.rule}]`;
@@ -149,6 +150,9 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
         io.err("nothing was written.");
         return 1;
       }
+      // What a killed run left behind: its temporaries are garbage (the files they were to replace
+      // are still whole), and the manifest it left makes the rest of out/ recognisable.
+      removeStrayTemporaries(outDir, [lockFile]);
       // The lock first: if out/ were written and the lock not, the next run would re-allocate.
       if (r.lockChanged) writeAtomic(lockFile, r.lockText);
       applyWrite(outDir, plan);
@@ -214,7 +218,8 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
         lock = readLock(lockFile);
       } catch (e) {
         if (e instanceof LockError) {
-          io.err(`${rel(lockFile)}: ${e.message}`);
+          for (const p of e.problems)
+            io.err(formatDiagnostic(configFile, { severity: "error", rule: "lock", path: p.path, message: p.message, file: lockFile, line: p.line, column: p.column }));
           return 1;
         }
         throw e;

@@ -1,6 +1,19 @@
 // Building blocks of the config schema: names, sizes, addresses, ports, paths.
 import { z } from "zod";
 
+/**
+ * A string checked by a predicate that says what is wrong (null: fine). `json` is what the JSON
+ * Schema can say of the same check, for editors (the predicate itself cannot be exported).
+ */
+export const checked = (problem: (s: string) => string | null, json: { minLength?: number; maxLength?: number } = { minLength: 1 }) =>
+  z
+    .string()
+    .superRefine((s, ctx) => {
+      const p = problem(s);
+      if (p !== null) ctx.addIssue({ code: "custom", message: p, input: s });
+    })
+    .meta(json);
+
 /** Incus names: ≤ 63 chars, [a-z0-9-], no leading digit or hyphen, no trailing hyphen. */
 export const INCUS_NAME_RE = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$|^[a-z]$/;
 export const SIZE_RE = /^[1-9][0-9]*(\.[0-9]+)?(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/;
@@ -29,6 +42,7 @@ export const Cidr = z
   .refine((s) => CIDR4.test(s) || CIDR6.test(s), { error: "must be a CIDR such as 192.168.1.0/24 or fd7a:115c:a1e0::/48" });
 
 export const Port = z.number().int().min(1).max(65535);
+// Paths are written into Nix, shell, HCL and YAML: one line, no control characters.
 export const AbsPath = z
   .string()
-  .regex(/^\/[^\0]*$/, { error: "must be an absolute path on the host, e.g. /var/lib/labgen/secrets/x" });
+  .regex(/^\/[^\u0000-\u001f\u007f-\u009f]*$/, { error: "must be an absolute path on the host without control characters, e.g. /var/lib/labgen/secrets/x" });

@@ -1,6 +1,7 @@
 // The config schema of a host (the NixOS foundation): hardware, ZFS, LAN, Tailscale, GitOps, Incus.
 import { z } from "zod";
-import { name, Size, Ipv4, Cidr4, Port, AbsPath } from "./schema-base.ts";
+import { branchProblem, knownHostsProblem } from "../shared/text.ts";
+import { name, Size, Ipv4, Cidr4, Port, AbsPath, checked } from "./schema-base.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Hosts (the NixOS foundation)
@@ -131,14 +132,14 @@ const Gitops = z
   .strictObject({
     repository: z
       .string()
-      .regex(/^(ssh:\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/, {
+      .regex(/^(ssh:\/\/[^\s]+|[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.-]+:[^\s]+)$/, {
         error: 'must be an SSH git URL such as "git@github.com:me/lab.git" (the deploy key authenticates over SSH)',
       })
       .describe("The lab's git repository (SSH URL) that the host pulls."),
-    branch: z.string().min(1).default("main").describe("Branch to deploy."),
+    branch: checked(branchProblem).default("main").describe("Branch to deploy (a git branch name: no spaces, no '..')."),
     deployKeyFile: AbsPath.describe("Path ON THE HOST of the read-only deploy key (never in this repository)."),
     knownHosts: z
-      .array(z.string().min(1))
+      .array(checked(knownHostsProblem))
       .min(1)
       .describe('Pinned host keys of the git server, known_hosts lines such as "github.com ssh-ed25519 AAAA…" (no trust on first use).'),
     interval: z
@@ -147,7 +148,7 @@ const Gitops = z
       .default("5min")
       .describe("How often the host polls the repository."),
     allowedSigners: z
-      .array(z.string().min(1))
+      .array(checked((s) => (s.trim() === "" ? "must not be empty" : null)))
       .default([])
       .describe("If non-empty, only deploy commits signed by one of these SSH public keys (git allowed_signers lines)."),
     keepSnapshots: z

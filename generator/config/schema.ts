@@ -2,7 +2,8 @@
 // carries .describe(), and `labgen schema` / out/labgen.schema.json are generated from it.
 // Shape checks live here; cross-field rules live in ../validate/rules/ (one file per area).
 import { z } from "zod";
-import { name, Size, Ipv4, Cidr4, Cidr, Port, AbsPath } from "./schema-base.ts";
+import { MAX_SUBJECT_CHARS, subjectProblem } from "../shared/text.ts";
+import { name, Size, Ipv4, Cidr4, Cidr, Port, AbsPath, checked } from "./schema-base.ts";
 import { Tailscale, Incus, Host } from "./schema-host.ts";
 
 export { INCUS_NAME_RE, Size, Ipv4, Cidr4, Cidr } from "./schema-base.ts";
@@ -152,9 +153,9 @@ const Tofu = z
 
 const Ca = z
   .strictObject({
-    organization: z.string().min(1).max(64).default("Homelab").describe("O= of the CA subjects."),
-    rootName: z.string().min(1).max(64).default("Homelab Root CA").describe("CN of the root CA."),
-    intermediateName: z.string().min(1).max(64).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
+    organization: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab").describe("O= of the CA subjects."),
+    rootName: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab Root CA").describe("CN of the root CA."),
+    intermediateName: checked(subjectProblem, { minLength: 1, maxLength: MAX_SUBJECT_CHARS }).default("Homelab Intermediate CA").describe("CN of the intermediate CA."),
     dir: AbsPath.default("/var/lib/labgen/ca").describe(
       "Directory ON THE HOST where ca.sh keeps keys and certificates (mode 0700; never in this repository).",
     ),
@@ -171,7 +172,13 @@ const Admin = z
       .array(z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, { error: "must be an OpenSSH public key line such as \"ssh-ed25519 AAAA… you@laptop\"" }))
       .min(1)
       .describe("Public SSH keys (the only way in: passwords are off)."),
-    description: z.string().default("").describe("Who this is."),
+    // NixOS types users.users.<name>.description as passwdEntry: "string, not containing newlines
+    // or colons" (NixOS/nixpkgs nixos/modules/config/users-groups.nix, lib/types.nix).
+    description: z
+      .string()
+      .regex(/^[^:\n]*$/, { error: "becomes the account's GECOS field, which may hold neither ':' nor a line break: rephrase it (e.g. \"Lab owner - Alice\")" })
+      .default("")
+      .describe("Who this is (the account's full-name field: no ':' and one line)."),
   })
   .describe("An administrator: a user on every host, in wheel and incus-admin.");
 

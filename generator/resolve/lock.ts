@@ -4,13 +4,18 @@
 // until `labgen lock prune`.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Diagnostic } from "../shared/diagnostics.ts";
+import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
+import { positionOf, scanJson } from "./json-text.ts";
 
 export const LOCK_VERSION = 1;
 export const LOCK_FILE = "lab.lock.json";
 
 const HostEntry = z.strictObject({
-  hostId: z.string().regex(/^[0-9a-f]{8}$/, { error: "hostId must be 8 lowercase hex digits" }),
+  // resolve never allocates 00000000, so a zero hostId was not written by labgen.
+  hostId: z
+    .string()
+    .regex(/^[0-9a-f]{8}$/, { error: "hostId must be 8 lowercase hex digits" })
+    .refine((h) => h !== "00000000", { error: "hostId 00000000 is never allocated by labgen" }),
 });
 const NicEntry = z.strictObject({
   mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, { error: "mac must look like 10:66:6a:12:34:56 (lowercase)" }),
@@ -31,60 +36,85 @@ export type NicLock = z.infer<typeof NicEntry>;
 
 export const emptyLock = (): Lock => ({ version: LOCK_VERSION, hosts: {}, nics: {} });
 
+export interface LockProblem {
+  /** Path in the lock file, e.g. ["nics", "forgejo/eth0", "ipv4"]. */
+  readonly path: PathSegment[];
+  readonly message: string;
+  /** Position in the lock text (1-based), where known. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
 /** A lock problem: never silently re-allocated, always reported against lab.lock.json. */
 export class LockError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`lab.lock.json is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(readonly problems: LockProblem[]) {
+    super(`lab.lock.json is invalid:\n${problems.map((p) => `  - ${p.line ? `${p.line}:${p.column}: ` : ""}${p.path.length ? `${formatPath(p.path)}: ` : ""}${p.message}`).join("\n")}`);
   }
 }
 
-/** Parse and check a lock file's text; throws LockError with every problem. */
+const RESTORE = "restore lab.lock.json from git (deleting it re-allocates every address and MAC)";
+
+/** Parse and check a lock file's text; throws LockError with every problem, each at its line:column. */
 export function parseLock(text: string): Lock {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    throw new LockError([`not valid JSON (${(e as Error).message}). Restore it from git; deleting it re-allocates every address and MAC.`]);
+  } catch {
+    // JSON.parse says where only in some Node versions and words: the scanner says it the same way everywhere.
+    const e = scanJson(text).error ?? { message: "unexpected text", line: 1, column: 1 };
+    throw new LockError([{ path: [], message: `not valid JSON: ${e.message}; ${RESTORE}`, line: e.line, column: e.column }]);
   }
+  // Positions are only needed to report a problem: scanned then, not on every run.
+  let scan: ReturnType<typeof scanJson> | undefined;
+  const located = (path: PathSegment[], message: string): LockProblem => ({ path, message, ...(positionOf((scan ??= scanJson(text)), path) ?? {}) });
   const version = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as { version?: unknown }).version : undefined;
   if (version !== LOCK_VERSION)
     throw new LockError([
-      version === undefined
-        ? `no "version": this is not a labgen lock file (expected { "version": ${LOCK_VERSION}, "hosts": …, "nics": … })`
-        : `version ${JSON.stringify(version)} is not supported: this labgen reads lock format version ${LOCK_VERSION}`,
+      located(
+        version === undefined ? [] : ["version"],
+        version === undefined
+          ? `no "version": this is not a labgen lock file (expected { "version": ${LOCK_VERSION}, "hosts": …, "nics": … })`
+          : `version ${JSON.stringify(version)} is not supported: this labgen reads lock format version ${LOCK_VERSION}`,
+      ),
     ]);
   const r = LockSchema.safeParse(raw);
   if (!r.success)
     throw new LockError(
       r.error.issues.map((i) => {
         // A bad record key: zod's own message is "Invalid key in record"; the key's check says more.
-        const message = i.code === "invalid_key" ? (i.issues[0]?.message ?? i.message) : i.message;
-        return `${i.path.map(String).join(".") || "(root)"}: ${message}`;
+        const message = i.code === "invalid_key" ? (i.issues[0]?.message ?? i.message) : i.code === "unrecognized_keys" ? `unknown ${i.keys.length > 1 ? "keys" : "key"} ${i.keys.map((k) => `"${k}"`).join(", ")}` : i.message;
+        const path = i.code === "unrecognized_keys" ? [...(i.path as PathSegment[]), i.keys[0]] : (i.path as PathSegment[]);
+        return located(path, `${message}; ${RESTORE}`);
       }),
     );
   const lock = r.data;
-  const problems: string[] = [];
+  const problems: LockProblem[] = [];
   const macs = new Map<string, string>();
   const ips = new Map<string, string>();
   for (const [key, nic] of Object.entries(lock.nics)) {
     const m = macs.get(nic.mac);
-    if (m) problems.push(`nics.${key}: MAC ${nic.mac} is also given to ${m}`);
+    if (m) problems.push(located(["nics", key, "mac"], `MAC ${nic.mac} is also given to ${m}: two NICs cannot share a MAC; ${RESTORE}`));
     macs.set(nic.mac, key);
     if (nic.ipv4) {
       const ipKey = `${nic.network}/${nic.ipv4}`;
       const o = ips.get(ipKey);
-      if (o) problems.push(`nics.${key}: ${nic.ipv4} on ${nic.network} is also given to ${o}`);
+      if (o) problems.push(located(["nics", key, "ipv4"], `${nic.ipv4} on ${nic.network} is also given to ${o}; ${RESTORE}`));
       ips.set(ipKey, key);
     }
   }
   const ids = new Map<string, string>();
   for (const [h, e] of Object.entries(lock.hosts)) {
     const o = ids.get(e.hostId);
-    if (o) problems.push(`hosts.${h}: hostId ${e.hostId} is also given to ${o}`);
+    if (o) problems.push(located(["hosts", h, "hostId"], `hostId ${e.hostId} is also given to ${o}: ZFS tells hosts apart by it; ${RESTORE}`));
     ids.set(e.hostId, h);
   }
   if (problems.length) throw new LockError(problems);
   return lock;
+}
+
+/** Locates problems found later (by resolve, against the config) in the lock text. */
+export function locateInLock(text: string, path: readonly PathSegment[]): { line: number; column: number } | null {
+  return positionOf(scanJson(text), path);
 }
 
 /** Canonical text: sorted keys, two-space indent, trailing newline. */

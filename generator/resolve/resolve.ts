@@ -102,9 +102,33 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       }
     }
     let ipv4: string | null = entry?.ipv4 ?? null;
-    // An address stays valid while the NIC stays on the same network and the subnet still holds
-    // it; moving a NIC to another network is a deliberate change and gets a new address.
-    const keep = entry && entry.network === nic.network && ipv4 !== null && contains(parseCidr(net.subnet), ipv4);
+    // A locked address stays while the NIC stays on the same network; moving a NIC to another
+    // network is a deliberate change and gets a new address. A locked address its network cannot
+    // hold is state edited by hand (or a subnet changed under it): an error, never a silent
+    // re-allocation, because the instance's address would change behind the user's back.
+    const keep = entry !== undefined && entry.network === nic.network && ipv4 !== null;
+    if (keep && !nic.ipv4) {
+      const c = parseCidr(net.subnet);
+      const ip = ipToInt(ipv4!);
+      const what = !contains(c, ipv4!)
+        ? `outside network '${nic.network}' (${net.subnet})`
+        : ip === c.base
+          ? `the network address of '${nic.network}' (${net.subnet})`
+          : ip === broadcast(c)
+            ? `the broadcast address of '${nic.network}' (${net.subnet})`
+            : ipv4 === gateways.get(nic.network)
+              ? `the gateway (the bridge's own address) of '${nic.network}'`
+              : null;
+      if (what) {
+        diagnostics.push({
+          severity: "error",
+          rule: "lock",
+          path: ["nics", key, "ipv4"],
+          message: `${ipv4} is ${what}, so no instance can have it: restore lab.lock.json from git, or, if the subnet changed on purpose, set this "ipv4" to null and labgen allocates a new address`,
+        });
+        continue;
+      }
+    }
     if (!nic.ipv4 && !keep) {
       const c = parseCidr(net.subnet);
       const set = takenIn(nic.network);

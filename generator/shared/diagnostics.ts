@@ -9,6 +9,8 @@ export interface Diagnostic {
   readonly rule: string;
   readonly path: readonly PathSegment[];
   readonly message: string;
+  /** The file the finding is about when it is not lab.config.ts (e.g. the lock file). */
+  file?: string;
   /** Filled in by the locator; 1-based. */
   line?: number;
   column?: number;
@@ -27,14 +29,22 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out || "(root)";
 }
 
-/** Stable order: by path, then rule, then message — so output never depends on rule order. */
+/**
+ * The order a reader wants: by file (the config before the lock), then by position in it, as a
+ * compiler lists them; unlocated findings after the located ones, by path. Ties (several findings
+ * on one line) by column, severity, path and message, so the output never depends on rule order.
+ */
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  return ds.sort((a, b) => {
-    const pa = formatPath(a.path);
-    const pb = formatPath(b.path);
-    if (a.severity !== b.severity) return a.severity === "error" ? -1 : 1;
-    return pa < pb ? -1 : pa > pb ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
-  });
+  const cmp = (x: string | number, y: string | number) => (x < y ? -1 : x > y ? 1 : 0);
+  return ds.sort(
+    (a, b) =>
+      cmp(a.file ?? "", b.file ?? "") ||
+      cmp(a.line ?? Number.MAX_SAFE_INTEGER, b.line ?? Number.MAX_SAFE_INTEGER) ||
+      cmp(a.column ?? 0, b.column ?? 0) ||
+      cmp(a.severity === "error" ? 0 : 1, b.severity === "error" ? 0 : 1) ||
+      cmp(formatPath(a.path), formatPath(b.path)) ||
+      cmp(a.message, b.message),
+  );
 }
 
 export class DiagnosticBag {

@@ -12,11 +12,13 @@ import { NAMING_RULES } from "./rules/naming.ts";
 import { NETWORK_RULES } from "./rules/network.ts";
 import { SECRETS_RULES } from "./rules/secrets.ts";
 import { STORAGE_RULES } from "./rules/storage.ts";
+import { TEXT_RULES } from "./rules/text.ts";
 
 export { secretKind, secretMessage } from "./rules/secrets.ts";
 export type { Rule } from "./rules/common.ts";
 
 export const RULES: readonly Rule[] = [
+  ...TEXT_RULES,
   ...NAMING_RULES,
   ...NETWORK_RULES,
   ...STORAGE_RULES,
@@ -26,6 +28,10 @@ export const RULES: readonly Rule[] = [
   ...HOST_RULES,
 ];
 
-export function runRules(lab: LabConfig, bag: DiagnosticBag): void {
-  for (const rule of RULES) rule.check(lab, bag);
+/** Runs every rule (but the `skip`ped ones: those that read a part of the config left out). */
+export function runRules(lab: LabConfig, bag: DiagnosticBag, skip: ReadonlySet<string> = new Set()): void {
+  for (const rule of RULES) if (!rule.raw && !skip.has(rule.id)) rule.check(lab, bag);
 }
+
+/** The rules that run on the raw config, before the schema. */
+export const RAW_RULES: readonly Rule[] = RULES.filter((r) => r.raw);

@@ -90,6 +90,29 @@ function describeType(v: unknown): string {
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 }
 
+/**
+ * One mistake, one error: zod reports every failed check of a value (a wrong type also fails its
+ * length check; a safe integer's own bounds come with the field's). Per value, a type error alone,
+ * else the tightest bound; other checks are kept.
+ */
+function oneIssuePerValue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const at = (i: z.core.$ZodIssue) => JSON.stringify(i.path.map(String));
+  const typed = new Set(issues.filter((i) => i.code === "invalid_type").map(at));
+  const best = new Map<string, z.core.$ZodIssue>();
+  for (const i of issues) {
+    if (i.code !== "too_small" && i.code !== "too_big") continue;
+    const k = `${at(i)} ${i.code}`;
+    const prev = best.get(k) as (z.core.$ZodIssue & { minimum?: number; maximum?: number }) | undefined;
+    const cur = i as z.core.$ZodIssue & { minimum?: number; maximum?: number };
+    if (!prev || (i.code === "too_small" ? Number(cur.minimum) > Number(prev.minimum) : Number(cur.maximum) < Number(prev.maximum))) best.set(k, i);
+  }
+  return issues.filter((i) => {
+    if (typed.has(at(i)) && i.code !== "invalid_type") return false;
+    if (i.code === "too_small" || i.code === "too_big") return best.get(`${at(i)} ${i.code}`) === i;
+    return true;
+  });
+}
+
 export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], input: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
   const push = (path: readonly PathSegment[], message: string, rule = "schema") =>
@@ -107,7 +130,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
     return true;
   };
 
-  for (const issue of issues) {
+  for (const issue of oneIssuePerValue(issues)) {
     const path = issue.path as PathSegment[];
     const node = schemaAt(path, undefined, input);
     const desc = node?.description;
@@ -186,5 +209,13 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], inpu
       }
     }
   }
-  return out;
+  // One mistake, one error: a misspelt required key is reported as the typo ("did you mean 'cpu'?"),
+  // not a second time as the key it was meant to be, now missing.
+  const meant = new Set(
+    out.flatMap((d) => {
+      const m = /^unknown setting '[^']*': did you mean '([^']+)'\?/.exec(d.message);
+      return m ? [JSON.stringify([...d.path.slice(0, -1), m[1]])] : [];
+    }),
+  );
+  return out.filter((d) => !(d.message.startsWith("missing required setting") && meant.has(JSON.stringify(d.path))));
 }

@@ -2,6 +2,11 @@
 // untouched, removes files labgen wrote before and no longer produces, and refuses to clobber a
 // generated file that was edited by hand (unless forced). The manifest records what labgen wrote
 // and the sha256 it wrote, which is how hand edits and stale files are told apart.
+//
+// A run can be killed at any point. Before it touches a file it records, in the manifest, the
+// bytes each path may hold afterwards too ("pending"), so a file left half-way between the old
+// and the new lab is still known as labgen's; the next run finishes the job, and removes the
+// temporaries (`*.labgen-tmp-<pid>`) a killed run left behind.
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -18,6 +23,8 @@ export interface PlannedFile {
 export interface Manifest {
   readonly version: 1;
   readonly files: Record<string, string>;
+  /** Written only while a run is under way: other hashes a path may hold (the bytes being written). */
+  readonly pending?: Record<string, string[]>;
 }
 
 export type ChangeKind = "create" | "update" | "delete" | "unchanged";
@@ -42,6 +49,8 @@ export interface WritePlan {
   readonly conflicts: Conflict[];
   readonly manifest: Manifest;
   readonly manifestChanged: boolean;
+  /** The manifest on disk before this run (what the run-in-progress record starts from). */
+  readonly previous: Manifest;
 }
 
 export const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
@@ -51,7 +60,8 @@ function readManifest(outDir: string): Manifest {
   if (!existsSync(p)) return { version: 1, files: {} };
   try {
     const m = JSON.parse(readFileSync(p, "utf8"));
-    if (m && m.version === 1 && m.files && typeof m.files === "object") return m;
+    if (m && m.version === 1 && m.files && typeof m.files === "object")
+      return { version: 1, files: m.files, ...(m.pending && typeof m.pending === "object" ? { pending: m.pending } : {}) };
   } catch {
     /* fall through: an unreadable manifest means we know nothing we wrote */
   }
@@ -59,8 +69,15 @@ function readManifest(outDir: string): Manifest {
 }
 
 export function printManifest(m: Manifest): string {
-  const files = Object.fromEntries(Object.keys(m.files).sort().map((k) => [k, m.files[k]]));
-  return `${JSON.stringify({ version: 1, files }, null, 2)}\n`;
+  const sorted = <T>(r: Record<string, T>) => Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  const pending = m.pending && Object.keys(m.pending).length ? { pending: sorted(m.pending) } : {};
+  return `${JSON.stringify({ version: 1, files: sorted(m.files), ...pending }, null, 2)}\n`;
+}
+
+/** Whether `content` at `path` is bytes labgen wrote (or was writing when a run was killed). */
+function writtenByLabgen(m: Manifest, path: string, content: string): boolean {
+  const h = sha256(content);
+  return m.files[path] === h || (m.pending?.[path] ?? []).includes(h);
 }
 
 function readIfExists(p: string): string | null {
@@ -90,21 +107,21 @@ export function planWrite(outDir: string, files: readonly PlannedFile[]): WriteP
       // Same bytes but a lost exec bit (e.g. a checkout without modes) still needs fixing.
       changes.push({ path: f.path, kind: x && !isExecutable(abs) ? "update" : "unchanged", before, after: f.content, executable: x });
     else {
-      const recorded = old.files[f.path];
-      if (recorded === undefined) conflicts.push({ path: f.path, reason: "exists but was not written by labgen" });
-      else if (recorded !== sha256(before)) conflicts.push({ path: f.path, reason: "was edited by hand since labgen wrote it" });
+      const known = f.path in old.files || f.path in (old.pending ?? {});
+      if (!known) conflicts.push({ path: f.path, reason: "exists but was not written by labgen" });
+      else if (!writtenByLabgen(old, f.path, before)) conflicts.push({ path: f.path, reason: "was edited by hand since labgen wrote it" });
       changes.push({ path: f.path, kind: "update", before, after: f.content, executable: x });
     }
   }
-  for (const path of Object.keys(old.files).sort()) {
+  for (const path of [...new Set([...Object.keys(old.files), ...Object.keys(old.pending ?? {})])].sort()) {
     if (planned.has(path)) continue;
     const before = readIfExists(join(outDir, path));
     if (before === null) continue;
-    if (sha256(before) !== old.files[path]) conflicts.push({ path, reason: "is no longer generated but was edited by hand" });
+    if (!writtenByLabgen(old, path, before)) conflicts.push({ path, reason: "is no longer generated but was edited by hand" });
     changes.push({ path, kind: "delete", before, after: null });
   }
   const manifestChanged = readIfExists(join(outDir, MANIFEST)) !== printManifest(manifest);
-  return { changes, conflicts, manifest, manifestChanged };
+  return { changes, conflicts, manifest, manifestChanged, previous: old };
 }
 
 function isExecutable(p: string): boolean {
@@ -115,10 +132,12 @@ function isExecutable(p: string): boolean {
   }
 }
 
+const TMP = ".labgen-tmp-";
+
 /** Atomic replace: a reader never sees a half-written file. */
 export function writeAtomic(path: string, content: string, executable = false): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.labgen-tmp-${process.pid}`;
+  const tmp = `${path}${TMP}${process.pid}`;
   writeFileSync(tmp, content, { mode: executable ? 0o755 : 0o644 });
   chmodSync(tmp, executable ? 0o755 : 0o644); // the umask may have narrowed it
   renameSync(tmp, path);
@@ -137,8 +156,68 @@ function pruneEmptyDirs(outDir: string, from: string): void {
   }
 }
 
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false; // ours are never left over from this run
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temporaries of killed runs: `*.labgen-tmp-<pid>` below `dir` (recursively) and next
+ * to each of `files`. A temporary of a process still running (a concurrent generate) is left alone.
+ * Returns what it removed, relative to `dir` where possible.
+ */
+export function removeStrayTemporaries(dir: string, files: readonly string[] = []): string[] {
+  const removed: string[] = [];
+  const consider = (abs: string, name: string) => {
+    const m = /\.labgen-tmp-(\d+)$/.exec(name);
+    if (!m || alive(Number(m[1]))) return;
+    unlinkSync(abs);
+    removed.push(abs);
+  };
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const abs = join(d, e.name);
+      if (e.isDirectory()) walk(abs);
+      else consider(abs, e.name);
+    }
+  };
+  walk(dir);
+  for (const f of files) {
+    let names: string[];
+    try {
+      names = readdirSync(dirname(f));
+    } catch {
+      continue;
+    }
+    const base = `${f.slice(dirname(f).length + 1)}${TMP}`;
+    for (const n of names) if (n.startsWith(base)) consider(join(dirname(f), n), n);
+  }
+  return removed.map((p) => toPosix(relative(dir, p).startsWith("..") ? p : relative(dir, p)));
+}
+
 /** Applies a plan (callers check conflicts first unless forced). */
 export function applyWrite(outDir: string, plan: WritePlan): void {
+  const touches = plan.changes.some((c) => c.kind !== "unchanged");
+  if (touches) {
+    // Before the first file changes: the new bytes of every path are labgen's too, so a run killed
+    // from here on leaves nothing the next run takes for a hand edit.
+    const pending: Record<string, string[]> = {};
+    for (const [p, hs] of Object.entries(plan.previous.pending ?? {})) pending[p] = [...hs];
+    for (const c of plan.changes)
+      if (c.after !== null && c.kind !== "unchanged") pending[c.path] = [...new Set([...(pending[c.path] ?? []), sha256(c.after)])].sort();
+    writeAtomic(join(outDir, MANIFEST), printManifest({ version: 1, files: plan.previous.files, pending }));
+  }
   for (const c of plan.changes) {
     const abs = join(outDir, c.path);
     if (c.kind === "create" || c.kind === "update") writeAtomic(abs, c.after!, c.executable);
@@ -147,7 +226,7 @@ export function applyWrite(outDir: string, plan: WritePlan): void {
       pruneEmptyDirs(outDir, abs);
     }
   }
-  if (plan.manifestChanged) writeAtomic(join(outDir, MANIFEST), printManifest(plan.manifest));
+  if (plan.manifestChanged || touches) writeAtomic(join(outDir, MANIFEST), printManifest(plan.manifest));
 }
 
 export const toPosix = (p: string): string => p.split(sep).join("/");

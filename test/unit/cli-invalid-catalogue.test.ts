@@ -1,8 +1,9 @@
-// The bad-input catalogue: test/cases/invalid/<name>/lab.config.ts, each with the exact errors in
-// expected.json. `labgen generate` must exit 1, print every error with its lab.config.ts:line:col,
-// and write nothing at all (no out/, no lock).
+// The bad-input catalogue: test/cases/invalid/<name>/lab.config.ts (and a lab.lock.json where the
+// lock is the bad input), each with the exact errors in expected.json, in the order of the file.
+// `labgen generate` must exit 1, print every error with its file:line:col, and write nothing at all
+// (no out/, no new lock, the case's lock untouched).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
 import { formatPath, type Diagnostic } from "../../generator/shared/diagnostics.ts";
@@ -10,6 +11,8 @@ import { cli } from "../support/cli.ts";
 import { INVALID_CASES_DIR, mkTmp, rmTmp } from "../support/lab-fixtures.ts";
 
 interface ExpectedError {
+  /** Set when the error is about another file of the case than lab.config.ts (the lock). */
+  file?: string;
   path: string;
   line: number | null;
   column: number | null;
@@ -26,6 +29,7 @@ interface Expected {
 const NAMES = readdirSync(INVALID_CASES_DIR).sort();
 
 const toEntry = (d: Diagnostic): ExpectedError => ({
+  ...(d.file ? { file: basename(d.file) } : {}),
   path: formatPath(d.path),
   line: d.line ?? null,
   column: d.column ?? null,
@@ -34,7 +38,8 @@ const toEntry = (d: Diagnostic): ExpectedError => ({
 });
 
 /** The line the CLI prints for a diagnostic (written out here, not borrowed from the CLI). */
-function printed(file: string, severity: "error" | "warning", e: ExpectedError): string {
+function printed(config: string, severity: "error" | "warning", e: ExpectedError): string {
+  const file = e.file ? join(dirname(config), e.file) : config;
   const where = e.line === null ? relative(process.cwd(), file) : `${relative(process.cwd(), file)}:${e.line}:${e.column}`;
   const path = e.path === "(root)" ? "" : `${e.path}: `;
   return `${where}: ${severity}: ${path}${e.message} [${e.rule}]`;
@@ -62,8 +67,8 @@ describe("bad-input catalogue", () => {
     const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
     expect(expected.exitCode).toBe(1);
     expect(expected.errors.length).toBeGreaterThan(0);
-    const source = readFileSync(config, "utf8").split("\n");
     for (const e of expected.errors) {
+      const source = readFileSync(join(dir, e.file ?? "lab.config.ts"), "utf8").split("\n");
       // The case is honest: a located error points inside the file, at something written there.
       if (e.line !== null) {
         expect(e.line).toBeGreaterThanOrEqual(1);
@@ -76,7 +81,9 @@ describe("bad-input catalogue", () => {
 
     // 1. The structured diagnostics: exactly the expected set.
     const caseTmp = join(tmp, name);
-    const lock = join(caseTmp, "lab.lock.json");
+    const caseLock = join(dir, "lab.lock.json");
+    const lockBefore = existsSync(caseLock) ? readFileSync(caseLock, "utf8") : null;
+    const lock = lockBefore !== null ? caseLock : join(caseTmp, "lab.lock.json");
     const out = join(caseTmp, "out");
     const r = await compile({ configFile: config, lockFile: lock });
     expect(r.ok).toBe(false);
@@ -92,11 +99,12 @@ describe("bad-input catalogue", () => {
     expect(errorLines).toEqual(expected.errors.map((e) => printed(config, "error", e)));
     for (const w of expected.warnings ?? []) expect(res.errLines).toContain(printed(config, "warning", w));
     for (const e of expected.errors)
-      if (e.line !== null) expect(res.stderr).toContain(`lab.config.ts:${e.line}:${e.column}: error: `);
+      if (e.line !== null) expect(res.stderr).toContain(`${e.file ?? "lab.config.ts"}:${e.line}:${e.column}: error: `);
     expect(res.errLines.at(-1)).toBe(`${expected.errors.length} error(s), ${expected.warnings?.length ?? 0} warning(s); nothing was written.`);
     expect(res.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(lock)).toBe(false);
+    if (lockBefore !== null) expect(readFileSync(lock, "utf8")).toBe(lockBefore);
+    else expect(existsSync(lock)).toBe(false);
     expect(existsSync(caseTmp)).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(before);
   });

@@ -24,18 +24,22 @@ function resolveOk(lab: Obj, lock: Lock = emptyLock()) {
   return r.resolved!;
 }
 
+/** Each problem as "line:column path: message" (the restore advice every message ends with left out). */
 function problems(text: string): string[] {
   try {
     parseLock(text);
   } catch (e) {
     expect(e).toBeInstanceOf(LockError);
-    return (e as LockError).problems;
+    return (e as LockError).problems.map(
+      (p) => `${p.line}:${p.column} ${formatPath(p.path)}: ${p.message.replace(/; restore lab\.lock\.json from git \(deleting it re-allocates every address and MAC\)$/, "")}`,
+    );
   }
   throw new Error("expected a LockError");
 }
 
 const nic = (mac: string, ipv4: string | null, network = "lab0") => ({ mac, network, ipv4 });
-const lockText = (o: unknown) => JSON.stringify(o);
+// Pretty-printed as labgen writes it, so positions are lines and columns a person would find.
+const lockText = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
 
 describe("parseLock", () => {
   it("round-trips the canonical text", () => {
@@ -75,29 +79,44 @@ describe("parseLock", () => {
     );
   });
 
-  it("not JSON: says so, and how to recover", () => {
-    const [p] = problems("{ this is not json");
-    expect(p).toMatch(/^not valid JSON \(.+\)\. Restore it from git; deleting it re-allocates every address and MAC\.$/);
+  it("not JSON: says so at its line and column in lab.lock.json, and how to recover", () => {
+    expect(problems("{ this is not json")).toEqual(["1:3 (root): not valid JSON: expected a property name in double quotes, found 't'"]);
+    // A hand edit that left a trailing comma, on the line where it breaks.
+    const text = lockText({ version: 1, hosts: { nas: { hostId: "deadbeef" } }, nics: {} }).replace('"deadbeef"', '"deadbeef",');
+    expect(problems(text)).toEqual(["6:5 (root): not valid JSON: expected a property name in double quotes, found '}'"]);
+    expect(problems('{"version": 1, "hosts": {}, "nics": {}')).toEqual(["1:39 (root): not valid JSON: expected ',' or '}' after a property value, found the end of the file"]);
+    expect(problems('{"version": 1, "hosts": {"a": {"hostId": "12\n34"}}}')[0]).toMatch(/^1:45 \(root\): not valid JSON: a control character/);
+    const [p] = (() => {
+      try {
+        parseLock("{ nope");
+      } catch (e) {
+        return (e as LockError).problems;
+      }
+      return [];
+    })();
+    expect(p.message).toMatch(/; restore lab\.lock\.json from git \(deleting it re-allocates every address and MAC\)$/);
   });
 
   it("a wrong or missing version", () => {
-    expect(problems(lockText({ version: 2, hosts: {}, nics: {} }))).toEqual(["version 2 is not supported: this labgen reads lock format version 1"]);
-    expect(problems(lockText({ hosts: {}, nics: {} }))).toEqual(['no "version": this is not a labgen lock file (expected { "version": 1, "hosts": …, "nics": … })']);
-    expect(problems("[]")).toEqual(['no "version": this is not a labgen lock file (expected { "version": 1, "hosts": …, "nics": … })']);
+    expect(problems(lockText({ version: 2, hosts: {}, nics: {} }))).toEqual(["2:3 version: version 2 is not supported: this labgen reads lock format version 1"]);
+    expect(problems(lockText({ hosts: {}, nics: {} }))).toEqual(['1:1 (root): no "version": this is not a labgen lock file (expected { "version": 1, "hosts": …, "nics": … })']);
+    expect(problems("[]")).toEqual(['1:1 (root): no "version": this is not a labgen lock file (expected { "version": 1, "hosts": …, "nics": … })']);
   });
 
-  it("malformed entries: MAC, address, hostId, NIC key", () => {
+  it("malformed entries: MAC, address, hostId, NIC key — each at its line", () => {
     expect(problems(lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6A:00:00:01", null) } }))).toEqual([
-      "nics.web/eth0.mac: mac must look like 10:66:6a:12:34:56 (lowercase)",
+      '6:7 nics["web/eth0"].mac: mac must look like 10:66:6a:12:34:56 (lowercase)',
     ]);
     expect(problems(lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6a:00:00:01", "10.10.0.999") } }))).toEqual([
-      "nics.web/eth0.ipv4: ipv4 must be an IPv4 address such as 10.10.0.128 (or null)",
+      '8:7 nics["web/eth0"].ipv4: ipv4 must be an IPv4 address such as 10.10.0.128 (or null)',
     ]);
-    expect(problems(lockText({ version: 1, hosts: { nas: { hostId: "xyz" } }, nics: {} }))).toEqual(["hosts.nas.hostId: hostId must be 8 lowercase hex digits"]);
-    expect(problems(lockText({ version: 1, hosts: {}, nics: { web: nic("10:66:6a:00:00:01", null) } }))).toEqual(["nics.web: NIC keys are <instance>/<nic>"]);
+    expect(problems(lockText({ version: 1, hosts: { nas: { hostId: "xyz" } }, nics: {} }))).toEqual(["5:7 hosts.nas.hostId: hostId must be 8 lowercase hex digits"]);
+    expect(problems(lockText({ version: 1, hosts: { nas: { hostId: "00000000" } }, nics: {} }))).toEqual(["5:7 hosts.nas.hostId: hostId 00000000 is never allocated by labgen"]);
+    expect(problems(lockText({ version: 1, hosts: {}, nics: { web: nic("10:66:6a:00:00:01", null) } }))).toEqual(["5:5 nics.web: NIC keys are <instance>/<nic>"]);
+    expect(problems(lockText({ version: 1, hosts: {}, nics: {}, extra: 1 }))).toEqual(['5:3 extra: unknown key "extra"']);
   });
 
-  it("duplicates: an address, a MAC, a hostId given twice (every problem at once)", () => {
+  it("duplicates: an address, a MAC, a hostId given twice (every problem at once, each at its line)", () => {
     const text = lockText({
       version: 1,
       hosts: { nas: { hostId: "deadbeef" }, pve: { hostId: "deadbeef" } },
@@ -108,9 +127,9 @@ describe("parseLock", () => {
       },
     });
     expect(problems(text)).toEqual([
-      "nics.b/eth0: MAC 10:66:6a:00:00:01 is also given to a/eth0",
-      "nics.b/eth0: 10.10.0.5 on lab0 is also given to a/eth0",
-      "hosts.pve: hostId deadbeef is also given to nas",
+      '18:7 nics["b/eth0"].mac: MAC 10:66:6a:00:00:01 is also given to a/eth0: two NICs cannot share a MAC',
+      '20:7 nics["b/eth0"].ipv4: 10.10.0.5 on lab0 is also given to a/eth0',
+      "8:7 hosts.pve.hostId: hostId deadbeef is also given to nas: ZFS tells hosts apart by it",
     ]);
   });
 });
@@ -198,11 +217,37 @@ describe("allocation", () => {
     expect(r.lock.nics["web/eth0"]).toEqual({ mac: first.lock.nics["web/eth0"].mac, network: "lab1", ipv4: "10.20.0.128" });
   });
 
-  it("a renumbered subnet re-allocates addresses that fell outside it, and keeps MACs", () => {
+  it("an address its network cannot hold is an error in the lock, never a silent re-allocation", () => {
     const first = resolveOk(baseLab());
-    const lab = baseLab();
-    lab.networks.lab0.subnet = "10.30.0.0/24";
-    const r = resolveOk(lab, first.lock);
+    const gateway = structuredClone(first.lock);
+    gateway.nics["web/eth0"].ipv4 = "10.10.0.1";
+    const broadcast = structuredClone(first.lock);
+    broadcast.nics["web/eth0"].ipv4 = "10.10.0.255";
+    const network = structuredClone(first.lock);
+    network.nics["web/eth0"].ipv4 = "10.10.0.0";
+    const renumbered = baseLab();
+    renumbered.networks.lab0.subnet = "10.30.0.0/24";
+    const cases: [Obj, Lock, string][] = [
+      [renumbered, first.lock, "10.10.0.128 is outside network 'lab0' (10.30.0.0/24)"],
+      [baseLab(), gateway, "10.10.0.1 is the gateway (the bridge's own address) of 'lab0'"],
+      [baseLab(), broadcast, "10.10.0.255 is the broadcast address of 'lab0' (10.10.0.0/24)"],
+      [baseLab(), network, "10.10.0.0 is the network address of 'lab0' (10.10.0.0/24)"],
+    ];
+    for (const [lab, lock, what] of cases) {
+      const r = resolve(config(lab), lock);
+      expect(r.resolved).toBeNull();
+      expect(r.diagnostics.map((d) => ({ rule: d.rule, path: formatPath(d.path), message: d.message }))).toEqual([
+        {
+          rule: "lock",
+          path: 'nics["web/eth0"].ipv4',
+          message: `${what}, so no instance can have it: restore lab.lock.json from git, or, if the subnet changed on purpose, set this "ipv4" to null and labgen allocates a new address`,
+        },
+      ]);
+    }
+    // The way out the message gives: a null address is allocated again, the MAC stays.
+    const cleared = structuredClone(first.lock);
+    cleared.nics["web/eth0"].ipv4 = null;
+    const r = resolveOk(renumbered, cleared);
     expect(r.lock.nics["web/eth0"]).toEqual({ mac: first.lock.nics["web/eth0"].mac, network: "lab0", ipv4: "10.30.0.128" });
   });
 
@@ -235,13 +280,23 @@ describe("lab.lock.json through the CLI", () => {
   afterEach(() => rmTmp(dir));
 
   const CORRUPT: [string, string, string][] = [
-    ["not JSON", "{ nope", "not valid JSON ("],
+    ["not JSON", "{ nope", "not valid JSON: expected a property name in double quotes, found 'n'"],
     ["a wrong version", lockText({ version: 7, hosts: {}, nics: {} }), "version 7 is not supported: this labgen reads lock format version 1"],
-    ["a bad MAC", lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6a:zz:00:01", null) } }), "nics.web/eth0.mac: mac must look like 10:66:6a:12:34:56 (lowercase)"],
+    ["a bad MAC", lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6a:zz:00:01", null) } }), 'nics["web/eth0"].mac: mac must look like 10:66:6a:12:34:56 (lowercase)'],
     [
       "a duplicate address",
       lockText({ version: 1, hosts: {}, nics: { "a/eth0": nic("10:66:6a:00:00:01", "10.10.0.5"), "b/eth0": nic("10:66:6a:00:00:02", "10.10.0.5") } }),
-      "nics.b/eth0: 10.10.0.5 on lab0 is also given to a/eth0",
+      'nics["b/eth0"].ipv4: 10.10.0.5 on lab0 is also given to a/eth0',
+    ],
+    [
+      "an address outside its subnet",
+      lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6a:00:00:01", "10.99.0.5") } }),
+      `lab.lock.json:8:7: error: nics["web/eth0"].ipv4: 10.99.0.5 is outside network 'lab0' (10.10.0.0/24), so no instance can have it`,
+    ],
+    [
+      "the gateway as an address",
+      lockText({ version: 1, hosts: {}, nics: { "web/eth0": nic("10:66:6a:00:00:01", "10.10.0.1") } }),
+      `nics["web/eth0"].ipv4: 10.10.0.1 is the gateway (the bridge's own address) of 'lab0'`,
     ],
   ];
 
@@ -251,7 +306,7 @@ describe("lab.lock.json through the CLI", () => {
       const r = await cli(cmd, ...paths(cfg, out, lock));
       expect(r.code, cmd).toBe(1);
       const line = r.errLines.find((l) => l.includes(": error: "))!;
-      expect(line).toMatch(/lab\.lock\.json: error: /);
+      expect(line).toMatch(/lab\.lock\.json:\d+:\d+: error: /);
       expect(line).toContain(problem);
       expect(line.endsWith("[lock]")).toBe(true);
       expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -261,6 +316,19 @@ describe("lab.lock.json through the CLI", () => {
     const prune = await cli("lock", "prune", ...paths(cfg, out, lock));
     expect(prune.code).toBe(1);
     expect(readFileSync(lock, "utf8")).toBe(text);
+  });
+
+  it("a broken lock and a broken config are reported in the same round, the config's first", async () => {
+    const lab = baseLab();
+    lab.instances.web.cpu = "two";
+    writeConfig(dir, lab);
+    writeFileSync(lock, "{ nope");
+    const r = await cli("check", ...paths(cfg, out, lock));
+    expect(r.code).toBe(1);
+    const errors = r.errLines.filter((l) => l.includes(": error: "));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/lab\.config\.ts:\d+:\d+: error: instances\.web\.cpu: expected number/);
+    expect(errors[1]).toMatch(/lab\.lock\.json:1:3: error: not valid JSON/);
   });
 
   it("allocations survive config edits end to end, and `lock prune` removes exactly the orphans", async () => {

@@ -49,16 +49,18 @@ const CASES: RuleCase[] = [
     expect: [{ rule: "incus-name", path: "instances.web_1", message: "Instance name 'web_1' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'" }],
   },
   {
-    name: "host name with a capital, and every reference to the old name",
+    name: "host name with a capital: the old name is unknown, one error for all its uses",
     lab: B((l) => {
       l.hosts.Nas = l.hosts.nas;
       delete l.hosts.nas;
     }),
     expect: [
       { rule: "incus-name", path: "hosts.Nas", message: "Host name 'Nas' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'" },
-      { rule: "ref-host", path: "networks.lab0.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
-      { rule: "ref-host", path: "storage.fast.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
-      { rule: "ref-host", path: "instances.web.host", message: "unknown host 'nas': declare it under hosts, or use one of 'Nas'" },
+      {
+        rule: "ref-host",
+        path: "networks.lab0.host",
+        message: "unknown host 'nas': declare it under hosts, or use one of 'Nas' (also used at storage.fast.host, instances.web.host)",
+      },
     ],
   },
   {
@@ -67,13 +69,89 @@ const CASES: RuleCase[] = [
       l.ingress.routes["my.app"] = { instance: "web", port: 80 };
     }),
     expect: [
+      // One mistake, one error: the hostname made from the name is not reported again.
       { rule: "incus-name", path: 'ingress.routes["my.app"]', message: "Route name 'my.app' is invalid: it becomes a DNS label, so use a-z, 0-9 and '-', starting with a letter" },
+    ],
+  },
+  {
+    name: "route name with a capital (Git): one error, not a second one for its hostname label",
+    lab: I((l) => {
+      l.ingress.routes.Git = { instance: "web", port: 80 };
+    }),
+    expect: [{ rule: "incus-name", path: "ingress.routes.Git", message: "Route name 'Git' is invalid: it becomes a DNS label, so use a-z, 0-9 and '-', starting with a letter" }],
+  },
+  {
+    name: "a storage pool never declared, used by five instances: one error, naming the other uses",
+    lab: B((l) => {
+      for (const n of ["a", "b", "c", "d"]) l.instances[n] = baseInstance({ storage: "ssd" });
+      l.instances.web.storage = "ssd";
+    }),
+    expect: [
       {
-        rule: "ingress-hostname",
-        path: 'ingress.routes["my.app"]',
-        message: "my.app.lab.home.arpa is two labels under lab.home.arpa: the wildcard certificate *.lab.home.arpa covers exactly one label; use e.g. my-app.lab.home.arpa",
+        rule: "ref-storage",
+        path: "instances.web.storage",
+        message: "unknown storage pool 'ssd': declare it under storage (known: fast) (also used at instances.a.storage, instances.b.storage, instances.c.storage and 1 more)",
       },
     ],
+  },
+  {
+    name: "a bridge on an unknown host: the instances on it are not reported again",
+    lab: B((l) => (l.networks.lab0.host = "nsa")),
+    expect: [{ rule: "ref-host", path: "networks.lab0.host", message: "unknown host 'nsa': declare it under hosts, or use one of 'nas'" }],
+  },
+  {
+    name: "a copied pool: one error per vdev whose disks are taken, not one per disk",
+    lab: B((l) => {
+      hdds(l, 1, 2, 3);
+      const disks = [HDD(1), HDD(2), HDD(3)];
+      l.hosts.nas.zfs.pools.tank = { vdevs: [{ topology: "raidz1", disks }] };
+      l.hosts.nas.zfs.pools.tank2 = { vdevs: [{ topology: "raidz1", disks }] };
+    }),
+    expect: [
+      {
+        rule: "disk-one-vdev",
+        path: "hosts.nas.zfs.pools.tank2.vdevs[0].disks[0]",
+        message: `disks ${HDD(1)}, ${HDD(2)}, ${HDD(3)} are already members of pool 'tank' vdev 0: a disk belongs to exactly one vdev`,
+      },
+    ],
+  },
+  {
+    name: "a disk declared with a wrong id: the vdev naming its real id is not a second error",
+    lab: B((l) => (l.hosts.nas.hardware.disks[0].id = "/dev/nvme0n1")),
+    expect: [
+      {
+        rule: "disk-by-id",
+        path: "hosts.nas.hardware.disks[0].id",
+        message: "'/dev/nvme0n1' is not a /dev/disk/by-id/ path: kernel names like /dev/sda change between boots; use ls -l /dev/disk/by-id/ to find the stable name",
+      },
+    ],
+  },
+  // --- text
+  {
+    name: "a control character, a lone surrogate, a line break in a one-line field, a bad name",
+    lab: B((l) => {
+      l.instances.web.description = "web\u0007";
+      l.hosts.nas.description = "half an emoji \ud83d";
+      l.networks.lab0.description = "two\nlines";
+      l.profiles = { "x\u0000": { config: {} } };
+      // Decomposed: HCL would read it back as the composed "é" (hclwrite normalizes to NFC).
+      l.storage.fast.description = "Cafe\u0301";
+    }),
+    expect: [
+      { rule: "text", path: "instances.web.description", message: "contains the control character U+0007, which no generated file can carry: remove it" },
+      { rule: "text", path: "hosts.nas.description", message: "is not valid Unicode text: it holds a lone UTF-16 surrogate (U+D83D); retype the value" },
+      { rule: "text", path: "networks.lab0.description", message: "must be one line: remove the line break" },
+      { rule: "text", path: "storage.fast.description", message: 'is not in Unicode normal form NFC (a letter written as base + combining mark, e.g. "e" + U+0301): retype it, or write "Café"' },
+      { rule: "text", path: 'profiles["x\\u0000"]', message: "the name contains the control character U+0000, which no generated file can carry: remove it" },
+    ],
+  },
+  {
+    name: "multi-line text where it belongs (cloud-init, profile options) is fine",
+    lab: B((l) => {
+      l.instances.web.cloudInit = "#cloud-config\npackages:\n\t- curl\r\n";
+      l.profiles = { raw: { config: { "raw.lxc": "lxc.apparmor.profile = unconfined\nlxc.cap.drop =" } } };
+    }),
+    expect: [],
   },
   {
     name: "ZFS pool name with a reserved prefix",
@@ -898,6 +976,66 @@ describe("semantic rules", () => {
     });
     // Rules run area by area (validate/rules/); the pipeline sorts diagnostics before showing them.
     expect(found(lab).map((d) => d.rule).sort()).toEqual(["ca-validity", "ingress-hostname", "network-overlap", "ref-host"]);
+  });
+});
+
+describe("all errors in one round", () => {
+  const brief = (lab: Obj) => found(lab).map((d) => `${d.path} [${d.rule}]`);
+
+  it("a shape error does not hide a cross-field error elsewhere", () => {
+    const lab = B((l) => {
+      l.instances.web.cpu = "2";
+      l.networks.lab1 = { host: "nas", subnet: "10.10.0.128/25" };
+    });
+    expect(brief(lab).sort()).toEqual(["instances.web.cpu [schema]", "networks.lab1.subnet [network-overlap]"]);
+    expect(validate(lab).config).toBeNull();
+  });
+
+  it("a thing with a shape error still exists: references to it are not reported as unknown", () => {
+    // The host is broken (cores is a string), not missing: its network, storage and instance are fine.
+    const lab = I((l) => (l.hosts.nas.hardware.cpu.cores = "4"));
+    expect(brief(lab)).toEqual(["hosts.nas.hardware.cpu.cores [schema]"]);
+    // The same for an instance targeted by a route and the ingress.
+    const lab2 = I((l) => (l.instances.traefik.memory = 512));
+    expect(brief(lab2)).toEqual(["instances.traefik.memory [schema]"]);
+  });
+
+  it("a misspelt section stands for the one meant: nothing that refers into it is reported", () => {
+    const lab = B((l) => {
+      l.netwroks = l.networks;
+      delete l.networks;
+    });
+    expect(brief(lab)).toEqual(["netwroks [schema]"]);
+  });
+
+  it("a misspelt required key is one error (the typo), not two", () => {
+    const lab = B((l) => {
+      l.instances.web.memroy = l.instances.web.memory;
+      delete l.instances.web.memory;
+    });
+    expect(brief(lab)).toEqual(["instances.web.memroy [schema]"]);
+  });
+
+  it("rules that read a broken section stay silent instead of guessing", () => {
+    // tofu.host is broken: whether the ingress runs on the apply host cannot be known.
+    const lab = I((l) => {
+      l.hosts.pve = baseHost(2);
+      l.instances.traefik.host = "pve";
+      l.networks.lab1 = { host: "pve", subnet: "10.20.0.0/24" };
+      l.storage.pvefast = { host: "pve", zpool: "rpool" };
+      l.instances.traefik.storage = "pvefast";
+      l.instances.traefik.nics = [{ network: "lab1", ipv4: "10.20.0.10" }];
+      l.tofu = { host: 7 };
+    });
+    expect(brief(lab).filter((x) => x.includes("tofu") || x.includes("apply-host"))).toEqual(["tofu.host [schema]"]);
+  });
+
+  it("the CLI lists them in the order of the file, not of their config paths", async () => {
+    // test/cases/invalid/shape-and-rule-errors-together: hosts (line 15), networks (36), instances (45).
+    const exp = JSON.parse(readFileSync(join(INVALID_CASES_DIR, "shape-and-rule-errors-together", "expected.json"), "utf8")) as { errors: { path: string; line: number }[] };
+    expect(exp.errors.map((e) => e.path)).toEqual(["hosts.nas.hardware.cpu.cores", "networks.lab1.subnet", "instances.web.cpu"]);
+    const lines = exp.errors.map((e) => e.line);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 });
 

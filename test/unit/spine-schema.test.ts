@@ -144,6 +144,17 @@ describe("schema errors", () => {
     expect(JSON.stringify(v.diagnostics)).not.toContain("kQ7sbX3CNTRL");
   });
 
+  it("one error per wrong value: a type error alone, the tightest bound alone", () => {
+    const shown = (l: Obj) => validate(l).diagnostics.map((d) => `${formatPath(d.path)}: ${d.message}`);
+    // A huge negative port fails both the safe-integer bound zod adds and the port's own: one error.
+    expect(shown(B((l) => (l.instances.web.ports = [{ host: -1e308, instance: 80 }])))).toEqual(["instances.web.ports[0].host: must be ≥ 1, got -1e+308"]);
+    expect(shown(B((l) => (l.instances.web.ports = [{ host: 2 ** 53 + 2, instance: 80 }])))).toEqual(["instances.web.ports[0].host: must be ≤ 65535, got 9007199254740994"]);
+    // A string where a list belongs is a type error, not also an empty list.
+    expect(shown(B((l) => (l.hosts.nas.zfs.pools.rpool.vdevs = "")))).toEqual([
+      'hosts.nas.zfs.pools.rpool.vdevs: expected array, got string "" (Top-level vdevs; data is striped across them.)',
+    ]);
+  });
+
   it("a private key pasted as an admin's public key: asks for the .pub line, never echoes the key", () => {
     const v = validate(B((l) => (l.admins.alice.sshKeys = [PRIVATE_KEY])));
     expect(v.diagnostics.map((d) => ({ path: formatPath(d.path), rule: d.rule, message: d.message }))).toEqual([

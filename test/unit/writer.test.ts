@@ -2,10 +2,11 @@
 // removed (and their empty directories), hand edits refused unless forced, foreign files left
 // alone. Through the API with synthetic files, and end to end through `labgen generate`.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
-import { applyWrite, MANIFEST, planWrite, printManifest, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
+import { applyWrite, MANIFEST, planWrite, printManifest, removeStrayTemporaries, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
 import { cli, paths, shown } from "../support/cli.ts";
 import { baseLab, ingressLab, listFiles, mkTmp, mtimes, readTree, rmTmp, writeConfig } from "../support/lab-fixtures.ts";
 
@@ -144,6 +145,41 @@ describe("writer (API)", () => {
     writeFileSync(join(out, MANIFEST), "{ broken");
     expect(planWrite(out, [f("a.txt", "a2\n")]).conflicts).toEqual([{ path: "a.txt", reason: "exists but was not written by labgen" }]);
     expect(planWrite(out, [f("a.txt", "a\n")]).conflicts).toEqual([]);
+  });
+});
+
+describe("writer after an interrupted run (the kill test is writer-interrupted.test.ts)", () => {
+  it("a file halfway between two runs is labgen's: the manifest holds the bytes being written as pending", () => {
+    const out = join(dir, "out");
+    write(out, [f("a.txt", "old\n")]);
+    // The state a run killed right after writing a.txt leaves: the new bytes on disk, and the
+    // manifest of the run in progress, which lists them as pending.
+    const plan = planWrite(out, [f("a.txt", "new\n"), f("b.txt", "b\n")]);
+    writeFileSync(join(out, MANIFEST), printManifest({ version: 1, files: plan.previous.files, pending: { "a.txt": [sha256("new\n")], "b.txt": [sha256("b\n")] } }));
+    writeFileSync(join(out, "a.txt"), "new\n");
+    writeFileSync(join(out, "b.txt"), "b\n");
+    // Back to the old files: no conflict, b.txt (never finished) is removed, the manifest is final.
+    const back = planWrite(out, [f("a.txt", "old\n")]);
+    expect(back.conflicts).toEqual([]);
+    expect(kinds(back)).toEqual({ "a.txt": "update", "b.txt": "delete" });
+    applyWrite(out, back);
+    expect(readTree(out)).toEqual({ [MANIFEST]: printManifest({ version: 1, files: { "a.txt": sha256("old\n") } }), "a.txt": "old\n" });
+    // A hand edit is still one: bytes neither recorded nor pending.
+    writeFileSync(join(out, "a.txt"), "edited\n");
+    expect(planWrite(out, [f("a.txt", "new\n")]).conflicts).toEqual([{ path: "a.txt", reason: "was edited by hand since labgen wrote it" }]);
+  });
+
+  it("temporaries of dead processes are removed, those of a running one (a concurrent generate) stay", () => {
+    const out = join(dir, "out");
+    mkdirSync(join(out, "sub"), { recursive: true });
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const running = process.ppid;
+    writeFileSync(join(out, "sub", `a.txt.labgen-tmp-${dead}`), "x");
+    writeFileSync(join(out, `b.txt.labgen-tmp-${running}`), "x");
+    writeFileSync(join(dir, `lab.lock.json.labgen-tmp-${dead}`), "x");
+    writeFileSync(join(dir, "unrelated.labgen-tmp-1.txt"), "x");
+    expect(removeStrayTemporaries(out, [join(dir, "lab.lock.json")]).sort()).toEqual([join(dir, `lab.lock.json.labgen-tmp-${dead}`), `sub/a.txt.labgen-tmp-${dead}`].sort());
+    expect(listFiles(dir).sort()).toEqual([`out/b.txt.labgen-tmp-${running}`, "unrelated.labgen-tmp-1.txt"]);
   });
 });
 

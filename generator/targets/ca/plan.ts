@@ -1,5 +1,6 @@
 import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellScriptIR } from "../../printers/shell/index.ts";
+import { MAX_SUBJECT_CHARS as MAX_NAME_CHARS, subjectProblem } from "../../shared/text.ts";
 import { CA_PROGRAM } from "./program.ts";
 import type { CaInput } from "./types.ts";
 
@@ -15,8 +16,6 @@ export class CaInputError extends Error {
 const MAX_LEAF_DAYS = 825;
 // Upper bound for every day count: keeps `days * 86400` and dates far from any overflow.
 const MAX_DAYS = 36500;
-// ub-common-name / ub-organization-name (RFC 5280): openssl refuses longer subject values.
-const MAX_NAME_CHARS = 64;
 const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -31,11 +30,9 @@ function checkDomain(domain: string, problems: string[]): void {
 }
 
 function checkName(field: string, value: string, problems: string[]): void {
-  const chars = [...value].length; // openssl counts characters, not UTF-16 units or bytes
-  if (value.trim() === "") problems.push(`${field}: must not be empty`);
-  else if (value.trim() !== value) problems.push(`${field}: must not start or end with whitespace`);
-  if (chars > MAX_NAME_CHARS) problems.push(`${field}: at most ${MAX_NAME_CHARS} characters, got ${chars}`);
-  if (CONTROL.test(value)) problems.push(`${field}: must not contain control characters`);
+  // The same predicate as the config schema's, so a config that validates always gets here intact.
+  const p = subjectProblem(value);
+  if (p !== null) problems.push(`${field}: ${p}`);
 }
 
 function checkDays(field: string, value: number, min: number, max: number, problems: string[]): boolean {

@@ -1,5 +1,6 @@
 import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellAssignment, ShellScriptIR } from "../../printers/shell/index.ts";
+import { branchProblem, knownHostsProblem, SSH_KEY_TYPE } from "../../shared/text.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
@@ -48,20 +49,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DATASET = /^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/;
 // What the flake fragment `<checkout>#<host>` can carry without quoting.
 const HOST = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-// ssh-keygen's key type names (a bare public key starts with one of these).
-const KEY_TYPE = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
 /** Where labgen writes the OpenTofu configuration inside the lab repository. */
 export const TOFU_DIR_IN_REPO = "out/tofu";
-
-/** git check-ref-format rules for a branch name (the refspec +refs/heads/<b>:… must stay one refspec). */
-function branchProblem(branch: string): string | null {
-  if (branch === "" || branch === "@") return "must not be empty or '@'";
-  if (CONTROL.test(branch) || /[\s~^:?*[\\]/.test(branch)) return "must not contain spaces, control characters or any of ~ ^ : ? * [ \\";
-  if (branch.includes("..") || branch.includes("@{") || branch.includes("//")) return "must not contain '..', '@{' or '//'";
-  if (branch.startsWith("/") || branch.endsWith("/") || branch.endsWith(".") || branch.startsWith("-")) return "must not start with '/' or '-', nor end with '/' or '.'";
-  if (branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"))) return "no component may start with '.' or end with '.lock'";
-  return null;
-}
 
 function checkPath(field: string, value: string, problems: string[]): void {
   if (!value.startsWith("/")) problems.push(`${field}: must be an absolute path on the host, got ${JSON.stringify(value)}`);
@@ -92,11 +81,8 @@ function validate(input: GitopsScriptInput): void {
   if (input.knownHosts.length === 0) problems.push("knownHosts: at least one pinned host key is required (no trust on first use)");
   checkLines("knownHosts", input.knownHosts, problems);
   input.knownHosts.forEach((line, i) => {
-    const fields = line.trim().split(/\s+/);
-    const n = fields[0]?.startsWith("@") ? 4 : 3;
-    if (fields.length < n || KEY_TYPE.test(fields[0] ?? "")) {
-      problems.push(`knownHosts[${i}]: want a known_hosts line "<host> <key type> <key>", e.g. "github.com ssh-ed25519 AAAA…"`);
-    }
+    const p = knownHostsProblem(line);
+    if (p !== null && line.trim() !== "") problems.push(`knownHosts[${i}]: ${p}`);
   });
   checkLines("allowedSigners", input.allowedSigners, problems);
   if (!Number.isSafeInteger(input.keepSnapshots) || input.keepSnapshots < 1) {
@@ -118,7 +104,7 @@ function validate(input: GitopsScriptInput): void {
 export function allowedSignersFile(lines: readonly string[]): string[] {
   return lines.map((line) => {
     const trimmed = line.trim();
-    return KEY_TYPE.test(trimmed.split(/\s+/)[0] ?? "") ? `* namespaces="git" ${trimmed}` : trimmed;
+    return SSH_KEY_TYPE.test(trimmed.split(/\s+/)[0] ?? "") ? `* namespaces="git" ${trimmed}` : trimmed;
   });
 }
 

@@ -148,13 +148,12 @@ function sshSection(host: HostModel): NixBinding {
   );
 }
 
-/** GECOS may hold neither ":" nor a newline (users.users.<name>.description); it is cosmetic. */
-const validGecos = (s: string): boolean => s !== "" && !/[:\n]/.test(s);
 
 function usersSection(model: Model, host: HostModel): NixBinding {
   const users: NixBinding[] = model.admins.map((a) => {
     const entries: NixBinding[] = [b("isNormalUser", true)];
-    if (validGecos(a.description)) entries.push(b("description", a.description));
+    // The schema refuses what GECOS cannot hold (':' and line breaks), so nothing is dropped here.
+    if (a.description !== "") entries.push(b("description", a.description));
     entries.push(
       b("extraGroups", nix.list(["wheel", INCUS_GROUP])),
       b(["openssh", "authorizedKeys", "keys"], nix.list([...a.sshKeys])),

@@ -1,9 +1,35 @@
 // What every rule file shares: the rule type and helpers that keep rules linear in the config.
 import type { LabConfig } from "../../config/schema.ts";
-import type { DiagnosticBag } from "../../shared/diagnostics.ts";
+import { formatPath, type DiagnosticBag, type PathSegment } from "../../shared/diagnostics.ts";
 
 /** A semantic rule: its id (what diagnostics carry and the docs list), its doc line, its check. */
-export type Rule = { readonly id: string; readonly summary: string; check: (lab: LabConfig, d: DiagnosticBag) => void };
+export type Rule = {
+  readonly id: string;
+  readonly summary: string;
+  check: (lab: LabConfig, d: DiagnosticBag) => void;
+  /** Reads the raw config, before the schema (so it must expect any value anywhere). */
+  readonly raw?: true;
+};
+
+/**
+ * Unknown names, one error per name: a name missing from its section (a host renamed, a pool never
+ * declared) is one mistake however often it is used. Reported at its first use, naming the others.
+ */
+export class UnknownNames {
+  private readonly uses = new Map<string, PathSegment[][]>();
+  add(name: string, path: PathSegment[]): void {
+    const list = this.uses.get(name);
+    if (list) list.push(path);
+    else this.uses.set(name, [path]);
+  }
+  report(d: DiagnosticBag, rule: string, message: (name: string) => string): void {
+    for (const [name, [first, ...others]] of this.uses) {
+      const shown = others.slice(0, 3).map(formatPath).join(", ");
+      const more = others.length > 3 ? ` and ${others.length - 3} more` : "";
+      d.error(rule, first, `${message(name)}${others.length ? ` (also used at ${shown}${more})` : ""}`);
+    }
+  }
+}
 
 /** World-readable: no secret, key or state may live below it. */
 export const NIX_STORE = "/nix/store";

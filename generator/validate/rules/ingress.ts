@@ -1,4 +1,5 @@
 // Ingress: the ingress instance and its routes, reachable from clients, names inside the lab domain.
+import { INCUS_NAME_RE } from "../../config/schema.ts";
 import { tofuHostOf } from "../../shared/lab.ts";
 import { type Rule, entries } from "./common.ts";
 
@@ -30,9 +31,12 @@ export const INGRESS_RULES: Rule[] = [
       const traefik = ing && lab.instances[ing.instance];
       if (!ing || !traefik) return;
       const nets = new Set(traefik.nics.map((n) => n.network));
+      // A NIC on an unknown network is ref-network's error; which networks were meant is unknown.
+      const unknown = (i: typeof traefik) => i.nics.some((n) => !(n.network in lab.networks));
+      if (unknown(traefik)) return;
       for (const [r, route] of entries(ing.routes)) {
         const target = lab.instances[route.instance];
-        if (target && !target.nics.some((n) => nets.has(n.network)))
+        if (target && !unknown(target) && !target.nics.some((n) => nets.has(n.network)))
           d.error("ingress-reachable", ["ingress", "routes", r, "instance"], `instance '${route.instance}' shares no network with the Traefik instance '${ing.instance}': attach it to one of ${[...nets].join(", ")}`);
       }
     },
@@ -73,7 +77,11 @@ export const INGRESS_RULES: Rule[] = [
         const path = ["ingress", "routes", r, route.hostname ? "hostname" : ""].filter(Boolean);
         const suffix = `.${lab.domain}`;
         const label = hostname.endsWith(suffix) ? hostname.slice(0, -suffix.length) : null;
-        if (label === null || label === "")
+        // A hostname made from an invalid route name is the incus-name rule's error, reported once.
+        const derivedFromInvalidName = route.hostname === undefined && !INCUS_NAME_RE.test(r);
+        if (derivedFromInvalidName) {
+          /* reported by incus-name */
+        } else if (label === null || label === "")
           d.error("ingress-hostname", path, `${hostname} is not under ${lab.domain}: the lab CA may only sign names in its domain`);
         else if (label.includes("."))
           d.error("ingress-hostname", path, `${hostname} is two labels under ${lab.domain}: the wildcard certificate *.${lab.domain} covers exactly one label; use e.g. ${label.replace(/\./g, "-")}.${lab.domain}`);

@@ -1,7 +1,7 @@
 // Instances: the host and profiles they reference, what they ask of the host (memory, CPU, ports), images.
 import { sizeBytes } from "../../shared/units.ts";
 import type { PathSegment } from "../../shared/diagnostics.ts";
-import { type Rule, entries, instancesByHost } from "./common.ts";
+import { type Rule, entries, instancesByHost, UnknownNames } from "./common.ts";
 
 // NixOS releases of images:nixos/<release>: lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds only
 // "unstable" and "26.05"; its history removed 23.11 (2024-08-16), 24.05 (2025-01-29), 24.11
@@ -16,26 +16,30 @@ export const INSTANCES_RULES: Rule[] = [
     summary: "every host reference resolves",
     check(lab, d) {
       const hosts = Object.keys(lab.hosts);
+      const unknown = new UnknownNames();
       const check = (path: PathSegment[], host: string) => {
-        if (!(host in lab.hosts)) d.error("ref-host", path, `unknown host '${host}': declare it under hosts, or use one of ${hosts.map((h) => `'${h}'`).join(", ")}`);
+        if (!(host in lab.hosts)) unknown.add(host, path);
       };
       for (const [n, net] of entries(lab.networks)) check(["networks", n, "host"], net.host);
       for (const [n, s] of entries(lab.storage)) check(["storage", n, "host"], s.host);
       for (const [n, i] of entries(lab.instances)) check(["instances", n, "host"], i.host);
+      unknown.report(d, "ref-host", (host) => `unknown host '${host}': declare it under hosts, or use one of ${hosts.map((h) => `'${h}'`).join(", ")}`);
     },
   },
   {
     id: "ref-profile",
     summary: "every profile reference resolves",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances)) {
         const seen = new Set<string>();
         inst.profiles.forEach((p, i) => {
-          if (!(p in lab.profiles)) d.error("ref-profile", ["instances", n, "profiles", i], `unknown profile '${p}': declare it under profiles (known: ${Object.keys(lab.profiles).join(", ") || "none"})`);
           if (seen.has(p)) d.error("ref-profile", ["instances", n, "profiles", i], `profile '${p}' is listed twice`);
+          else if (!(p in lab.profiles)) unknown.add(p, ["instances", n, "profiles", i]);
           seen.add(p);
         });
       }
+      unknown.report(d, "ref-profile", (p) => `unknown profile '${p}': declare it under profiles (known: ${Object.keys(lab.profiles).join(", ") || "none"})`);
     },
   },
   {

@@ -52,6 +52,8 @@ export const NAMING_RULES: Rule[] = [
         const nics = new Set<string>();
         inst.nics.forEach((nic, i) => {
           if (nics.has(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
+          // NICs are Incus devices, and "root" is the root disk's device name.
+          else if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
           nics.add(nic.name);
         });
         const paths = new Set<string>();
@@ -69,7 +71,8 @@ export const NAMING_RULES: Rule[] = [
           // A name clash inside the instance is reported once, above.
           if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
           else volumes.set(key, `instances.${name}.volumes[${i}]`);
-          if (incusName.length > 63) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
+          // A long instance name is the incus-name rule's error already.
+          if (incusName.length > 63 && INCUS_NAME_RE.test(name)) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
           if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
           paths.add(v.path);
           if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");

@@ -1,20 +1,23 @@
 // Networks: bridge subnets, static addresses on them, and the hosts' LAN addresses.
 import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
 import { defaultGateway } from "../../shared/lab.ts";
-import { type Rule, entries } from "./common.ts";
+import { type Rule, entries, UnknownNames } from "./common.ts";
 
 export const NETWORK_RULES: Rule[] = [
   {
     id: "ref-network",
     summary: "every NIC's network exists and lives on the instance's host",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances))
         inst.nics.forEach((nic, i) => {
           const net = lab.networks[nic.network];
-          if (!net) d.error("ref-network", ["instances", n, "nics", i, "network"], `unknown network '${nic.network}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
-          else if (net.host !== inst.host && inst.host in lab.hosts)
+          if (!net) unknown.add(nic.network, ["instances", n, "nics", i, "network"]);
+          // A bridge on an unknown host is ref-host's error, reported there once.
+          else if (net.host !== inst.host && inst.host in lab.hosts && net.host in lab.hosts)
             d.error("ref-network", ["instances", n, "nics", i, "network"], `network '${nic.network}' is a bridge on host '${net.host}', but the instance runs on '${inst.host}': use a network of host '${inst.host}'`);
         });
+      unknown.report(d, "ref-network", (name) => `unknown network '${name}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
     },
   },
   {
@@ -88,13 +91,18 @@ export const NETWORK_RULES: Rule[] = [
         const ca = parseCidr(na.subnet);
         for (const [b, nb] of nets.slice(0, i))
           if (overlaps(ca, parseCidr(nb.subnet))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps network '${b}' (${nb.subnet}): give each bridge its own range`);
+        // One mistake, one error: the first Tailscale range and each distinct LAN it overlaps.
         const tailnet = new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)]);
-        for (const cidr of tailnet)
-          if (overlaps(ca, parseCidr(cidr))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
+        const cidr = [...tailnet].find((t) => overlaps(ca, parseCidr(t)));
+        if (cidr) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
+        const lans = new Set<string>();
         for (const [h, host] of entries(lab.hosts)) {
           const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
-          if (lan && overlaps(ca, parseCidr(lan)))
-            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${cidrString(parseCidr(lan))}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+          const lanCidr = lan ? cidrString(parseCidr(lan)) : null;
+          if (lan && lanCidr && !lans.has(lanCidr) && overlaps(ca, parseCidr(lan))) {
+            lans.add(lanCidr);
+            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${lanCidr}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+          }
         }
       });
     },

@@ -1,7 +1,7 @@
 // Storage and ZFS: disks by id, pool topologies, the boot pool, datasets, and the Incus pools on them.
 import type { PathSegment } from "../../shared/diagnostics.ts";
 import { DATASETS, MANAGED_DATASETS, STATE_DIR } from "../../shared/lab.ts";
-import { type Rule, entries } from "./common.ts";
+import { type Rule, entries, UnknownNames } from "./common.ts";
 
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 export const STORAGE_RULES: Rule[] = [
@@ -9,16 +9,19 @@ export const STORAGE_RULES: Rule[] = [
     id: "ref-storage",
     summary: "every storage reference exists and lives on the instance's host",
     check(lab, d) {
+      const unknown = new UnknownNames();
       for (const [n, inst] of entries(lab.instances)) {
         const check = (path: PathSegment[], s: string) => {
           const pool = lab.storage[s];
-          if (!pool) d.error("ref-storage", path, `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
-          else if (pool.host !== inst.host && inst.host in lab.hosts)
+          if (!pool) unknown.add(s, path);
+          else if (pool.host !== inst.host && inst.host in lab.hosts && pool.host in lab.hosts)
             d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${inst.host}'`);
         };
         check(["instances", n, "storage"], inst.storage);
-        inst.volumes.forEach((v, i) => v.storage && check(["instances", n, "volumes", i, "storage"], v.storage));
+        // An empty name is a reference too (to nothing), not "the instance's storage".
+        inst.volumes.forEach((v, i) => v.storage !== undefined && check(["instances", n, "volumes", i, "storage"], v.storage));
       }
+      unknown.report(d, "ref-storage", (s) => `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
     },
   },
   {
@@ -53,17 +56,30 @@ export const STORAGE_RULES: Rule[] = [
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const declared = new Set(host.hardware.disks.map((x) => x.id));
+        // A declaration that is not a by-id path is disk-by-id's error; the vdev member that
+        // names the disk as it should be is then no second mistake.
+        const declarationsOk = host.hardware.disks.every((x) => /^\/dev\/disk\/by-id\/[^/\s]+$/.test(x.id));
         const used = new Map<string, string>();
         for (const [p, pool] of entries(host.zfs.pools))
-          pool.vdevs.forEach((v, vi) =>
+          pool.vdevs.forEach((v, vi) => {
+            // Members already in another vdev: one error per vdev (a copied vdev or pool is one mistake).
+            const taken: [number, string, string][] = [];
             v.disks.forEach((id, di) => {
               const path = ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", di];
-              if (!declared.has(id)) d.error("disk-one-vdev", path, `disk ${id} is not declared in hosts.${h}.hardware.disks: add it there (by id) or fix the id`);
+              if (!declared.has(id) && declarationsOk) d.error("disk-one-vdev", path, `disk ${id} is not declared in hosts.${h}.hardware.disks: add it there (by id) or fix the id`);
               const prev = used.get(id);
-              if (prev) d.error("disk-one-vdev", path, `disk ${id} is already a member of ${prev}: a disk belongs to exactly one vdev`);
+              if (prev) taken.push([di, id, prev]);
               else used.set(id, `pool '${p}' vdev ${vi}`);
-            }),
-          );
+            });
+            if (taken.length === 1)
+              d.error("disk-one-vdev", ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", taken[0][0]], `disk ${taken[0][1]} is already a member of ${taken[0][2]}: a disk belongs to exactly one vdev`);
+            else if (taken.length > 1)
+              d.error(
+                "disk-one-vdev",
+                ["hosts", h, "zfs", "pools", p, "vdevs", vi, "disks", taken[0][0]],
+                `disks ${taken.map(([, id]) => id).join(", ")} are already members of ${[...new Set(taken.map(([, , prev]) => prev))].join(" and ")}: a disk belongs to exactly one vdev`,
+              );
+          });
       }
     },
   },
