@@ -76,6 +76,13 @@
             }
           ]) (builtins.attrNames hosts)
         )
+        // {
+          # The Incus and ZFS refusals the GitOps agent is designed around, on the real Incus.
+          incus-zfs = import ./nix/checks/incus-zfs.nix {
+            inherit pkgs;
+            hostId = (builtins.head (builtins.attrValues hosts)).hostId;
+          };
+        }
         // (
           if (lab.model.ingress or null) != null then
             {

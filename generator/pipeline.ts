@@ -1,6 +1,7 @@
 // The pipeline, end to end: load → validate → resolve → plan (targets) → print → (write).
 // Everything up to the planned files is pure: the CLI decides what reaches the disk.
 import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { loadConfig, ConfigLoadError, type LoadedConfig } from "./config/load.ts";
 import { locateAll } from "./config/locate.ts";
 import { emptyLock, locateInLock, LockError, parseLock, printLock, type Lock } from "./resolve/lock.ts";
@@ -78,7 +79,7 @@ export async function compileLoaded(loaded: LoadedConfig, opts: Pick<CompileOpti
   }
 
   t0 = now();
-  const v = validate(loaded.raw);
+  const v = validate(loaded.raw, { configDir: dirname(loaded.file) });
   t.validate = now() - t0;
   if (!v.config || !lockIn) {
     await locateAll(loaded.source, v.diagnostics);

@@ -4,7 +4,8 @@
 //   dist/labgen.cjs.cache  V8's code cache for it, taken after a training run of `generate` on
 //                          the reference lab, so a cold start skips parsing and compiling
 //                          (bin/labgen.mjs uses it when V8 accepts it, and compiles otherwise);
-//   dist/labgen-config.mjs what `import { defineLab } from "labgen"` resolves to at run time.
+//   dist/labgen-config.mjs what `import { defineLab } from "labgen"` resolves to at run time;
+//   dist/labgen-apps.mjs   what `import { forgejo, … } from "labgen/apps"` resolves to.
 // Heavy or rarely used modules load lazily: jiti for the config, Sucrase (bundled) on a jiti cache
 // miss, the parser only to locate errors, diff only for `labgen diff`.
 // The cold-start budget is 150 ms for the reference lab; see `npm run bench`.
@@ -38,8 +39,21 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
   // Sucrase is bundled (and initialised only when required): the code cache then covers it too.
-  external: ["jiti", "@babel/parser", "diff"],
+  // jiti is bundled (its loader is then in the code cache too) but its Babel transform stays a
+  // file of its own: labgen passes Sucrase as jiti's transform, so Babel is never loaded.
+  external: ["@babel/parser", "diff"],
   plugins: [
+    {
+      name: "jiti-without-babel",
+      setup(b) {
+        b.onResolve({ filter: /\/dist\/babel\.cjs$/ }, (args) =>
+          args.importer.includes("/node_modules/jiti/") ? { path: "jiti-babel-unused", namespace: "labgen" } : undefined,
+        );
+        b.onLoad({ filter: /^jiti-babel-unused$/, namespace: "labgen" }, () => ({
+          contents: `module.exports = () => { throw new Error("jiti's Babel transform is not bundled: labgen transpiles the config with Sucrase"); };`,
+        }));
+      },
+    },
     {
       // zod re-exports its ~60 message locales through `z.locales`; labgen uses the default (en)
       // only, so the bundle gets a locales module with just that one (half of zod's bytes).
@@ -72,6 +86,7 @@ await build({
   banner: { js: 'const __labgenUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await build({ ...common, format: "esm", entryPoints: ["generator/config/index.ts"], outfile: "dist/labgen-config.mjs" });
+await build({ ...common, format: "esm", entryPoints: ["generator/apps/index.ts"], outfile: "dist/labgen-apps.mjs" });
 writeFileSync(`${root}dist/package.json`, '{ "type": "module" }\n');
 // What the bundle was built from: tests that run bin/labgen.mjs refuse a bundle older than the
 // sources (test/support/dist.ts computes the same hash), whatever the files' mtimes say.

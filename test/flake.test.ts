@@ -421,12 +421,12 @@ describe("flake outputs", () => {
     });
   });
 
-  it("checks: drift, vitest and tofu-validate everywhere; host, disko and ingress VM tests on x86_64-linux", () => {
+  it("checks: drift, vitest and tofu-validate everywhere; host, disko, incus-zfs and ingress VM tests on x86_64-linux", () => {
     const everywhere = ["drift", "tofu-validate", "vitest"];
     expect(outputs["checks"]).toEqual({
       "aarch64-darwin": everywhere,
       "aarch64-linux": everywhere,
-      "x86_64-linux": ["disko-alpha", "disko-beta", "drift", "host-alpha", "host-beta", "ingress", "tofu-validate", "vitest"],
+      "x86_64-linux": ["disko-alpha", "disko-beta", "drift", "host-alpha", "host-beta", "incus-zfs", "ingress", "tofu-validate", "vitest"],
     });
   });
 
@@ -601,5 +601,61 @@ describe("VM tests", () => {
     ])("%s", (_what, fragment) => {
       expect(test.script).toContain(fragment);
     });
+  });
+});
+
+// Issue 13 item 14: what the sandboxed checks need, evaluated with stub builders that return
+// their arguments.
+describe("nix/checks: the vitest and tofu-validate checks have what they need", () => {
+  it("checks.vitest: git, flock (util-linux), ssh-keygen (openssh) and jq are build inputs", () => {
+    const stub = (n: string) => `{ __stub = "${n}"; }`;
+    const args = ["nix", "opentofu", "openssl", "shellcheck", "git", "util-linux", "openssh", "jq"].map((n) => `${n} = ${stub(n)};`).join(" ");
+    const inputs = nixEval<string[]>(`
+      let drv = import ${nixString(join(repo, "nix/checks/vitest.nix"))} {
+        lib = { importJSON = _: { }; };
+        buildNpmPackage = a: a;
+        importNpmLock = (_: { }) // { npmConfigHook = null; };
+        nodejs = null;
+        python3 = { withPackages = f: { __stub = "python3"; }; };
+        src = ${nixString(repo)};
+        ${args}
+      };
+      in map (x: x.__stub) drv.nativeBuildInputs`);
+    expect(inputs).toEqual(expect.arrayContaining(["git", "util-linux", "openssh", "jq", "nix", "opentofu", "openssl", "shellcheck"]));
+  });
+
+  it("checks.tofu-validate: a dummy TF_VAR_state_passphrase (out/tofu's variable has no default)", () => {
+    const script = nixEval<string>(`
+      import ${nixString(join(repo, "nix/checks/tofu-validate.nix"))} {
+        runCommand = name: attrs: script: script;
+        opentofu = null;
+        tofuDir = "/tofu";
+      }`);
+    expect(script).toMatch(/^\s*export TF_VAR_state_passphrase=\S+$/m);
+    expect(script.indexOf("TF_VAR_state_passphrase")).toBeLessThan(script.indexOf("tofu validate"));
+  });
+});
+
+describe("incus-zfs: the Incus and ZFS refusals on the real Incus (VM test)", () => {
+  const test = nixEval<{ name: string; nodes: { machine: Record<string, unknown> }; testScript: string }>(`
+    import ${nixString(join(repo, "nix/checks/incus-zfs.nix"))} {
+      pkgs = { testers.runNixOSTest = t: t; };
+      hostId = "8425e349";
+    }`);
+
+  it("boots Incus with ZFS and a spare disk, as nixpkgs' own incus storage test", () => {
+    expect(test.name).toBe("labgen-incus-zfs");
+    expect(test.nodes.machine).toMatchObject({ networking: { hostId: "8425e349", nftables: { enable: true } }, virtualisation: { emptyDiskImages: [2048], incus: { enable: true } } });
+  });
+
+  it.each([
+    ["a pool source below a parent with a snapshot", "incus storage create bulk zfs source=tank/incus/bulk"],
+    ["an existing source with a snapshot refused", `refused("incus storage create old zfs source=tank/incus/old", "isn't empty")`],
+    ["a foreign snapshot blocks Incus's restore", `"subsequent internal snapshot(s)"`],
+    ["a later Incus snapshot blocks it", `"Set zfs.remove_snapshots to override"`],
+    ["labgen's Incus-native instance snapshot", "incus snapshot create --no-expiry c1 {snap}"],
+    ["a volume's snapshots die with it", "incus storage volume delete bulk doomed"],
+  ])("checks that %s", (_what, fragment) => {
+    expect(test.testScript).toContain(fragment);
   });
 });

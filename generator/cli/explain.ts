@@ -25,16 +25,18 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `  files: ${fileList(files, host.source)}`,
     );
   const inst = model.instances.find((i) => i.name === name);
-  if (inst)
+  if (inst) {
     out.push(
       `instance ${inst.name}: ${inst.description || "(no description)"}`,
       `  ${inst.type} on host ${inst.host}, image ${inst.image}, ${inst.cpu} CPU, ${inst.memory}`,
       `  address ${inst.ipv4}${inst.nics[0].staticIp ? " (static)" : " (allocated in lab.lock.json)"}, MAC ${inst.nics[0].mac}`,
       `  root ${inst.rootDisk.size} on ${inst.rootDisk.storage}${inst.volumes.map((v) => `; volume ${v.incusName} ${v.size} at ${v.path}`).join("")}`,
       `  ports: ${inst.ports.map((p) => `${p.protocol} ${p.hostPort}→${p.instancePort}`).join(", ") || "none exposed"}; URLs: ${inst.urls.join(", ") || "none"}`,
-      `  defined at ${inst.source}`,
-      `  files: ${fileList(files, inst.source)}`,
     );
+    if (inst.health) out.push(`  health: ${inst.health.path} (Traefik checks it every ${inst.health.interval})`);
+    for (const s of inst.secrets) out.push(`  secret ${s.name}: ${s.path} in the instance, ${s.hostPath} on ${inst.host}`);
+    out.push(`  defined at ${inst.source}`, `  files: ${fileList(files, inst.source)}`);
+  }
   const net = model.networks.find((n) => n.name === name);
   if (net)
     out.push(
@@ -56,6 +58,15 @@ export function explain(model: Model, files: readonly OutputFile[], name: string
       `  defined at ${profile.source}`,
       `  files: ${fileList(files, profile.source)}`,
     );
+  const secret = model.secrets.find((s) => s.name === name);
+  if (secret) {
+    out.push(
+      `secret ${secret.name}: ${secret.kind === "generated" ? `generated on the host (${secret.length} ${secret.alphabet})` : `provided in ${secret.providedFile}`}` +
+        (secret.host ? `, kept on ${secret.host} at ${secret.kind === "generated" ? secret.hostPath : secret.providedFile}` : ", read by no instance"),
+    );
+    for (const i of secret.instances) out.push(`  read by ${i} at /secrets/${secret.name}`);
+    out.push(`  defined at ${secret.source}`, `  files: ${fileList(files, secret.source)}`);
+  }
   const route = model.ingress?.routes.find((r) => r.name === name || r.hostname === name);
   if (route)
     out.push(

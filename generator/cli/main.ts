@@ -1,4 +1,5 @@
-// labgen's command line. Exit codes: 0 ok, 1 invalid config or drift, 2 usage.
+// labgen's command line. Exit codes: 0 ok, 1 invalid config or drift, 2 usage, 3 a plan with
+// destroy-data that allowDestroy does not name.
 // User mistakes are printed as diagnostics (file:line:col, config path, what to do), never as a
 // stack trace; a stack trace means a labgen bug.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +24,8 @@ commands:
   generate           write out/ (and new allocations to lab.lock.json)
   check              validate lab.config.ts and lab.lock.json; write nothing
   diff               show what generate would change; exit 1 on drift
+  plan               every change since a commit (--base, default HEAD) by risk; exit 3 when
+                     data would be destroyed without allowDestroy (labgen plan --help)
   explain <name>     what a host, instance, network or route is, and which files it produced
   schema             print the JSON Schema of lab.config.ts
   lock prune         drop lock entries of removed hosts and NICs (frees their addresses)
@@ -34,6 +37,8 @@ options:
   --out <dir>        output directory (default: out next to the config)
   --force            generate: overwrite generated files that were edited by hand
   --timings          print per-stage timings
+  --base <git-ref>   plan: the deployed commit to compare with (default HEAD)
+  --json             plan: machine-readable output
   -h, --help         this help
   --version          print the version`;
 
@@ -44,12 +49,14 @@ interface Args {
   out: string | null;
   force: boolean;
   timings: boolean;
+  base: string | null;
+  json: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { command: [], config: "lab.config.ts", lock: null, out: null, force: false, timings: false };
+  const a: Args = { command: [], config: "lab.config.ts", lock: null, out: null, force: false, timings: false, base: null, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -62,6 +69,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--out") a.out = value();
     else if (arg === "--force") a.force = true;
     else if (arg === "--timings") a.timings = true;
+    else if (arg === "--base") a.base = value();
+    else if (arg === "--json") a.json = true;
     else if (arg === "-h" || arg === "--help" || arg === "--version") continue; // handled by run()
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else a.command.push(arg);
@@ -117,6 +126,11 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
     throw e;
   }
   if (argv.includes("-h") || argv.includes("--help")) {
+    if (args.command[0] === "plan") {
+      const { PLAN_USAGE } = await import("./plan.ts");
+      io.out(PLAN_USAGE);
+      return 0;
+    }
     io.out(USAGE);
     return 0;
   }
@@ -129,6 +143,7 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
   const lockFile = args.lock ? resolvePath(args.lock) : join(baseDir, "lab.lock.json");
   const outDir = args.out ? resolvePath(args.out) : join(baseDir, "out");
   const [cmd, ...rest] = args.command;
+  if (cmd !== "plan" && (args.base !== null || args.json)) return usage(io, `${args.base !== null ? "--base" : "--json"} is an option of labgen plan only`);
 
   const compileOrReport = async (): Promise<CompileOk | number> => {
     const r = await compile({ configFile, lockFile });
@@ -191,6 +206,13 @@ export async function run(argv: string[], io: Out = { out: (s) => process.stdout
       for (const c of plan.conflicts) io.err(`note: ${rel(join(outDir, c.path))} ${c.reason}`);
       io.err(drift ? `drift: ${summary(plan)}` : "no drift: out/ matches lab.config.ts");
       return drift ? 1 : 0;
+    }
+    case "plan": {
+      if (rest.length) return usage(io, "plan takes no arguments (the base commit is --base <git-ref>)");
+      const r = await compileOrReport();
+      if (typeof r === "number") return r;
+      const { runPlan } = await import("./plan.ts");
+      return runPlan({ configFile, outDir, base: args.base ?? "HEAD", json: args.json, model: r.model }, io);
     }
     case "explain": {
       if (rest.length !== 1) return usage(io, "explain takes one name: a host, instance, network, storage pool, profile or route");

@@ -44,6 +44,10 @@ const transform: typeof import("sucrase").transform = (code, options) => (sucras
 const labgenEntry =
   [resolvePath(dirname(here), "index.ts"), resolvePath(dirname(here), "labgen-config.mjs")].find((p) => existsSync(p)) ??
   resolvePath(dirname(here), "index.ts");
+// "labgen/apps": the presets (generator/apps/index.ts next to the sources, labgen-apps.mjs next to the bundle).
+const appsEntry =
+  [resolvePath(dirname(here), "..", "apps", "index.ts"), resolvePath(dirname(here), "labgen-apps.mjs")].find((p) => existsSync(p)) ??
+  resolvePath(dirname(here), "..", "apps", "index.ts");
 
 const transpile = (source: string, filePath: string): string => transform(source, { transforms: ["typescript", "imports"], filePath }).code;
 
@@ -55,9 +59,10 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = resolvePath(file);
   if (!existsSync(abs)) fail(abs, `${file} not found: run 'labgen init' to create one, or pass --config <file>`);
   const source = readFileSync(abs, "utf8");
-  const { createJiti } = nodeRequire("jiti") as typeof import("jiti");
+  // Bundled like Sucrase (see above): in the CLI, jiti's loader is part of the code-cached bundle.
+  const { createJiti } = (typeof require === "function" ? require("jiti") : nodeRequire("jiti")) as typeof import("jiti");
   const jiti = createJiti(here, {
-    alias: { labgen: labgenEntry },
+    alias: { "labgen/apps": appsEntry, labgen: labgenEntry },
     moduleCache: false,
     // The transpile cache makes warm runs fast; LABGEN_NO_CACHE=1 measures the cold path.
     fsCache: process.env.LABGEN_NO_CACHE !== "1",

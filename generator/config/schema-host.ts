@@ -156,7 +156,15 @@ const Gitops = z
       .int()
       .min(1)
       .default(10)
-      .describe("How many pre-deploy ZFS snapshots (of the Incus datasets and labgen's state) to keep for rollback."),
+      .describe(
+        "How many labgen snapshot sets to keep for rollback: Incus-native snapshots of every instance and volume plus ZFS snapshots of the Incus database and the OpenTofu state, taken before each deploy.",
+      ),
+    onFailure: z
+      .array(z.string().regex(/^[A-Za-z0-9:_.@%\\-]+\.(service|target)$/, { error: 'must be a systemd unit name such as "notify-admin@%n.service"' }))
+      .default([])
+      .describe(
+        "systemd units started when a deploy fails or is refused (OnFailure= of labgen-gitops.service), e.g. a notifier you define in hosts/<host>/extra.nix.",
+      ),
   })
   .describe("Pull-based GitOps: the host fetches the repository, rebuilds itself and applies OpenTofu.");
 

@@ -47,9 +47,23 @@ const Profile = z
 const Volume = z
   .strictObject({
     name: name("Volume").describe("Volume name, unique within the instance (Incus name: <instance>-<name>)."),
-    size: Size.describe("Quota of the volume."),
+    size: Size.optional().describe("Quota of the volume (required, except on a shared volume: the owner sets it)."),
     path: AbsPath.describe("Mount path inside the instance."),
     storage: z.string().optional().describe("Storage pool (key of storage); default: the instance's storage."),
+    share: z
+      .strictObject({
+        instance: z.string().describe("The instance that owns the volume."),
+        volume: z.string().describe("The owner's volume name."),
+        subPath: z
+          .string()
+          .regex(/^[^/\0]+(\/[^/\0]+)*$/, { error: 'must be a relative path inside the volume such as "music"' })
+          .refine((p) => !p.split("/").includes(".."), { error: "must not leave the volume (no '..')" })
+          .optional()
+          .describe("Mount only this directory of the volume."),
+        readonly: z.boolean().default(true).describe("Mount it read-only (the default). Two writers of the same path are refused."),
+      })
+      .optional()
+      .describe("Mount another instance's volume (e.g. a media library) instead of creating one."),
   })
   .describe("A custom storage volume for application data: it outlives the instance (prevent_destroy).");
 
@@ -84,17 +98,64 @@ const Snapshots = z
   })
   .describe("Automatic Incus snapshots of the instance (root disk and volumes).");
 
+/** Image remotes labgen declares in the OpenTofu provider: images (simplestreams) and OCI registries. */
+export const IMAGE_REMOTE_NAMES = ["images", "docker", "ghcr", "quay", "lscr", "codeberg"] as const;
+
+const EnvName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const InstanceFile = z
+  .strictObject({
+    path: AbsPath.describe("Absolute path inside the instance."),
+    content: z.string().describe("The file's text (configuration, never a secret: secrets come from `secrets`)."),
+    mode: z
+      .string()
+      .regex(/^0[0-7]{3}$/, { error: 'must be an octal file mode such as "0644"' })
+      .default("0644")
+      .describe('File mode, e.g. "0644".'),
+    uid: z.number().int().min(0).default(0).describe("Owner uid inside the instance."),
+    gid: z.number().int().min(0).default(0).describe("Owner gid inside the instance."),
+  })
+  .describe("A configuration file OpenTofu pushes into the running instance (the instance restarts when it changes).");
+
+const Health = z
+  .strictObject({
+    path: z
+      .string()
+      .regex(/^\/[^\s]*$/, { error: 'must be an HTTP path such as "/health"' })
+      .describe("HTTP path that answers 2xx/3xx when the app is healthy."),
+    interval: z
+      .string()
+      .regex(/^[1-9][0-9]*(s|m)$/, { error: 'must be a duration such as "30s" or "1m"' })
+      .default("30s")
+      .describe("How often Traefik checks it."),
+    timeout: z
+      .string()
+      .regex(/^[1-9][0-9]*(s|m)$/, { error: 'must be a duration such as "5s"' })
+      .default("5s")
+      .describe("How long a check may take before it counts as failed."),
+  })
+  .describe("The app's health check: Traefik probes it on the routes that serve the app and takes a failing backend out of rotation.");
+
+const Oci = z
+  .strictObject({
+    entrypoint: z.string().min(1).optional().describe("oci.entrypoint: override the image's entry point (shell-quoted words)."),
+    cwd: AbsPath.optional().describe("oci.cwd: override the working directory."),
+    uid: z.number().int().min(0).optional().describe("oci.uid: run the process as this uid."),
+    gid: z.number().int().min(0).optional().describe("oci.gid: run the process as this gid."),
+  })
+  .describe("OCI application container overrides (Incus oci.* options; only for OCI images).");
+
 const Instance = z
   .strictObject({
     host: z.string().describe("Host (key of hosts) that runs the instance."),
     type: z.enum(["container", "vm"]).default("container").describe("LXC container or KVM virtual machine."),
     image: z
       .string()
-      .regex(/^(images|docker|ghcr):[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, {
-        error: 'must be <remote>:<image> with remote images (system containers/VMs), docker or ghcr (OCI application containers), e.g. "images:debian/12" or "docker:traefik:v3.7"',
+      .regex(new RegExp(`^(${IMAGE_REMOTE_NAMES.join("|")}):[A-Za-z0-9][A-Za-z0-9._/:@+-]*$`), {
+        error: `must be <remote>:<image> with remote images (system containers/VMs) or an OCI registry (${IMAGE_REMOTE_NAMES.filter((r) => r !== "images").join(", ")}), e.g. "images:debian/12" or "docker:library/traefik:v3.7.11"`,
       })
       .describe(
-        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "docker:traefik:v3.7" / "ghcr:owner/app:tag" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
+        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "<registry>:<repository>:<tag>[@sha256:<digest>]" with registry docker (docker.io), ghcr (ghcr.io), quay (quay.io), lscr (lscr.io) or codeberg (codeberg.org), e.g. "docker:library/traefik:v3.7.11" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
       ),
     description: z.string().default("").describe("What the instance does."),
     cpu: z.number().int().min(1).describe("limits.cpu: number of CPUs."),
@@ -112,8 +173,43 @@ const Instance = z
     snapshots: Snapshots.optional(),
     autostart: z.boolean().default(true).describe("Start with the host (boot.autostart)."),
     cloudInit: z.string().optional().describe("cloud-init user data (#cloud-config …); needs a /cloud image variant."),
+    environment: z
+      .record(z.string().regex(EnvName, { error: "environment variable names are letters, digits and '_', not starting with a digit" }), z.string())
+      .default({})
+      .describe("Environment variables of the app (Incus environment.*). Never a secret value: reference a file under /secrets with the app's *_FILE variable instead."),
+    secrets: z
+      .array(z.string())
+      .default([])
+      .describe("Secrets (keys of the top-level secrets) this instance reads: each is the file /secrets/<name>, mounted read-only from the host."),
+    secretOwner: z
+      .strictObject({
+        uid: z.number().int().min(0).describe("uid inside the instance."),
+        gid: z.number().int().min(0).describe("gid inside the instance."),
+      })
+      .default({ uid: 0, gid: 0 })
+      .describe("Who inside the instance owns the secret files (mode 0400): the user the app runs as."),
+    files: z.array(InstanceFile).default([]).describe("Configuration files pushed into the instance by OpenTofu."),
+    health: Health.optional(),
+    oci: Oci.optional(),
   })
   .describe("An Incus container or VM: where every application runs.");
+
+const Secret = z
+  .discriminatedUnion("kind", [
+    z.strictObject({
+      kind: z.literal("generated").describe("Generated on the host at first boot by labgen-secrets (never anywhere else)."),
+      length: z.number().int().min(16).max(256).default(32).describe("Number of characters."),
+      alphabet: z
+        .enum(["alphanumeric", "hex"])
+        .default("alphanumeric")
+        .describe("Characters to draw from: alphanumeric (A-Z a-z 0-9) or hex (0-9 a-f)."),
+    }),
+    z.strictObject({
+      kind: z.literal("file").describe("Provided by you: a file you put on the host."),
+      path: AbsPath.describe("Path ON THE HOST of the file holding the secret (never in this repository, never in the Nix store)."),
+    }),
+  ])
+  .describe("A secret by name: its value exists only on the host, under /var/lib/labgen/secrets.");
 
 const Route = z
   .strictObject({
@@ -199,8 +295,23 @@ export const LabSchema = z
     storage: z.record(z.string(), StoragePool).default({}).describe("Incus storage pools by name."),
     profiles: z.record(z.string(), Profile).default({}).describe("Incus profiles by name."),
     instances: z.record(z.string(), Instance).default({}).describe("Incus instances by name."),
+    secrets: z
+      .record(z.string(), Secret)
+      .default({})
+      .describe("Secrets by name (a-z, 0-9, '-'), generated on the host or provided as host files; instances list the ones they read."),
     ingress: Ingress.optional(),
     tofu: Tofu.default({ stateDir: "/var/lib/labgen/tofu", passphraseFile: "/var/lib/labgen/secrets/tofu-state-passphrase" }),
+    allowDestroy: z
+      .array(
+        z.string().regex(/^(instance|volume|storagePool|dataset):\S+$/, {
+          error:
+            'must be "<kind>:<name>" as `labgen plan` prints it: "volume:<instance>-<volume>", "instance:<name>" (its root disk), "storagePool:<name>" or "dataset:<host>:<pool>/<dataset>"',
+        }),
+      )
+      .default([])
+      .describe(
+        'Sacred state that the next deploy may destroy, one entry per object, exactly as `labgen plan` names it: "volume:jellyfin-media" (an Incus custom volume, <instance>-<volume>), "instance:jellyfin" (an instance\'s root disk), "storagePool:tank" or "dataset:nas:tank/media". Without an entry, `labgen plan` exits 3 and the GitOps agent refuses the deploy. Every entry is a warning in `labgen check`: remove it after the deploy.',
+      ),
     ca: Ca.default({
       organization: "Homelab",
       rootName: "Homelab Root CA",
@@ -220,3 +331,7 @@ export type LabInput = z.input<typeof LabSchema>;
 export type LabConfig = z.output<typeof LabSchema>;
 export type HostConfig = LabConfig["hosts"][string];
 export type InstanceConfig = LabConfig["instances"][string];
+/** An instance as written in lab.config.ts (what app presets return). */
+export type InstanceInput = LabInput["instances"] extends Record<string, infer I> | undefined ? I : never;
+/** A secret declaration as written in lab.config.ts. */
+export type SecretInput = LabInput["secrets"] extends Record<string, infer S> | undefined ? S : never;

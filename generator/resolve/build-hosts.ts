@@ -2,7 +2,7 @@
 // Tailscale and the GitOps agent's settings.
 import type { LabConfig } from "../config/schema.ts";
 import { intToIp, parseCidr } from "../shared/ipv4.ts";
-import { CONSOLE_PASSWORD_FILE, DATASETS, STATE_DIR } from "../shared/lab.ts";
+import { CONSOLE_PASSWORD_FILE, DATASETS, INCUS_DAEMON_DIR, SECRETS_DIR, STATE_DIR } from "../shared/lab.ts";
 import { sizeBytes, zfsSize } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
@@ -36,8 +36,20 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
           if (pool.boot) {
             for (const [ds, mp] of DATASETS.system)
               datasets.push({ name: ds, mountpoint: mp, properties: {}, role: "system", source: src });
-            // State that must survive a re-install lives in its own dataset, snapshotted before deploys.
+            // labgen's records (GitOps history, checkout, status): never rolled back.
             datasets.push({ name: DATASETS.state, mountpoint: STATE_DIR, properties: {}, role: "state", source: src });
+            // Secrets and (on the apply host) the CA: outside every rollback and every automatic
+            // snapshot, so a rollback never brings back a revoked key and root.key is in no snapshot.
+            datasets.push({ name: DATASETS.secrets, mountpoint: SECRETS_DIR, properties: {}, role: "secrets", source: src });
+            if (name === tofuHost) {
+              datasets.push({ name: DATASETS.ca, mountpoint: lab.ca.dir, properties: {}, role: "secrets", source: "ca.dir" });
+              // The OpenTofu state: snapshotted by the GitOps agent before each deploy, together with
+              // Incus's database (one atomic snapshot of the boot pool).
+              datasets.push({ name: DATASETS.tofuState, mountpoint: lab.tofu.stateDir, properties: {}, role: "undo", source: "tofu.stateDir" });
+            }
+            // Incus's database on a dataset of its own, so the agent can snapshot it before a switch
+            // (which may migrate it) without touching a dataset Incus owns.
+            datasets.push({ name: DATASETS.incusDaemon, mountpoint: INCUS_DAEMON_DIR, properties: {}, role: "undo", source: src });
           }
           if (incusStorage.length) datasets.push({ name: DATASETS.incus, mountpoint: null, properties: {}, role: "incus", source: src });
           datasets.push({ name: DATASETS.reserve, mountpoint: null, properties: { reservation: zfsSize(pool.reserve) }, role: "reserve", source: `${src}.reserve` });
@@ -102,6 +114,7 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
         ssh: { port: h.ssh.port, permitRootLogin: h.ssh.permitRootLogin },
         zpools,
         incusDatasets: zpools.filter((p) => p.incusStorage.length).map((p) => `${p.name}/${DATASETS.incus}`).sort(),
+        undoDatasets: zpools.flatMap((p) => p.datasets.filter((d) => d.role === "undo").map((d) => `${p.name}/${d.name}`)).sort(),
         stateDataset: `${bootPool.name}/${DATASETS.state}`,
         consolePasswordFile: CONSOLE_PASSWORD_FILE,
         autoSnapshot: { ...h.zfs.autoSnapshot, datasets: snapDatasets },
@@ -128,6 +141,7 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
               checkoutDir: `${STATE_DIR}/checkout`,
               statusFile: `${STATE_DIR}/status.json`,
               appliesTofu: name === tofuHost,
+              onFailure: [...h.gitops.onFailure],
             }
           : null,
         incus: { channel: h.incus.channel },

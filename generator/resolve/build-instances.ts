@@ -5,6 +5,8 @@ import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
+import { parseOciImage } from "../shared/image.ts";
+import { SECRETS_LAYOUT } from "../shared/secrets.ts";
 
 /** An instance's address: its first NIC's, from the config or the lock. */
 export function instanceIpOf(lab: LabConfig, lock: Lock): (inst: string) => string {
@@ -46,7 +48,8 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
         host: i.host,
         type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
         image: i.image,
-        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.InstanceModel["imageRemote"],
+        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.ImageRemote,
+        imageTag: i.image.startsWith("images:") ? null : parseOciImage(i.image).tag,
         oci: !i.image.startsWith("images:"),
         description: i.description,
         cpu: i.cpu,
@@ -58,20 +61,81 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
         ipv4: nics[0].ipv4,
         serves: [...i.serves].sort((a, b) => a - b),
         ports,
-        volumes: i.volumes.map((v, idx) => ({
-          name: v.name,
-          incusName: `${name}-${v.name}`,
-          storage: v.storage ?? i.storage,
-          size: v.size,
-          path: v.path,
-          source: `instances.${name}.volumes[${idx}]`,
-        })),
+        volumes: i.volumes.map((v, idx) => volumeOf(lab, name, i, v, idx)),
         snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
         autostart: i.autostart,
         cloudInit: i.cloudInit ?? null,
         urls: (routesByInstance.get(name) ?? []).map((r) => r.url).sort(),
         ingress: ingress?.instance === name,
+        environment: sortedRecord(i.environment),
+        secrets: [...new Set(i.secrets)].sort().map((s) => ({
+          name: s,
+          path: `${SECRETS_LAYOUT.mount}/${s}`,
+          hostPath: `${SECRETS_LAYOUT.instances}/${name}/${s}`,
+        })),
+        secretOwner: { uid: i.secretOwner.uid, gid: i.secretOwner.gid },
+        secretsHostDir: i.secrets.length > 0 ? `${SECRETS_LAYOUT.instances}/${name}` : null,
+        files: i.files.map((f, idx) => ({ path: f.path, content: f.content, mode: f.mode, uid: f.uid, gid: f.gid, source: `instances.${name}.files[${idx}]` })),
+        health: healthOf(i.health),
+        ociConfig: sortedRecord(ociConfig(i.oci)),
         source: `instances.${name}`,
+      };
+    }),
+  );
+}
+
+type InstanceConfig = LabConfig["instances"][string];
+
+/** A volume of its own, or (share) the owner's volume, which rule volume-share checked exists. */
+function volumeOf(lab: LabConfig, name: string, i: InstanceConfig, v: InstanceConfig["volumes"][number], idx: number): M.VolumeModel {
+  const source = `instances.${name}.volumes[${idx}]`;
+  if (!v.share) return { name: v.name, incusName: `${name}-${v.name}`, storage: v.storage ?? i.storage, size: v.size!, path: v.path, shared: null, source };
+  const owner = lab.instances[v.share.instance];
+  const ov = owner.volumes.find((x) => x.name === v.share!.volume)!;
+  return {
+    name: v.name,
+    incusName: `${v.share.instance}-${ov.name}`,
+    storage: ov.storage ?? owner.storage,
+    size: ov.size!,
+    path: v.path,
+    shared: { owner: v.share.instance, subPath: v.share.subPath ?? null, readonly: v.share.readonly },
+    source,
+  };
+}
+
+export function healthOf(h: InstanceConfig["health"]): M.HealthModel | null {
+  return h ? { path: h.path, interval: h.interval, timeout: h.timeout } : null;
+}
+
+/** Incus oci.* keys from the config's oci overrides. */
+function ociConfig(o: InstanceConfig["oci"]): Record<string, string> {
+  const c: Record<string, string> = {};
+  if (!o) return c;
+  if (o.entrypoint !== undefined) c["oci.entrypoint"] = o.entrypoint;
+  if (o.cwd !== undefined) c["oci.cwd"] = o.cwd;
+  if (o.uid !== undefined) c["oci.uid"] = String(o.uid);
+  if (o.gid !== undefined) c["oci.gid"] = String(o.gid);
+  return c;
+}
+
+/** App secrets by name, with the host that keeps each (that of its readers) and its readers. */
+export function buildSecrets(lab: LabConfig, instances: readonly M.InstanceModel[]): M.SecretModel[] {
+  // Readers by secret, in one pass (instances are sorted by name, so each list is too).
+  const readers = new Map<string, M.InstanceModel[]>();
+  for (const i of instances) for (const x of i.secrets) (readers.get(x.name) ?? readers.set(x.name, []).get(x.name)!).push(i);
+  return byName(
+    Object.entries(lab.secrets).map(([name, s]) => {
+      const users = readers.get(name) ?? [];
+      return {
+        name,
+        kind: s.kind,
+        length: s.kind === "generated" ? s.length : null,
+        alphabet: s.kind === "generated" ? s.alphabet : null,
+        providedFile: s.kind === "file" ? s.path : null,
+        host: users[0]?.host ?? null,
+        hostPath: `${SECRETS_LAYOUT.store}/${name}`,
+        instances: users.map((i) => i.name),
+        source: `secrets.${name}`,
       };
     }),
   );

@@ -7,7 +7,7 @@ import { CA_FILES } from "../shared/ca.ts";
 import { parseCidr } from "../shared/ipv4.ts";
 import { DATASETS, GUEST_CA_ROOT_PATH, tofuHostOf } from "../shared/lab.ts";
 import { buildHosts } from "./build-hosts.ts";
-import { buildInstances, buildProfiles, instanceIpOf } from "./build-instances.ts";
+import { buildInstances, buildProfiles, buildSecrets, instanceIpOf } from "./build-instances.ts";
 import { buildIngress, buildRoutes, ingressAddressOf } from "./ingress.ts";
 import type { Lock } from "./lock.ts";
 import * as M from "./model.ts";
@@ -37,6 +37,7 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
     profiles,
     instances,
     ingress: ingressModel,
+    secrets: buildSecrets(lab, instances),
     ca: caModel,
     tofu: {
       host: tofuHost,
@@ -45,6 +46,7 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
       passphraseFile: lab.tofu.passphraseFile,
       source: "tofu",
     },
+    allowDestroy: [...lab.allowDestroy],
   };
 }
 
@@ -77,7 +79,11 @@ function buildStoragePools(lab: LabConfig): M.StoragePoolModel[] {
       name,
       host: s.host,
       zpool: s.zpool,
-      dataset: `${s.zpool}/${DATASETS.incus}`,
+      // One level below the labgen-owned parent <zpool>/incus: Incus creates a missing source dataset
+      // and refuses an existing one that has any child or snapshot (lxc/incus
+      // internal/server/storage/drivers/driver_zfs.go, Create(): "Provided ZFS pool (or dataset)
+      // isn't empty"), so nothing but Incus ever touches it.
+      dataset: `${s.zpool}/${DATASETS.incus}/${name}`,
       description: s.description,
       source: `storage.${name}`,
     })),

@@ -5,6 +5,7 @@ import type { LabConfig } from "../config/schema.ts";
 import { contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
 import type { CaModel, ConfigPath, IngressFileModel, IngressModel, NetworkModel, RouteModel } from "./model.ts";
 import { byName } from "./sort.ts";
+import { healthOf } from "./build-instances.ts";
 
 /** Traefik v3's files: in the instance, and below out/. */
 export const TRAEFIK_LAYOUT = {
@@ -44,6 +45,7 @@ export function buildRoutes(lab: LabConfig, instanceIp: (inst: string) => string
             port: r.port,
             scheme: r.scheme,
             backend: `${r.scheme}://${instanceIp(r.instance)}:${r.port}`,
+            health: healthOf(lab.instances[r.instance].health),
             source: `ingress.routes.${name}`,
           };
         }),

@@ -5,6 +5,10 @@
 
 export const MODEL_FORMAT = 1;
 
+import type { HealthModel, ImageRemote, InstanceFileModel, InstanceSecretModel, SecretModel } from "./model-apps.ts";
+
+export type { HealthModel, ImageRemote, InstanceFileModel, InstanceSecretModel, SecretModel } from "./model-apps.ts";
+
 /** A config path such as "instances.forgejo" or "hosts.nas.zfs.pools.tank". */
 export type ConfigPath = string;
 
@@ -20,6 +24,10 @@ export interface Model {
   readonly ingress: IngressModel | null;
   readonly ca: CaModel;
   readonly tofu: TofuModel;
+  /** App secrets by name (sorted): where they live on the host, never their values. */
+  readonly secrets: readonly SecretModel[];
+  /** allowDestroy entries ("volume:jellyfin-media", …) in config order: what `labgen plan` may let a deploy destroy. */
+  readonly allowDestroy: readonly string[];
 }
 
 export interface TofuModel {
@@ -73,9 +81,12 @@ export interface DatasetModel {
   readonly properties: Readonly<Record<string, string>>;
   /**
    * Why the dataset exists: "system" (/, /nix, /var, /home), "state" (/var/lib/labgen: OpenTofu
-   * state, CA, secrets, deploy status), "incus" (Incus storage, unmounted), "reserve" or "user".
+   * records, checkout, deploy status), "secrets" (secrets and the CA: never snapshotted
+   * automatically, never rolled back), "undo" (OpenTofu state and Incus's database: snapshotted by
+   * the GitOps agent before each deploy), "incus" (parent of Incus storage pools, unmounted),
+   * "reserve" or "user".
    */
-  readonly role: "system" | "state" | "incus" | "reserve" | "user";
+  readonly role: "system" | "state" | "secrets" | "undo" | "incus" | "reserve" | "user";
   readonly source: ConfigPath;
 }
 
@@ -135,6 +146,8 @@ export interface GitopsModel {
   readonly statusFile: string;
   /** True when this host also runs `tofu apply` (model.tofu.host). */
   readonly appliesTofu: boolean;
+  /** systemd units started when a run fails or refuses (OnFailure=). */
+  readonly onFailure: readonly string[];
 }
 
 /** sanoid retention for the host's own datasets. */
@@ -165,6 +178,8 @@ export interface HostModel {
   readonly zpools: readonly ZpoolModel[];
   /** Full names of the Incus datasets (pool/incus), sorted. */
   readonly incusDatasets: readonly string[];
+  /** Datasets the GitOps agent snapshots before each deploy (role "undo"), full names, sorted. */
+  readonly undoDatasets: readonly string[];
   /** The labgen state dataset, e.g. rpool/labgen, mounted at /var/lib/labgen. */
   readonly stateDataset: string;
   /** root's console password hash, if the admin places one (SSH never takes passwords). */
@@ -244,11 +259,13 @@ export interface ExposedPortModel {
 
 export interface VolumeModel {
   readonly name: string; // as configured, e.g. "data"
-  /** Incus volume name: <instance>-<name>. */
+  /** Incus volume name: <instance>-<name> (for a shared volume, the owner's). */
   readonly incusName: string;
   readonly storage: string;
   readonly size: string;
   readonly path: string;
+  /** Set when the instance mounts another instance's volume (which owns and creates it). */
+  readonly shared: { readonly owner: string; readonly subPath: string | null; readonly readonly: boolean } | null;
   readonly source: ConfigPath;
 }
 
@@ -259,8 +276,10 @@ export interface InstanceModel {
   readonly type: "container" | "virtual-machine";
   /** As configured, e.g. "images:debian/12" or "docker:traefik:v3.7". */
   readonly image: string;
-  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr"). */
-  readonly imageRemote: "images" | "docker" | "ghcr";
+  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg"). */
+  readonly imageRemote: ImageRemote;
+  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images: or a digest-only reference. */
+  readonly imageTag: string | null;
   /** True for OCI application containers (no init, no cloud-init; config arrives as files). */
   readonly oci: boolean;
   readonly description: string;
@@ -282,6 +301,18 @@ export interface InstanceModel {
   readonly urls: readonly string[];
   /** True for the ingress (Traefik) instance. */
   readonly ingress: boolean;
+  /** Incus environment.* (sorted keys). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets the instance reads, as files under SECRETS_LAYOUT.mount (sorted by name). */
+  readonly secrets: readonly InstanceSecretModel[];
+  /** Owner of the secret files inside the instance. */
+  readonly secretOwner: { readonly uid: number; readonly gid: number };
+  /** Host directory mounted read-only at SECRETS_LAYOUT.mount, or null without secrets. */
+  readonly secretsHostDir: string | null;
+  readonly files: readonly InstanceFileModel[];
+  readonly health: HealthModel | null;
+  /** oci.* overrides (sorted keys, Incus option names). */
+  readonly ociConfig: Readonly<Record<string, string>>;
   readonly source: ConfigPath;
 }
 
@@ -294,6 +325,8 @@ export interface RouteModel {
   readonly scheme: "http" | "https";
   /** Backend URL Traefik uses, e.g. http://10.10.0.11:3000 */
   readonly backend: string;
+  /** The target instance's health check (probed on this route's port), or null. */
+  readonly health: HealthModel | null;
   readonly source: ConfigPath;
 }
 

@@ -20,7 +20,8 @@ export interface Resolved {
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object" && !Object.isFrozen(o)) {
     Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
+    // for…in rather than Object.values: no array per object (the Model has one per NIC, route…).
+    for (const k in o) deepFreeze((o as Record<string, unknown>)[k]);
   }
   return o;
 }

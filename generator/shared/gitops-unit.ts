@@ -42,6 +42,12 @@ export const GITOPS_FILES = {
   knownHosts: "known_hosts",
   /** Written from gitops.allowedSigners when it is non-empty. */
   allowedSigners: "allowed_signers",
+  /** "<commit> TAB <count> TAB <epoch>": failures of the commit being retried (exponential backoff). */
+  failures: "failures",
+  /** The documented override for a rewind: the full id of the one non-fast-forward commit to deploy. */
+  allowRewind: "allow-rewind",
+  /** One manifest per labgen snapshot set: what it holds, so rollback and pruning touch nothing else. */
+  snapshots: "snapshots",
 } as const;
 
 /** Columns of deploys.tsv, in order. Empty values are written as "-". */
@@ -50,10 +56,14 @@ export const GITOPS_HISTORY_COLUMNS = [
   "result", // ok | failed (OpenTofu apply failed) | rollback
   "commit", // the commit deployed (for "rollback": the commit restored)
   "previous", // the commit deployed before it
-  "snapshot", // the pre-apply snapshot (labgen-<seq>-<sha12>), "-" on hosts that do not apply OpenTofu
+  "snapshot", // the snapshot set taken before the deploy (labgen-<seq>-<sha12>)
   "generation", // NixOS system generation after the switch
   "previousGeneration", // NixOS system generation before the switch (what rollback returns to)
 ] as const;
+
+/** Days before the intermediate CA expires when the renewal starts warning, then failing. */
+export const INTERMEDIATE_WARN_DAYS = 90;
+export const INTERMEDIATE_FAIL_DAYS = 30;
 
 export const GITOPS_UNIT = {
   /** systemd.services.<service>: Type=oneshot, runs `script` as root. */
@@ -65,8 +75,18 @@ export const GITOPS_UNIT = {
   /** out/hosts/<host>/<rollbackScript>: installed on PATH as `rollbackCommand` for the admin. */
   rollbackScript: "labgen-rollback.sh",
   rollbackCommand: "labgen-rollback",
+  /** out/hosts/<host>/<renewScript>: labgen-cert-renew.service, started daily by its timer. */
+  renewScript: "labgen-cert-renew.sh",
+  renewService: "labgen-cert-renew",
+  /** out/ca/ca.sh packaged for the renewal (path from out/hosts/<host>/). */
+  caCommand: "labgen-ca",
+  caScriptFromHost: "../../ca/ca.sh",
+  /** Tools of ca.sh and the renewal (openssl, sha256sum, incus). */
+  renewRuntimeInputs: ["coreutils", "gnugrep", "gnused", "openssl"],
+  /** Daily, and at the next boot when the host was off at that time. */
+  renewTimer: { OnCalendar: "daily", Persistent: true, RandomizedDelaySec: "1h" },
   /** Plain nixpkgs attributes (pkgs.<name>) both scripts need on every gitops host. */
-  runtimeInputs: ["coreutils", "git", "openssh", "util-linux"],
+  runtimeInputs: ["coreutils", "git", "openssh", "gnugrep", "gnused", "jq", "util-linux"],
   /**
    * Everything on PATH, plain attributes included, with where each comes from and why. The
    * non-plain ones must come from the host's own configuration so the scripts drive exactly the
@@ -76,8 +96,8 @@ export const GITOPS_UNIT = {
     {
       input: { kind: "pkgs", attr: "coreutils" },
       hosts: "all",
-      provides: ["date", "mktemp", "mv", "chmod", "readlink", "sort", "sync", "rm", "mkdir"],
-      why: "file handling and the UTC time of each run",
+      provides: ["date", "mktemp", "mv", "chmod", "readlink", "sort", "sync", "rm", "mkdir", "timeout", "tail", "tr", "cut"],
+      why: "file handling, the UTC time of each run, the network guard's deadline",
     },
     { input: { kind: "pkgs", attr: "git" }, hosts: "all", provides: ["git"], why: "fetch, signature check and checkout of the lab repository" },
     {
@@ -86,6 +106,9 @@ export const GITOPS_UNIT = {
       provides: ["ssh", "ssh-keygen"],
       why: "git fetches over SSH with the deploy key; `git verify-commit` runs ssh-keygen -Y for SSH signatures",
     },
+    { input: { kind: "pkgs", attr: "gnugrep" }, hosts: "all", provides: ["grep"], why: "counting held commits, finding objects in a snapshot manifest" },
+    { input: { kind: "pkgs", attr: "gnused" }, hosts: "all", provides: ["sed"], why: "the snapshots Incus took after a labgen snapshot" },
+    { input: { kind: "pkgs", attr: "jq" }, hosts: "all", provides: ["jq"], why: "reading labgen plan --json and tofu show -json" },
     { input: { kind: "pkgs", attr: "util-linux" }, hosts: "all", provides: ["flock"], why: "never two runs (or a run and a rollback) at once" },
     {
       input: { kind: "config", path: ["system", "build", "nixos-rebuild"] },
@@ -95,19 +118,24 @@ export const GITOPS_UNIT = {
         "the host's own nixos-rebuild, built against config.nix.package; it is nixos-rebuild-ng with the plain `nixos-rebuild` " +
         "binary name (pkgs.nixos-rebuild-ng alone installs `nixos-rebuild-ng`, and the bash pkgs.nixos-rebuild is gone in 26.05)",
     },
-    { input: { kind: "config", path: ["nix", "package"] }, hosts: "all", provides: ["nix-env"], why: "labgen-rollback switches the system profile to an earlier generation" },
-    { input: { kind: "config", path: ["systemd", "package"] }, hosts: "all", provides: ["systemctl"], why: "labgen-rollback stops Incus (and its instances) around a dataset rollback" },
+    {
+      input: { kind: "config", path: ["nix", "package"] },
+      hosts: "all",
+      provides: ["nix", "nix-env"],
+      why: "`nix run <checkout>#default` runs the commit's own labgen (diff, plan); the network guard and labgen-rollback switch the system profile",
+    },
+    { input: { kind: "config", path: ["systemd", "package"] }, hosts: "all", provides: ["systemctl", "systemd-run"], why: "labgen-rollback runs as a transient unit (systemd-run)" },
     {
       input: { kind: "config", path: ["boot", "zfs", "package"] },
-      hosts: "tofu",
+      hosts: "all",
       provides: ["zfs"],
-      why: "pre-apply snapshots, pruning and rollback; must match the loaded kernel module, hence the host's own package",
+      why: "snapshots of labgen's own datasets (Incus database, OpenTofu state); must match the loaded kernel module, hence the host's own package",
     },
     {
       input: { kind: "config", path: ["virtualisation", "incus", "clientPackage"] },
-      hosts: "tofu",
+      hosts: "all",
       provides: ["incus"],
-      why: "out/tofu restarts the Traefik instance with `incus restart` (local-exec) after its files change",
+      why: "Incus-native snapshots of instances and volumes before each deploy, restores; out/tofu restarts Traefik with `incus restart`",
     },
     {
       input: { kind: "withPlugins", attr: "opentofu", plugins: ["lxc_incus"] },
@@ -129,27 +157,27 @@ export const GITOPS_UNIT = {
     stopOnRemoval: false,
     after: ["network-online.target"],
     wants: ["network-online.target"],
+    /**
+     * An overall bound: a hung build or apply ends the run (the next one retries with backoff)
+     * instead of blocking every later deploy. A first build of the host can take long.
+     */
+    timeoutStartSec: "2h",
+    /** 75 = "nothing to do now" (busy, backoff, held, waiting for the CA): not a failure, no OnFailure. */
+    successExitStatus: "75",
   },
   /**
-   * Exit statuses of the agent (labgen-rollback: 0 done, 1 failed, 2 usage, 75 busy). Every
-   * non-zero one leaves the unit failed on purpose: a refused or skipped deploy means the lab is
-   * not at the branch head, which someone should see.
+   * Exit statuses of the agent (labgen-rollback: 0 done, 1 failed, 2 usage, 75 busy). 1 and 3 leave
+   * the unit failed on purpose (OnFailure= fires once per failure or refusal); 75 is "not now".
    */
-  exitStatus: { ok: 0, failed: 1, usage: 2, refused: 3, busy: 75 },
+  exitStatus: { ok: 0, failed: 1, usage: 2, refused: 3, notNow: 75 },
   /** The lock both scripts take (tmpfs: a rollback of the state dataset cannot rewind it). */
   lockFile: "/run/labgen-gitops.lock",
-  /**
-   * labgen-rollback stops instances through `incus-startup.service` (its ExecStop runs
-   * `incusd shutdown`), which exists when virtualisation.incus.softDaemonRestart = true (the NixOS
-   * default). With softDaemonRestart, stopping incus.service alone leaves the instances running
-   * (KillMode=process), so a dataset rollback would rewrite disks under live guests.
-   */
-  incusUnits: { stop: ["incus-startup.service", "incus.service", "incus.socket"], start: ["incus.socket", "incus.service", "incus-startup.service"] },
   /** Environment overrides both scripts honour (tests and staging copies; unset on a host). */
   environment: {
     LABGEN_STATE_DIR: "moves every configured path below the state directory (checkout, status, secrets, gitops/)",
     LABGEN_LOCK_FILE: "the lock file instead of /run/labgen-gitops.lock",
     LABGEN_SYSTEM_PROFILE: "the NixOS system profile instead of /nix/var/nix/profiles/system",
+    LABGEN_NOW: "the current time in seconds since the epoch (backoff), instead of the clock",
   },
 } as const;
 

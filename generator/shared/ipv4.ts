@@ -1,6 +1,28 @@
 // IPv4 arithmetic on 32-bit unsigned integers. Only resolve and validate compute with addresses.
 
 export function ipToInt(ip: string): number {
+  // Hot (every NIC, every lock entry): plain dotted digits are read in one pass without the
+  // split's four strings; anything else takes the general path, so results never differ.
+  let acc = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      acc = acc * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else return ipToIntGeneral(ip);
+  }
+  return dots === 3 && digits > 0 ? acc * 256 + octet : ipToIntGeneral(ip);
+}
+
+function ipToIntGeneral(ip: string): number {
   return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
@@ -15,8 +37,21 @@ export interface Cidr {
   readonly size: number;
 }
 
+// A lab has a handful of subnets and rules and resolve ask about them once per NIC: each text is
+// parsed once. The results are frozen, so sharing them is safe.
+const parsedCidrs = new Map<string, Cidr>();
+
 /** Parse "a.b.c.d/n"; the address is masked down to its network. */
 export function parseCidr(cidr: string): Cidr {
+  let c = parsedCidrs.get(cidr);
+  if (c === undefined) {
+    c = Object.freeze(parseCidrUncached(cidr));
+    parsedCidrs.set(cidr, c);
+  }
+  return c;
+}
+
+function parseCidrUncached(cidr: string): Cidr {
   const [ip, p] = cidr.split("/");
   const prefix = Number(p);
   const size = 2 ** (32 - prefix);

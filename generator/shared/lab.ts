@@ -5,6 +5,10 @@ import { intToIp, parseCidr } from "./ipv4.ts";
 
 /** labgen's own state on every host (a dataset of the boot pool). */
 export const STATE_DIR = "/var/lib/labgen";
+/** Secrets on the host (deploy key, auth keys, passphrases): a dataset of its own below STATE_DIR. */
+export const SECRETS_DIR = `${STATE_DIR}/secrets`;
+/** Incus's own directory (its database, certificates, image cache) on NixOS. */
+export const INCUS_DAEMON_DIR = "/var/lib/incus";
 
 /**
  * root's password hash for the console, and only the console (SSH stays keys-only). NixOS reads a
@@ -40,8 +44,16 @@ export const DATASETS = {
     ["var", "/var"],
     ["home", "/home"],
   ],
-  /** On the boot pool, mounted at STATE_DIR. */
+  /** On the boot pool, mounted at STATE_DIR: labgen's records (never rolled back). */
   state: "labgen",
+  /** On the boot pool, mounted at SECRETS_DIR: no automatic snapshot, never rolled back. */
+  secrets: "labgen/secrets",
+  /** On the OpenTofu host's boot pool, mounted at ca.dir: no automatic snapshot, never rolled back. */
+  ca: "labgen/ca",
+  /** On the OpenTofu host's boot pool, mounted at tofu.stateDir: snapshotted before each deploy. */
+  tofuState: "labgen/tofu",
+  /** On the boot pool, mounted at INCUS_DAEMON_DIR (Incus's database): snapshotted before each deploy. */
+  incusDaemon: "incusd",
   /** Parent of an Incus storage pool (not mounted; Incus owns it). */
   incus: "incus",
   /** Holds the pool's free-space reservation. */
@@ -49,4 +61,4 @@ export const DATASETS = {
 } as const;
 
 /** Every dataset name labgen manages, in the order the error message lists them. */
-export const MANAGED_DATASETS: readonly string[] = [...DATASETS.system.map(([name]) => name), DATASETS.state, DATASETS.incus, DATASETS.reserve];
+export const MANAGED_DATASETS: readonly string[] = [...DATASETS.system.map(([name]) => name), DATASETS.state, DATASETS.incus, DATASETS.incusDaemon, DATASETS.reserve];

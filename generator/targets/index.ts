@@ -7,6 +7,7 @@ import { planCa } from "./ca/index.ts";
 import { planDocs, planSchema } from "./docs/index.ts";
 import { planGitops } from "./gitops/index.ts";
 import { planNixos } from "./nixos/index.ts";
+import { planSecrets } from "./secrets/index.ts";
 import { planTofu } from "./tofu/index.ts";
 import { planTraefik } from "./traefik/index.ts";
 import type { OutputFile } from "./types.ts";
@@ -21,6 +22,7 @@ export const TARGETS: readonly Target[] = [
   { name: "ca", plan: planCa },
   { name: "gitops", plan: planGitops },
   { name: "nixos", plan: planNixos },
+  { name: "secrets", plan: planSecrets },
   { name: "tofu", plan: planTofu },
   { name: "traefik", plan: planTraefik },
   { name: "docs", plan: planSchema },

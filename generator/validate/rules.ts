@@ -5,6 +5,8 @@
 import type { LabConfig } from "../config/schema.ts";
 import type { DiagnosticBag } from "../shared/diagnostics.ts";
 import type { Rule } from "./rules/common.ts";
+import { APPS_RULES, checkSecretsInRepository, type RuleContext } from "./rules/apps.ts";
+import { DESTROY_RULES } from "./rules/destroy.ts";
 import { HOST_RULES } from "./rules/host.ts";
 import { INGRESS_RULES } from "./rules/ingress.ts";
 import { INSTANCES_RULES } from "./rules/instances.ts";
@@ -16,6 +18,7 @@ import { TEXT_RULES } from "./rules/text.ts";
 
 export { secretKind, secretMessage } from "./rules/secrets.ts";
 export type { Rule } from "./rules/common.ts";
+export type { RuleContext } from "./rules/apps.ts";
 
 export const RULES: readonly Rule[] = [
   ...TEXT_RULES,
@@ -23,14 +26,17 @@ export const RULES: readonly Rule[] = [
   ...NETWORK_RULES,
   ...STORAGE_RULES,
   ...INSTANCES_RULES,
+  ...APPS_RULES,
   ...INGRESS_RULES,
   ...SECRETS_RULES,
   ...HOST_RULES,
+  ...DESTROY_RULES,
 ];
 
 /** Runs every rule (but the `skip`ped ones: those that read a part of the config left out). */
-export function runRules(lab: LabConfig, bag: DiagnosticBag, skip: ReadonlySet<string> = new Set()): void {
+export function runRules(lab: LabConfig, bag: DiagnosticBag, ctx: RuleContext = {}, skip: ReadonlySet<string> = new Set()): void {
   for (const rule of RULES) if (!rule.raw && !skip.has(rule.id)) rule.check(lab, bag);
+  checkSecretsInRepository(lab, bag, ctx);
 }
 
 /** The rules that run on the raw config, before the schema. */

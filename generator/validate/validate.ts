@@ -4,7 +4,7 @@
 // error in one round.
 import { LabSchema, type LabConfig } from "../config/schema.ts";
 import { DiagnosticBag, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
-import { RAW_RULES, runRules } from "./rules.ts";
+import { RAW_RULES, runRules, type RuleContext } from "./rules.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 
 export interface Validated {
@@ -13,21 +13,21 @@ export interface Validated {
   readonly diagnostics: Diagnostic[];
 }
 
-export function validate(raw: unknown): Validated {
+export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
   const bagText = new DiagnosticBag();
   for (const rule of RAW_RULES) rule.check(raw as LabConfig, bagText);
   const text = bagText.items;
   const parsed = LabSchema.safeParse(raw);
   if (parsed.success && text.length === 0) {
     const bag = new DiagnosticBag();
-    runRules(parsed.data, bag);
+    runRules(parsed.data, bag, ctx);
     return { config: bag.errors.length ? null : parsed.data, diagnostics: bag.items };
   }
   // One error per mistake: a value refused for its characters is not reported again for its shape.
   const textAt = new Set(text.map((d) => key(d.path)));
   const shape = parsed.success ? [] : zodIssuesToDiagnostics(parsed.error.issues, raw).filter((d) => !textAt.has(key(d.path)));
   const errors = [...text, ...shape];
-  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors)] };
+  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors, ctx)] };
 }
 
 const key = (path: readonly PathSegment[]): string => JSON.stringify(path);
@@ -80,7 +80,7 @@ function getAt(v: unknown, path: readonly PathSegment[]): unknown {
   return cur;
 }
 
-function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[]): Diagnostic[] {
+function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: RuleContext): Diagnostic[] {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return [];
   const lab = copy(raw) as Record<string, any>;
   const broken = new Map<string, Set<string>>();
@@ -117,7 +117,7 @@ function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[]): Diagnos
 
   const bag = new DiagnosticBag();
   try {
-    runRules(parsed.data, bag, skip);
+    runRules(parsed.data, bag, ctx, skip);
   } catch {
     // The rules are written for whole configs; a partial one must never turn into a crash.
     return [];

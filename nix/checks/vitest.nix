@@ -1,6 +1,9 @@
 # The whole vitest suite in the sandbox, with the real tools the tests call:
 # nix-instantiate (nix), tofu (with the Incus provider), openssl, shellcheck, bash (stdenv), and
-# python3 with PyYAML (test/printers/yaml.test.ts round-trips YAML through a second parser).
+# python3 with PyYAML (test/printers/yaml.test.ts round-trips YAML through a second parser), and
+# what the GitOps scenario tests run for real (test/targets/gitops.test.ts): git, flock
+# (util-linux), ssh-keygen (openssh), jq. Their stand-ins start with the absolute path of node, as
+# the build sandbox has no /usr/bin/env.
 {
   lib,
   buildNpmPackage,
@@ -11,6 +14,10 @@
   openssl,
   python3,
   shellcheck,
+  git,
+  util-linux,
+  openssh,
+  jq,
   src,
 }:
 buildNpmPackage {
@@ -32,6 +39,10 @@ buildNpmPackage {
     openssl
     (python3.withPackages (ps: [ ps.pyyaml ]))
     shellcheck
+    git
+    util-linux
+    openssh
+    jq
   ];
 
   # buildPhase stays the default `npm run build`: tests that run bin/labgen.mjs need dist/.

@@ -1,19 +1,22 @@
 # instances.forgejo
 resource "incus_instance" "forgejo" {
   name        = "forgejo"
-  description = "Git forge"
+  description = "Forgejo: Git forge"
   remote      = "nas"
   type        = "container"
-  image       = "images:debian/12"
+  image       = "codeberg:forgejo/forgejo:16.0.5"
   profiles    = [incus_profile.base["nas"].name]
   running     = true
 
   config = {
-    "boot.autostart"     = "true"
-    "limits.cpu"         = "2"
-    "limits.memory"      = "2GiB"
-    "snapshots.expiry"   = "14d"
-    "snapshots.schedule" = "@daily"
+    "boot.autostart"                        = "true"
+    "environment.GITEA__server__ROOT_URL"   = "https://git.lab.home.arpa/"
+    "environment.GITEA__server__SSH_DOMAIN" = "git.lab.home.arpa"
+    "environment.GITEA__server__SSH_PORT"   = "2222"
+    "limits.cpu"                            = "2"
+    "limits.memory"                         = "2GiB"
+    "snapshots.expiry"                      = "14d"
+    "snapshots.schedule"                    = "@daily"
   }
 
   device {
@@ -22,7 +25,7 @@ resource "incus_instance" "forgejo" {
     properties = {
       path = "/"
       pool = incus_storage_pool.fast.name
-      size = "16GiB"
+      size = "8GiB"
     }
   }
 
@@ -50,7 +53,7 @@ resource "incus_instance" "forgejo" {
     name = "data"
     type = "disk"
     properties = {
-      path   = "/var/lib/forgejo"
+      path   = "/data"
       pool   = incus_storage_volume.forgejo-data.pool
       source = incus_storage_volume.forgejo-data.name
     }
@@ -68,19 +71,21 @@ resource "incus_instance" "forgejo" {
 # instances.grafana
 resource "incus_instance" "grafana" {
   name        = "grafana"
-  description = "Dashboards"
+  description = "Grafana: dashboards"
   remote      = "nas"
   type        = "container"
-  image       = "images:debian/12"
+  image       = "docker:grafana/grafana:13.2.3"
   profiles    = [incus_profile.base["nas"].name]
   running     = true
 
   config = {
-    "boot.autostart"     = "true"
-    "limits.cpu"         = "1"
-    "limits.memory"      = "1GiB"
-    "snapshots.expiry"   = "7d"
-    "snapshots.schedule" = "@daily"
+    "boot.autostart"                               = "true"
+    "environment.GF_SECURITY_ADMIN_PASSWORD__FILE" = "/secrets/grafana-admin-password"
+    "environment.GF_SERVER_ROOT_URL"               = "https://grafana.lab.home.arpa"
+    "limits.cpu"                                   = "1"
+    "limits.memory"                                = "1GiB"
+    "snapshots.expiry"                             = "7d"
+    "snapshots.schedule"                           = "@daily"
   }
 
   device {
@@ -103,6 +108,27 @@ resource "incus_instance" "grafana" {
     }
   }
 
+  device {
+    name = "data"
+    type = "disk"
+    properties = {
+      path   = "/var/lib/grafana"
+      pool   = incus_storage_volume.grafana-data.pool
+      source = incus_storage_volume.grafana-data.name
+    }
+  }
+
+  device {
+    name = "secrets"
+    type = "disk"
+    properties = {
+      path     = "/secrets"
+      readonly = "true"
+      shift    = "true"
+      source   = "/var/lib/labgen/secrets/instances/grafana"
+    }
+  }
+
   # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
   file {
     target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
@@ -115,20 +141,20 @@ resource "incus_instance" "grafana" {
 # instances.homeassistant
 resource "incus_instance" "homeassistant" {
   name        = "homeassistant"
-  description = "Home automation (a VM: it wants its own kernel and USB passthrough)"
+  description = "Home Assistant: home automation"
   remote      = "nas"
-  type        = "virtual-machine"
-  image       = "images:debian/12/cloud"
+  type        = "container"
+  image       = "ghcr:home-assistant/home-assistant:2026.8.3"
   profiles    = [incus_profile.base["nas"].name]
   running     = true
 
   config = {
-    "boot.autostart"       = "true"
-    "cloud-init.user-data" = "#cloud-config\npackage_update: true\npackages:\n  - qemu-guest-agent\n"
-    "limits.cpu"           = "2"
-    "limits.memory"        = "4GiB"
-    "snapshots.expiry"     = "7d"
-    "snapshots.schedule"   = "0 4 * * *"
+    "boot.autostart"     = "true"
+    "environment.TZ"     = "Europe/Paris"
+    "limits.cpu"         = "2"
+    "limits.memory"      = "2GiB"
+    "snapshots.expiry"   = "7d"
+    "snapshots.schedule" = "0 4 * * *"
   }
 
   device {
@@ -137,7 +163,7 @@ resource "incus_instance" "homeassistant" {
     properties = {
       path = "/"
       pool = incus_storage_pool.fast.name
-      size = "32GiB"
+      size = "8GiB"
     }
   }
 
@@ -152,12 +178,12 @@ resource "incus_instance" "homeassistant" {
   }
 
   device {
-    name = "tcp-21064"
-    type = "proxy"
+    name = "config"
+    type = "disk"
     properties = {
-      connect = "tcp:10.10.0.20:21064"
-      listen  = "tcp:192.168.1.10:21064"
-      nat     = "true"
+      path   = "/config"
+      pool   = incus_storage_volume.homeassistant-config.pool
+      source = incus_storage_volume.homeassistant-config.name
     }
   }
 
@@ -169,18 +195,24 @@ resource "incus_instance" "homeassistant" {
     create_directories = true
   }
 
-  wait_for {
-    type = "agent"
+  # instances.homeassistant.files[0]
+  file {
+    target_path        = "/config/configuration.yaml"
+    content            = "# Written by labgen (lab.config.ts): edit it there.\n{\n  \"default_config\": null,\n  \"http\": {\n    \"use_x_forwarded_for\": true,\n    \"trusted_proxies\": [\n      \"10.10.0.10\"\n    ]\n  }\n}\n"
+    mode               = "0644"
+    uid                = 0
+    gid                = 0
+    create_directories = true
   }
 }
 
 # instances.jellyfin
 resource "incus_instance" "jellyfin" {
   name        = "jellyfin"
-  description = "Media server"
+  description = "Jellyfin: media server"
   remote      = "nas"
   type        = "container"
-  image       = "images:debian/12"
+  image       = "docker:jellyfin/jellyfin:10.11.11"
   profiles    = [incus_profile.base["nas"].name]
   running     = true
 
@@ -198,7 +230,7 @@ resource "incus_instance" "jellyfin" {
     properties = {
       path = "/"
       pool = incus_storage_pool.fast.name
-      size = "16GiB"
+      size = "8GiB"
     }
   }
 
@@ -213,12 +245,179 @@ resource "incus_instance" "jellyfin" {
   }
 
   device {
+    name = "config"
+    type = "disk"
+    properties = {
+      path   = "/config"
+      pool   = incus_storage_volume.jellyfin-config.pool
+      source = incus_storage_volume.jellyfin-config.name
+    }
+  }
+
+  device {
+    name = "cache"
+    type = "disk"
+    properties = {
+      path   = "/cache"
+      pool   = incus_storage_volume.jellyfin-cache.pool
+      source = incus_storage_volume.jellyfin-cache.name
+    }
+  }
+
+  device {
     name = "media"
     type = "disk"
     properties = {
-      path   = "/srv/media"
+      path   = "/media"
       pool   = incus_storage_volume.jellyfin-media.pool
       source = incus_storage_volume.jellyfin-media.name
+    }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+}
+
+# instances.nextcloud
+resource "incus_instance" "nextcloud" {
+  name        = "nextcloud"
+  description = "Nextcloud: files and calendars"
+  remote      = "nas"
+  type        = "container"
+  image       = "docker:nextcloud:34.0.3-apache"
+  profiles    = [incus_profile.base["nas"].name]
+  running     = true
+
+  config = {
+    "boot.autostart"                            = "true"
+    "environment.NEXTCLOUD_ADMIN_PASSWORD_FILE" = "/secrets/nextcloud-admin-password"
+    "environment.NEXTCLOUD_ADMIN_USER"          = "admin"
+    "environment.NEXTCLOUD_TRUSTED_DOMAINS"     = "cloud.lab.home.arpa"
+    "environment.OVERWRITECLIURL"               = "https://cloud.lab.home.arpa"
+    "environment.OVERWRITEPROTOCOL"             = "https"
+    "environment.POSTGRES_DB"                   = "nextcloud"
+    "environment.POSTGRES_HOST"                 = "nextcloud-db"
+    "environment.POSTGRES_PASSWORD_FILE"        = "/secrets/nextcloud-db-password"
+    "environment.POSTGRES_USER"                 = "nextcloud"
+    "environment.TRUSTED_PROXIES"               = "10.10.0.10"
+    "limits.cpu"                                = "2"
+    "limits.memory"                             = "2GiB"
+    "snapshots.expiry"                          = "14d"
+    "snapshots.schedule"                        = "@daily"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.fast.name
+      size = "8GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:31:17:a8"
+      "ipv4.address" = "10.10.0.133"
+      network        = incus_network.lab0.name
+    }
+  }
+
+  device {
+    name = "data"
+    type = "disk"
+    properties = {
+      path   = "/var/www/html"
+      pool   = incus_storage_volume.nextcloud-data.pool
+      source = incus_storage_volume.nextcloud-data.name
+    }
+  }
+
+  device {
+    name = "secrets"
+    type = "disk"
+    properties = {
+      path     = "/secrets"
+      readonly = "true"
+      shift    = "true"
+      source   = "/var/lib/labgen/secrets/instances/nextcloud"
+    }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+}
+
+# instances.nextcloud-db
+resource "incus_instance" "nextcloud-db" {
+  name        = "nextcloud-db"
+  description = "PostgreSQL for nextcloud"
+  remote      = "nas"
+  type        = "container"
+  image       = "docker:postgres:18.6"
+  profiles    = []
+  running     = true
+
+  config = {
+    "boot.autostart"                     = "true"
+    "environment.POSTGRES_DB"            = "nextcloud"
+    "environment.POSTGRES_PASSWORD_FILE" = "/secrets/nextcloud-db-password"
+    "environment.POSTGRES_USER"          = "nextcloud"
+    "limits.cpu"                         = "1"
+    "limits.memory"                      = "1GiB"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.fast.name
+      size = "10GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:bc:60:1f"
+      "ipv4.address" = "10.10.0.132"
+      network        = incus_network.lab0.name
+    }
+  }
+
+  device {
+    name = "data"
+    type = "disk"
+    properties = {
+      path   = "/var/lib/postgresql"
+      pool   = incus_storage_volume.nextcloud-db-data.pool
+      source = incus_storage_volume.nextcloud-db-data.name
+    }
+  }
+
+  device {
+    name = "secrets"
+    type = "disk"
+    properties = {
+      path     = "/secrets"
+      readonly = "true"
+      shift    = "true"
+      source   = "/var/lib/labgen/secrets/instances/nextcloud-db"
     }
   }
 
@@ -234,7 +433,7 @@ resource "incus_instance" "jellyfin" {
 # instances.nixbox
 resource "incus_instance" "nixbox" {
   name        = "nixbox"
-  description = "A NixOS container for experiments"
+  description = "A NixOS container for experiments (no preset: a plain system container)"
   remote      = "nas"
   type        = "container"
   image       = "images:nixos/26.05"
@@ -279,10 +478,10 @@ resource "incus_instance" "nixbox" {
 # instances.traefik
 resource "incus_instance" "traefik" {
   name        = "traefik"
-  description = "Reverse proxy: the only way into the web apps"
+  description = "Traefik: the lab's ingress"
   remote      = "nas"
   type        = "container"
-  image       = "docker:traefik:v3.7"
+  image       = "docker:traefik:v3.7.11"
   profiles    = [incus_profile.base["nas"].name]
   running     = true
 
@@ -370,6 +569,76 @@ resource "incus_instance" "traefik" {
   }
 }
 
+# instances.vaultwarden
+resource "incus_instance" "vaultwarden" {
+  name        = "vaultwarden"
+  description = "Vaultwarden: passwords"
+  remote      = "nas"
+  type        = "container"
+  image       = "docker:vaultwarden/server:1.37.2"
+  profiles    = [incus_profile.base["nas"].name]
+  running     = true
+
+  config = {
+    "boot.autostart"               = "true"
+    "environment.ADMIN_TOKEN_FILE" = "/secrets/vaultwarden-admin-token"
+    "environment.DOMAIN"           = "https://vault.lab.home.arpa"
+    "limits.cpu"                   = "1"
+    "limits.memory"                = "512MiB"
+    "snapshots.expiry"             = "30d"
+    "snapshots.schedule"           = "@daily"
+  }
+
+  device {
+    name = "root"
+    type = "disk"
+    properties = {
+      path = "/"
+      pool = incus_storage_pool.fast.name
+      size = "10GiB"
+    }
+  }
+
+  device {
+    name = "eth0"
+    type = "nic"
+    properties = {
+      hwaddr         = "10:66:6a:5e:32:c3"
+      "ipv4.address" = "10.10.0.134"
+      network        = incus_network.lab0.name
+    }
+  }
+
+  device {
+    name = "data"
+    type = "disk"
+    properties = {
+      path   = "/data"
+      pool   = incus_storage_volume.vaultwarden-data.pool
+      source = incus_storage_volume.vaultwarden-data.name
+    }
+  }
+
+  device {
+    name = "secrets"
+    type = "disk"
+    properties = {
+      path     = "/secrets"
+      readonly = "true"
+      shift    = "true"
+      source   = "/var/lib/labgen/secrets/instances/vaultwarden"
+    }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+}
+
 # ingress
 resource "terraform_data" "traefik_restart" {
   depends_on = [incus_instance.traefik]
@@ -380,5 +649,18 @@ resource "terraform_data" "traefik_restart" {
 
   lifecycle {
     replace_triggered_by = [incus_instance.traefik]
+  }
+}
+
+# instances.homeassistant
+resource "terraform_data" "homeassistant_restart" {
+  depends_on = [incus_instance.homeassistant]
+
+  provisioner "local-exec" {
+    command = "incus restart homeassistant"
+  }
+
+  lifecycle {
+    replace_triggered_by = [incus_instance.homeassistant]
   }
 }

@@ -12,6 +12,6 @@ resource "incus_network" "lab0" {
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "lab0.lab.home.arpa"
-    "raw.dnsmasq"  = "host-record=git.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=ha.lab.home.arpa,10.10.0.10\nhost-record=media.lab.home.arpa,10.10.0.10\nhost-record=nix.lab.home.arpa,10.10.0.10"
+    "raw.dnsmasq"  = "host-record=cloud.lab.home.arpa,10.10.0.10\nhost-record=git.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=ha.lab.home.arpa,10.10.0.10\nhost-record=media.lab.home.arpa,10.10.0.10\nhost-record=vault.lab.home.arpa,10.10.0.10"
   }
 }

@@ -16,7 +16,7 @@ output "instances" {
     homeassistant = {
       host = "nas"
       ipv4 = "10.10.0.20"
-      type = "virtual-machine"
+      type = "container"
       urls = ["https://ha.lab.home.arpa"]
     }
     jellyfin = {
@@ -25,11 +25,23 @@ output "instances" {
       type = "container"
       urls = ["https://media.lab.home.arpa"]
     }
+    nextcloud = {
+      host = "nas"
+      ipv4 = "10.10.0.133"
+      type = "container"
+      urls = ["https://cloud.lab.home.arpa"]
+    }
+    nextcloud-db = {
+      host = "nas"
+      ipv4 = "10.10.0.132"
+      type = "container"
+      urls = []
+    }
     nixbox = {
       host = "nas"
       ipv4 = "10.10.0.131"
       type = "container"
-      urls = ["https://nix.lab.home.arpa"]
+      urls = []
     }
     traefik = {
       host = "nas"
@@ -37,12 +49,22 @@ output "instances" {
       type = "container"
       urls = []
     }
+    vaultwarden = {
+      host = "nas"
+      ipv4 = "10.10.0.134"
+      type = "container"
+      urls = ["https://vault.lab.home.arpa"]
+    }
   }
 }
 
 output "routes" {
   description = "Every route through Traefik at 10.10.0.10: its URL and backend."
   value = {
+    cloud = {
+      backend = "http://10.10.0.133:80"
+      url     = "https://cloud.lab.home.arpa"
+    }
     git = {
       backend = "http://10.10.0.128:3000"
       url     = "https://git.lab.home.arpa"
@@ -59,9 +81,9 @@ output "routes" {
       backend = "http://10.10.0.130:8096"
       url     = "https://media.lab.home.arpa"
     }
-    nix = {
-      backend = "http://10.10.0.131:8080"
-      url     = "https://nix.lab.home.arpa"
+    vault = {
+      backend = "http://10.10.0.134:80"
+      url     = "https://vault.lab.home.arpa"
     }
   }
 }

@@ -7,8 +7,20 @@ provider "incus" {
   }
 
   remote {
+    name     = "codeberg"
+    address  = "https://codeberg.org"
+    protocol = "oci"
+  }
+
+  remote {
     name     = "docker"
     address  = "https://docker.io"
+    protocol = "oci"
+  }
+
+  remote {
+    name     = "ghcr"
+    address  = "https://ghcr.io"
     protocol = "oci"
   }
 

@@ -1,15 +1,14 @@
 // A fake host for running the generated GitOps scripts for real: a temp dir with a local bare git
-// repository (the "lab repository"), a state directory, a NixOS system profile made of symlinks,
-// and stand-ins for the only commands a test machine cannot run for real: nixos-rebuild, tofu,
-// zfs, systemctl, nix-env and switch-to-configuration. git, flock, ssh-keygen, bash and
-// coreutils are the real ones.
-//
-// Every stand-in appends the command line it was given to commands.log. `zfs` keeps a small
-// model of datasets and snapshots (in creation order) so that listing, pruning and rollback
-// behave like the real thing; `zfs list` is a query and is answered, not recorded.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// repository holding a real lab (lab.config.ts, lab.lock.json and the out/ the real labgen
+// generates from them), a state directory, a NixOS system profile made of symlinks, and
+// stand-ins for the commands a test machine cannot run for real: zfs, incus, tofu, nixos-rebuild,
+// switch-to-configuration, nix-env, nix (whose `run <checkout>#default` runs the real labgen),
+// systemctl and systemd-run. They share one model of the host (test/support/gitops-world.cjs) and
+// refuse what the real tools refuse. git, flock, ssh-keygen, jq, timeout, bash and coreutils are
+// the real ones.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { run } from "./shell.ts";
 import type { RunResult } from "./shell.ts";
 
@@ -19,172 +18,27 @@ export function requireCommand(command: string, args: readonly string[] = ["--ve
   if (r.status !== 0) throw new Error(`required tool "${command}" does not run (exit ${r.status}): ${r.stderr}`);
 }
 
-// Stand-ins. They are bash programs written into <dir>/bin; FAKE_DIR tells them where the fake
-// host lives. `fail-<name>` files in FAKE_DIR make the matching command fail.
-const RECORD = `record() { local line; printf -v line '%s ' "$@"; printf '%s\\n' "\${line% }" >>"$FAKE_DIR/commands.log"; }`;
+const WORLD_MODULE = resolve(import.meta.dirname, "gitops-world.cjs");
+const LABGEN_BIN = resolve(import.meta.dirname, "../../bin/labgen.mjs");
+const STANDINS = ["zfs", "incus", "tofu", "nixos-rebuild", "nix-env", "nix", "systemctl", "systemd-run", "init-generation"];
 
-const NIXOS_REBUILD = `#!/usr/bin/env bash
-set -euo pipefail
-${RECORD}
-record nixos-rebuild "$@"
-if [[ -e $FAKE_DIR/slow-nixos-rebuild ]]; then
-  # Lets a test stop the agent in the middle of a rebuild.
-  touch "$FAKE_DIR/rebuild-started"
-  sleep 1
-fi
-if [[ -e $FAKE_DIR/fail-nixos-rebuild ]]; then
-  echo "nixos-rebuild (stand-in): build failed" >&2
-  exit 1
-fi
-# The flake is <checkout>#<host>: remember which commit was built.
-flake=\${3%#*}
-git -C "$flake" rev-parse HEAD >>"$FAKE_DIR/rebuilt.log"
-# A real switch installs a new system generation and points the profile at it.
-current=$(readlink "$LABGEN_SYSTEM_PROFILE")
-n=\${current#system-}
-n=\${n%-link}
-"$FAKE_DIR/bin/make-generation" $((n + 1))
-ln -sfn "system-$((n + 1))-link" "$LABGEN_SYSTEM_PROFILE"
-`;
-
-const MAKE_GENERATION = `#!/usr/bin/env bash
-set -euo pipefail
-gen=$1
-mkdir -p "$FAKE_DIR/generations/$gen/bin"
-cat >"$FAKE_DIR/generations/$gen/bin/switch-to-configuration" <<EOF
-#!/usr/bin/env bash
-printf 'switch-to-configuration %s [generation $gen]\\n' "\\$*" >>"$FAKE_DIR/commands.log"
-EOF
-chmod +x "$FAKE_DIR/generations/$gen/bin/switch-to-configuration"
-ln -sfn "$FAKE_DIR/generations/$gen" "$(dirname "$LABGEN_SYSTEM_PROFILE")/system-$gen-link"
-`;
-
-const TOFU = `#!/usr/bin/env bash
-set -euo pipefail
-${RECORD}
-record tofu "$@"
-printf '%s\\n' "\${TF_VAR_state_passphrase-<unset>}" >>"$FAKE_DIR/tofu-passphrase.log"
-sub=$2
-if [[ -e $FAKE_DIR/fail-tofu-$sub ]]; then
-  echo "tofu (stand-in): $sub failed" >&2
-  exit 1
-fi
-if [[ $sub == apply ]]; then
-  # What was applied: the configuration of the checked-out commit.
-  cat "\${1#-chdir=}/main.tf" >>"$FAKE_DIR/applied.log"
-fi
-`;
-
-const SIMPLE = (name: string): string => `#!/usr/bin/env bash
-set -euo pipefail
-${RECORD}
-record ${name} "$@"
-if [[ -e $FAKE_DIR/fail-${name} ]]; then
-  echo "${name} (stand-in): failed" >&2
-  exit 1
-fi
-`;
-
-const NIX_ENV = `#!/usr/bin/env bash
-set -euo pipefail
-${RECORD}
-record nix-env "$@"
-# nix-env -p <profile> --switch-generation <n>
-[[ $1 == -p && $3 == --switch-generation ]] || { echo "nix-env (stand-in): unexpected arguments" >&2; exit 2; }
-[[ -e $2-$4-link ]] || { echo "nix-env (stand-in): generation $4 does not exist" >&2; exit 1; }
-ln -sfn "$(basename "$2")-$4-link" "$2"
-`;
-
-// zfs: datasets in $FAKE_DIR/zfs/datasets, snapshots in $FAKE_DIR/zfs/snapshots (creation order).
-const ZFS = `#!/usr/bin/env bash
-set -euo pipefail
-${RECORD}
-D=$FAKE_DIR/zfs/datasets
-S=$FAKE_DIR/zfs/snapshots
-touch "$S"
-die() { echo "zfs (stand-in): $*" >&2; exit 1; }
-under() { [[ $1 == "$2" || $1 == "$2"/* ]]; } # dataset $1 is $2 or below it
-cmd=$1
-shift
-case $cmd in
-  list)
-    depth=0 recursive=0
-    while [[ $1 == -* ]]; do
-      case $1 in
-        -H) ;;
-        -o) [[ $2 == name ]] || die "list: only -o name"; shift ;;
-        -t) [[ $2 == snapshot ]] || die "list: only -t snapshot"; shift ;;
-        -s) [[ $2 == createtxg ]] || die "list: only -s createtxg"; shift ;;
-        -d) [[ $2 == 1 ]] || die "list: only -d 1"; depth=1; shift ;;
-        -r) recursive=1 ;;
-        *) die "list: unknown option $1" ;;
-      esac
-      shift
-    done
-    (( $# > 0 )) || die "list: the stand-in wants dataset arguments"
-    for root in "$@"; do grep -qxF -- "$root" "$D" || die "list: dataset does not exist: $root"; done
-    while IFS= read -r snap; do
-      ds=\${snap%@*}
-      for root in "$@"; do
-        if [[ $ds == "$root" ]] || { (( recursive == 1 )) && under "$ds" "$root"; }; then
-          printf '%s\\n' "$snap"
-          break
-        fi
-      done
-    done <"$S"
-    ;;
-  snapshot)
-    record zfs snapshot "$@"
-    [[ ! -e $FAKE_DIR/fail-zfs-snapshot ]] || die "snapshot failed"
-    recursive=0
-    if [[ $1 == -r ]]; then recursive=1; shift; fi
-    new=()
-    for arg in "$@"; do
-      ds=\${arg%@*} name=\${arg#*@}
-      grep -qxF -- "$ds" "$D" || die "dataset does not exist: $ds"
-      while IFS= read -r d; do
-        if [[ $d == "$ds" ]] || { (( recursive == 1 )) && under "$d" "$ds"; }; then new+=("$d@$name"); fi
-      done <"$D"
-    done
-    for s in "\${new[@]}"; do ! grep -qxF -- "$s" "$S" || die "snapshot already exists: $s"; done
-    printf '%s\\n' "\${new[@]}" >>"$S"
-    ;;
-  destroy)
-    record zfs destroy "$@"
-    recursive=0
-    if [[ $1 == -r ]]; then recursive=1; shift; fi
-    ds=\${1%@*} name=\${1#*@}
-    grep -qxF -- "$1" "$S" || die "could not find any snapshots to destroy: $1"
-    keep=()
-    while IFS= read -r s; do
-      if [[ \${s#*@} == "$name" ]] && { [[ \${s%@*} == "$ds" ]] || { (( recursive == 1 )) && under "\${s%@*}" "$ds"; }; }; then continue; fi
-      keep+=("$s")
-    done <"$S"
-    printf '%s\\n' "\${keep[@]}" | grep -v '^$' >"$S.new" || true
-    mv "$S.new" "$S"
-    ;;
-  rollback)
-    record zfs rollback "$@"
-    [[ $1 == -r ]] || die "the stand-in only knows rollback -r"
-    target=$2 ds=\${2%@*}
-    # fail-zfs-rollback: empty → every rollback fails; else only that dataset's.
-    if [[ -e $FAKE_DIR/fail-zfs-rollback ]]; then
-      only=$(<"$FAKE_DIR/fail-zfs-rollback")
-      [[ -n $only && $only != "$ds" ]] || die "rollback of $ds failed"
-    fi
-    grep -qxF -- "$target" "$S" || die "snapshot does not exist: $target"
-    keep=() seen=0
-    while IFS= read -r s; do
-      if [[ \${s%@*} == "$ds" ]] && (( seen == 1 )); then continue; fi   # newer: destroyed by -r
-      if [[ $s == "$target" ]]; then seen=1; fi
-      keep+=("$s")
-    done <"$S"
-    printf '%s\\n' "\${keep[@]}" >"$S.new"
-    mv "$S.new" "$S"
-    ;;
-  *) die "unknown subcommand $cmd" ;;
-esac
-`;
+/** The model the stand-ins share (see gitops-world.cjs). */
+export interface World {
+  zfs: { datasets: string[]; snapshots: { ds: string; name: string; txg: number }[]; txg: number };
+  incus: {
+    pools: Record<string, { source: string }>;
+    instances: Record<string, { type: string; pool: string; volumes: { pool: string; name: string }[] }>;
+    volumes: Record<string, object>;
+    removeSnapshots: boolean;
+    files?: Record<string, { content: string; mode?: string }>;
+    restarts?: string[];
+  };
+  tofu: { state: Record<string, { type: string; name: string; attrs: Record<string, unknown> }>; serial: number };
+  generations: Record<string, { commit: string | null; breaksNetwork: boolean }>;
+  active: number;
+  origin: string;
+  restored: string[];
+}
 
 export interface FakeHost {
   readonly dir: string;
@@ -193,23 +47,25 @@ export interface FakeHost {
   readonly profile: string;
   /** The lab repository the agent fetches (a local bare repository). */
   readonly origin: string;
-  /** The environment for the scripts: stand-ins first on PATH, paths relocated into `dir`. */
+  /** The working copy the tests edit and push from. */
+  readonly work: string;
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Command lines recorded by the stand-ins since the last clearCommands(). */
   commands(): string[];
   clearCommands(): void;
-  /** Every snapshot the fake zfs holds, in creation order. */
-  snapshots(): string[];
-  /** Adds snapshots made by someone else (sanoid, Incus), as if created now. */
-  addForeignSnapshots(names: readonly string[]): void;
-  /** Makes a stand-in fail (`nixos-rebuild`, `tofu-apply`, `tofu-init`, `zfs-snapshot`, `zfs-rollback`, `systemctl`). */
+  /** What the stand-ins refused, "<command>: <message>". */
+  refusals(): string[];
+  world(): World;
+  editWorld(f: (w: World) => void): void;
+  /** ZFS snapshots ("ds@name") on datasets Incus owns that Incus did not make. */
+  foreignSnapshotsOnIncus(): string[];
   setFailing(what: string, failing: boolean): void;
-  /** Makes nixos-rebuild take a second, touching <dir>/rebuild-started when it begins. */
-  setSlowRebuild(slow: boolean): void;
-  /** Commits a change to the lab repository (out/tofu/main.tf says `message`), pushes it, returns the sha. */
-  commit(message: string, opts?: { signingKey?: string }): string;
-  /** Lines a stand-in wrote to one of its logs (rebuilt.log, applied.log, tofu-passphrase.log). */
-  logLines(name: string): string[];
+  /** Edits lab.config.ts (string replacement), runs the real `labgen generate`, commits, pushes; returns the sha. */
+  change(message: string, edit?: (config: string) => string, opts?: { signingKey?: string; files?: Record<string, string | null>; noGenerate?: boolean }): string;
+  /** Force-pushes an older commit to the branch (a rewind). */
+  forcePush(sha: string): void;
+  /** Makes the CA's chain and key exist (what `ca.sh init && ca.sh issue` leaves). */
+  makeCa(): void;
   readonly passphrase: string;
   cleanup(): void;
 }
@@ -226,86 +82,116 @@ function git(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}):
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : []);
 
 /**
- * A fresh fake host. `datasets`: the ZFS datasets that exist (children included); `originName`:
- * the bare repository's directory name (to put awkward characters in the repository path).
+ * A fresh fake host whose repository holds the lab of `configFile` + `lockFile`. `datasets`: what
+ * disko made (the ZFS datasets that exist before anything runs).
  */
-export function makeFakeHost(opts: { datasets: readonly string[]; originName?: string }): FakeHost {
+export function makeFakeHost(opts: { datasets: readonly string[]; configFile: string; lockFile: string }): FakeHost {
   const dir = mkdtempSync(join(tmpdir(), "labgen-gitops-"));
   const bin = join(dir, "bin");
   const stateDir = join(dir, "state");
   const profiles = join(dir, "profiles");
   const profile = join(profiles, "system");
-  const origin = join(dir, opts.originName ?? "origin.git");
+  const origin = join(dir, "origin.git");
   const work = join(dir, "work");
   const passphrase = "correct horse battery staple";
-  for (const d of [bin, stateDir, profiles, join(dir, "zfs"), join(stateDir, "secrets")]) mkdirSync(d, { recursive: true });
-  const scripts: Record<string, string> = {
-    "nixos-rebuild": NIXOS_REBUILD,
-    "make-generation": MAKE_GENERATION,
-    tofu: TOFU,
-    zfs: ZFS,
-    systemctl: SIMPLE("systemctl"),
-    "nix-env": NIX_ENV,
-  };
-  for (const [name, text] of Object.entries(scripts)) {
-    writeFileSync(join(bin, name), text);
+  for (const d of [bin, stateDir, profiles, join(stateDir, "secrets")]) mkdirSync(d, { recursive: true });
+  // Absolute interpreter: the Nix build sandbox has no /usr/bin/env.
+  for (const name of STANDINS) {
+    writeFileSync(join(bin, name), `#!${process.execPath}\nrequire(${JSON.stringify(WORLD_MODULE)})(${JSON.stringify(name)});\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  writeFileSync(join(dir, "zfs", "datasets"), opts.datasets.join("\n") + "\n");
-  writeFileSync(join(dir, "zfs", "snapshots"), "");
+  const world: World = {
+    zfs: { datasets: [...opts.datasets], snapshots: [], txg: 0 },
+    incus: { pools: {}, instances: {}, volumes: {}, removeSnapshots: false },
+    tofu: { state: {}, serial: 0 },
+    generations: {},
+    active: 0,
+    origin,
+    restored: [],
+  };
+  writeFileSync(join(dir, "world.json"), JSON.stringify(world));
   writeFileSync(join(stateDir, "secrets", "tofu-state-passphrase"), passphrase + "\n", { mode: 0o600 });
 
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
     PATH: `${bin}:${process.env.PATH}`,
     HOME: process.env.HOME,
     FAKE_DIR: dir,
+    FAKE_LABGEN: LABGEN_BIN,
     LABGEN_STATE_DIR: stateDir,
     LABGEN_LOCK_FILE: join(dir, "gitops.lock"),
     LABGEN_SYSTEM_PROFILE: profile,
     ...extra,
   });
-
-  // Generation 1 is the installed system.
-  const mk = run("bash", [join(bin, "make-generation"), "1"], { env: env() });
-  if (mk.status !== 0) throw new Error(`make-generation failed: ${mk.stderr}`);
-  symlinkSync("system-1-link", profile);
+  const init = run(join(bin, "init-generation"), [], { env: env() });
+  if (init.status !== 0) throw new Error(`init-generation failed: ${init.stderr}`);
 
   git(["-c", "init.defaultBranch=main", "init", "--quiet", "--bare", origin], dir);
   git(["-c", "init.defaultBranch=main", "init", "--quiet", work], dir);
-  mkdirSync(join(work, "out", "tofu"), { recursive: true });
+  copyFileSync(opts.configFile, join(work, "lab.config.ts"));
+  copyFileSync(opts.lockFile, join(work, "lab.lock.json"));
   writeFileSync(join(work, "flake.nix"), "{ outputs = _: { }; }\n");
 
+  const labgen = (args: readonly string[]): void => {
+    const r = run(process.execPath, [LABGEN_BIN, ...args], { cwd: work });
+    if (r.status !== 0) throw new Error(`labgen ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.stdout.toString()}`);
+  };
   const ident = ["-c", "user.name=Lab Admin", "-c", "user.email=admin@lab.home.arpa"];
+  const readWorld = (): World => JSON.parse(readFileSync(join(dir, "world.json"), "utf8")) as World;
   return {
     dir,
     stateDir,
     lockFile: join(dir, "gitops.lock"),
     profile,
     origin,
+    work,
     passphrase,
     env,
     commands: () => lines(join(dir, "commands.log")),
     clearCommands: () => rmSync(join(dir, "commands.log"), { force: true }),
-    snapshots: () => lines(join(dir, "zfs", "snapshots")),
-    addForeignSnapshots: (names) => writeFileSync(join(dir, "zfs", "snapshots"), names.map((n) => n + "\n").join(""), { flag: "a" }),
+    refusals: () => lines(join(dir, "refusals.log")),
+    world: readWorld,
+    editWorld: (f) => {
+      const w = readWorld();
+      f(w);
+      writeFileSync(join(dir, "world.json"), JSON.stringify(w));
+    },
+    foreignSnapshotsOnIncus: () => {
+      const w = readWorld();
+      const sources = Object.values(w.incus.pools).map((p) => p.source);
+      const parents = opts.datasets.filter((d) => /\/incus$/.test(d));
+      return w.zfs.snapshots
+        .filter((s) => [...sources, ...parents].some((src) => s.ds === src || s.ds.startsWith(`${src}/`)) && !s.name.startsWith("snapshot-"))
+        .map((s) => `${s.ds}@${s.name}`);
+    },
     setFailing: (what, failing) => {
       const file = join(dir, `fail-${what}`);
       if (failing) writeFileSync(file, "");
       else rmSync(file, { force: true });
     },
-    commit: (message, o = {}) => {
-      writeFileSync(join(work, "out", "tofu", "main.tf"), `# ${message}\n`);
+    change: (message, edit, o = {}) => {
+      if (edit !== undefined) writeFileSync(join(work, "lab.config.ts"), edit(readFileSync(join(work, "lab.config.ts"), "utf8")));
+      if (o.noGenerate !== true) labgen(["generate"]);
+      for (const [f, content] of Object.entries(o.files ?? {})) {
+        if (content === null) rmSync(join(work, f), { force: true });
+        else writeFileSync(join(work, f), content);
+      }
       git(["add", "-A"], work);
       const sign = o.signingKey === undefined ? [] : ["-c", "gpg.format=ssh", "-c", `user.signingkey=${o.signingKey}`];
-      git([...ident, ...sign, "commit", "--quiet", ...(o.signingKey === undefined ? [] : ["-S"]), "-m", message], work);
+      git([...ident, ...sign, "commit", "--quiet", "--allow-empty", ...(o.signingKey === undefined ? [] : ["-S"]), "-m", message], work);
       git(["push", "--quiet", "--force", origin, "HEAD:refs/heads/main"], work);
       return git(["rev-parse", "HEAD"], work);
     },
-    setSlowRebuild: (slow) => {
-      if (slow) writeFileSync(join(dir, "slow-nixos-rebuild"), "");
-      else rmSync(join(dir, "slow-nixos-rebuild"), { force: true });
+    forcePush: (sha) => {
+      git(["push", "--quiet", "--force", origin, `${sha}:refs/heads/main`], work);
+      git(["reset", "--quiet", "--hard", sha], work);
     },
-    logLines: (name) => lines(join(dir, name)),
+    makeCa: () => {
+      mkdirSync(join(stateDir, "ca"), { recursive: true });
+      writeFileSync(join(stateDir, "ca", "fullchain.crt"), "-----BEGIN CERTIFICATE-----\n(test)\n");
+      writeFileSync(join(stateDir, "ca", "leaf.key"), "-----BEGIN PRIVATE KEY-----\n(test)\n", { mode: 0o600 });
+      // ca.sh init makes the root, which every instance gets pushed (tofu reads it at apply).
+      writeFileSync(join(stateDir, "ca", "root.crt"), "-----BEGIN CERTIFICATE-----\n(test root)\n");
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -84,6 +84,15 @@ export function ingressLab(): Obj {
   return lab;
 }
 
+/** baseLab plus a second ZFS pool `tank` (one HDD) with a dataset `media`, and Incus storage `bulk` on it. */
+export function twoPoolLab(): Obj {
+  const l = baseLab();
+  l.hosts.nas.hardware.disks.push({ id: HDD(1), size: "8TB", kind: "hdd" });
+  l.hosts.nas.zfs.pools.tank = { vdevs: [{ topology: "stripe", disks: [HDD(1)] }], datasets: { media: { mountpoint: "/srv/media" } } };
+  l.storage.bulk = { host: "nas", zpool: "tank" };
+  return l;
+}
+
 /** A TypeScript config file for a lab object (the same lab, as a user would write it). */
 export function configSource(lab: Obj): string {
   return `import { defineLab } from "labgen";\n\nexport default defineLab(${JSON.stringify(lab, null, 2)});\n`;

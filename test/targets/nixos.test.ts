@@ -138,14 +138,19 @@ describe("nixos target: files", () => {
       "ca",
       "hosts.nas",
       "instances.forgejo.ports[0]",
-      "instances.homeassistant.ports[0]",
       "instances.traefik.ports[0]",
       "instances.traefik.ports[1]",
       "networks.lab0",
+      "secrets.grafana-admin-password",
+      "secrets.nextcloud-admin-password",
+      "secrets.nextcloud-db-password",
+      "secrets.vaultwarden-admin-token",
       "timezone",
       "tofu",
     ]);
     expect(files.get("hosts/nas/disko.nix")).toEqual([
+      // The CA and OpenTofu state directories are datasets of their own (labgen/ca, labgen/tofu).
+      "ca.dir",
       "hosts.nas",
       "hosts.nas.zfs.pools.rpool",
       "hosts.nas.zfs.pools.rpool.reserve",
@@ -154,6 +159,7 @@ describe("nixos target: files", () => {
       "hosts.nas.zfs.pools.tank.reserve",
       "storage.bulk",
       "storage.fast",
+      "tofu.stateDir",
     ]);
   });
 });
@@ -460,7 +466,9 @@ describe("nixos target: options exist upstream and literal values fit their type
 describe("nixos target: no application service on the bare metal", () => {
   it("the closed lists", () => {
     expect([...HOST_SERVICES]).toEqual(["openssh", "tailscale", "zfs", "sanoid"]);
-    expect([...HOST_UNITS]).toEqual(["labgen-gitops", "labgen-boot-esp"]);
+    // labgen's own foundation units: the GitOps agent, certificate renewal, the app-secrets oneshot
+    // and the ESP fallback of a mirrored boot pool.
+    expect([...HOST_UNITS]).toEqual(["labgen-gitops", "labgen-cert-renew", "labgen-secrets", "labgen-boot-esp"]);
   });
 
   it.each(CASE_NAMES)("%s: services.* and systemd units stay within the closed lists", async (name) => {
@@ -475,8 +483,13 @@ describe("nixos target: no application service on the bare metal", () => {
       for (const u of units) expect(HOST_UNITS as readonly string[], `${host}: systemd unit ${u}`).toContain(u);
       const h = model.hosts.find((x) => x.name === host)!;
       expect([...services].sort()).toEqual(["openssh", "sanoid", ...(h.tailscale ? ["tailscale"] : []), "zfs"]);
+      // The certificate renewal runs where the CA is: the OpenTofu host, when there is an ingress.
+      const renews = h.gitops?.appliesTofu === true && model.ingress !== null;
+      const keepsSecrets = model.secrets.some((s) => s.host === host);
       const mirrored = espMountPoints(h).length > 1;
-      expect([...units].sort()).toEqual([...(mirrored ? ["labgen-boot-esp"] : []), ...(h.gitops ? ["labgen-gitops"] : [])]);
+      expect([...units].sort()).toEqual(
+        [...(h.gitops ? ["labgen-gitops", ...(renews ? ["labgen-cert-renew"] : [])] : []), ...(keepsSecrets ? ["labgen-secrets"] : []), ...(mirrored ? ["labgen-boot-esp"] : [])].sort(),
+      );
     }
   });
 
@@ -535,7 +548,7 @@ describe("nixos target: reference host nas", () => {
     // restrictive example (lxc/incus doc/howto/network_bridge_firewalld.md); no bridge is trusted.
     expect(n.firewall).toEqual({
       enable: true,
-      allowedTCPPorts: [22, 80, 443, 2222, 21064],
+      allowedTCPPorts: [22, 80, 443, 2222],
       interfaces: { lab0: { allowedTCPPorts: [53], allowedUDPPorts: [53, 67] } },
       trustedInterfaces: ["tailscale0"],
     });
@@ -601,25 +614,46 @@ describe("nixos target: reference host nas", () => {
   it("the GitOps agent: service, timer and rollback command", async () => {
     const { ir } = await hostIR("reference", "nas");
     const t = tree(ir.configuration.body);
-    expect(Object.keys(t.systemd.services).sort()).toEqual(["labgen-boot-esp", "labgen-gitops"]);
-    expect(Object.keys(t.systemd.timers)).toEqual(["labgen-gitops"]);
+    expect(Object.keys(t.systemd.services).sort()).toEqual(["labgen-boot-esp", "labgen-cert-renew", "labgen-gitops", "labgen-secrets"]);
+    expect(Object.keys(t.systemd.timers)).toEqual(["labgen-gitops", "labgen-cert-renew"]);
     expect(t.systemd.services["labgen-gitops"]).toEqual({
       description: "labgen GitOps agent: pull the lab repository, rebuild this host, apply OpenTofu",
       after: ["network-online.target"],
       wants: ["network-online.target"],
       restartIfChanged: false,
       unitConfig: { "X-StopOnRemoval": false },
-      serviceConfig: { Type: "oneshot", User: "root", ExecStart: "<nix:lib.getExe labgen-gitops>" },
+      serviceConfig: {
+        Type: "oneshot",
+        User: "root",
+        ExecStart: "<nix:lib.getExe labgen-gitops>",
+        TimeoutStartSec: "2h",
+        SuccessExitStatus: "75",
+      },
     });
+    expect(t.systemd.timers["labgen-cert-renew"]).toEqual({ wantedBy: ["timers.target"], timerConfig: { OnCalendar: "daily", Persistent: true, RandomizedDelaySec: "1h" } });
     expect(t.systemd.timers["labgen-gitops"]).toEqual({
       wantedBy: ["timers.target"],
       timerConfig: { OnBootSec: "2min", OnUnitInactiveSec: "5min" },
     });
     // The contract with the gitops target (generator/targets/gitops/unit.ts).
     expect(GITOPS_UNIT.serviceSettings).toMatchObject({ type: "oneshot", user: "root", restartIfChanged: false, stopOnRemoval: false });
-    expect(t.environment.systemPackages).toEqual(["<nix:labgen-rollback>"]);
+    expect(t.environment.systemPackages).toEqual(["<nix:labgen-rollback>", "<nix:labgen-ca>", "<nix:labgen-secrets>"]);
     const lets = Object.fromEntries(ir.configuration.lets.map((e) => [e.kind === "binding" ? e.path.join(".") : "", e]));
-    expect(Object.keys(lets)).toEqual(["runtimeInputs", GITOPS_UNIT.service, GITOPS_UNIT.rollbackCommand]);
+    expect(Object.keys(lets)).toEqual(["runtimeInputs", GITOPS_UNIT.service, GITOPS_UNIT.rollbackCommand, GITOPS_UNIT.caCommand, GITOPS_UNIT.renewService, "labgen-secrets"]);
+  });
+
+  it("app secrets: a oneshot before Incus and the GitOps agent, and the rotate command", async () => {
+    const { ir } = await hostIR("reference", "nas");
+    const t = tree(ir.configuration.body);
+    expect(t.systemd.services["labgen-secrets"]).toEqual({
+      description: "labgen app secrets: generate missing ones, copy them to their instances",
+      wantedBy: ["multi-user.target"],
+      before: ["incus.service", "labgen-gitops.service"],
+      serviceConfig: { Type: "oneshot", RemainAfterExit: true, ExecStart: "<nix:lib.getExe labgen-secrets>" },
+    });
+    // A host without app secrets has no such service (the three-hosts lab has none).
+    const other = await hostIR("three-hosts", "alpha");
+    expect(tree(other.ir.configuration.body).systemd?.services?.["labgen-secrets"]).toBeUndefined();
   });
 });
 
@@ -669,7 +703,8 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
     const inputs = (host: string) => printNix(nixosIr(model).find((x) => x.host === host)!.configuration.file);
     expect(inputs("alpha")).toContain("pkgs.opentofu.withPlugins (p: [ p.lxc_incus ])");
     expect(inputs("beta")).not.toContain("opentofu");
-    expect(inputs("beta")).not.toContain("config.boot.zfs.package");
+    // zfs and incus are on every agent's PATH: each host snapshots its own Incus and labgen datasets.
+    expect(inputs("beta")).toContain("config.boot.zfs.package");
     expect(inputs("beta")).toContain("config.system.build.nixos-rebuild");
   });
 
@@ -709,6 +744,10 @@ const STUBS = `
     git = stub "git";
     openssh = stub "openssh";
     util-linux = stub "util-linux";
+    gnugrep = stub "gnugrep";
+    gnused = stub "gnused";
+    jq = stub "jq";
+    openssl = stub "openssl";
     rsync = stub "rsync";
     linuxPackages = stub "linuxPackages";
     incus = stub "incus";
@@ -771,7 +810,7 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     const { model } = await lab("reference");
     const { root, value: m } = evalModule(planNixos(model), "nas", false);
     expect(m.imports).toEqual([join(root, "out/hosts/nas/disko.nix")]);
-    expect(m.networking.firewall.allowedTCPPorts).toEqual([22, 80, 443, 2222, 21064]);
+    expect(m.networking.firewall.allowedTCPPorts).toEqual([22, 80, 443, 2222]);
     expect(m.boot.kernelPackages).toBe("/nix/store/stub-linuxPackages");
     expect(m.security.pki.certificateFiles).toEqual([]);
     expect(m.boot.loader["systemd-boot"].extraInstallCommands).toBe(
@@ -790,7 +829,8 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     );
     const svc = m.systemd.services["labgen-gitops"];
     expect(svc.serviceConfig.ExecStart).toBe("/nix/store/stub-labgen-gitops/bin/labgen-gitops");
-    expect(m.environment.systemPackages).toEqual(["/nix/store/stub-labgen-rollback"]);
+    expect(m.environment.systemPackages).toEqual(["/nix/store/stub-labgen-rollback", "/nix/store/stub-labgen-ca", "/nix/store/stub-labgen-secrets"]);
+    expect(m.systemd.services["labgen-secrets"].serviceConfig.ExecStart).toBe("/nix/store/stub-labgen-secrets/bin/labgen-secrets");
     expect(m.virtualisation.incus.package).toMatch(/^\/nix\/store\/stub-incus(-lts)?$/);
   });
 
@@ -877,7 +917,7 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
       expect(out).toEqual({
         name: "labgen-rollback",
         text: "echo the rollback\n",
-        runtimeInputs: ["coreutils", "git", "openssh", "util-linux", "nixos-rebuild", "nix", "systemd", "zfs", "incus-client", "opentofu+lxc_incus"],
+        runtimeInputs: ["coreutils", "git", "openssh", "gnugrep", "gnused", "jq", "util-linux", "nixos-rebuild", "nix", "systemd", "zfs", "incus-client", "opentofu+lxc_incus"],
       });
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The OpenTofu target (out/tofu/*.tf), checked with real tools: terraform/tofu fmt and console,
 // the HCL parser (hcl2json) and the Incus provider schema. A missing tool fails, never skips.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
@@ -8,6 +8,8 @@ import { TRAEFIK_LAYOUT } from "../../generator/resolve/ingress.ts";
 import { GUEST_CA_ROOT_PATH, planTofu } from "../../generator/targets/tofu/index.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
 import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
+import { compile } from "../../generator/pipeline.ts";
+import { mkTmp, rmTmp } from "../support/lab-fixtures.ts";
 import { hclFmtCheckFiles, hclToJson, hclTool, terraformEval } from "../support/hcl.ts";
 import { literalString, validateIncusHcl } from "../support/incus-schema.ts";
 
@@ -121,7 +123,8 @@ describe("out/tofu for the reference lab", () => {
     const { doc, model } = await ref();
     const [tf] = doc.terraform;
     expect(tf.required_version).toBe(">= 1.8.0");
-    expect(tf.required_providers[0].incus).toEqual({ source: "lxc/incus", version: "~> 1.0" });
+    // The provider versions checked: the schema in test/fixtures/upstream/incus-provider is v1.1.1.
+    expect(tf.required_providers[0].incus).toEqual({ source: "lxc/incus", version: ">= 1.1.1, < 2.0" });
     expect(tf.backend.local[0].path).toBe(model.tofu.stateFile);
     const enc = tf.encryption[0];
     expect(enc.key_provider.pbkdf2.state[0].passphrase).toBe("${var.state_passphrase}");
@@ -139,7 +142,9 @@ describe("out/tofu for the reference lab", () => {
     expect(p.default_remote).toBe("nas");
     expect(p.remote).toEqual([
       { name: "nas", address: "unix://" },
+      { name: "codeberg", address: "https://codeberg.org", protocol: "oci" },
       { name: "docker", address: "https://docker.io", protocol: "oci" },
+      { name: "ghcr", address: "https://ghcr.io", protocol: "oci" },
       { name: "images", address: "https://images.linuxcontainers.org", protocol: "simplestreams" },
     ]);
     expect(p.accept_remote_certificate).toBeUndefined();
@@ -157,8 +162,10 @@ describe("out/tofu for the reference lab", () => {
     });
     const pools = doc.resource.incus_storage_pool;
     expect(Object.keys(pools).sort()).toEqual(["bulk", "fast"]);
-    expect(pools.fast).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "rpool/incus" } });
-    expect(pools.bulk).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "tank/incus" } });
+    // One level below the labgen-owned <zpool>/incus: Incus creates the source and refuses one with
+    // any child or snapshot (lxc/incus internal/server/storage/drivers/driver_zfs.go, Create()).
+    expect(pools.fast).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "rpool/incus/fast" } });
+    expect(pools.bulk).toMatchObject({ driver: "zfs", remote: "nas", config: { source: "tank/incus/bulk" } });
     const profiles = doc.resource.incus_profile;
     expect(Object.keys(profiles).sort()).toEqual(model.profiles.map((p) => p.name));
     expect(profiles.nesting).toMatchObject({ for_each: '${toset(["nas"])}', config: { "security.nesting": "true" } });
@@ -179,13 +186,15 @@ describe("out/tofu for the reference lab", () => {
         size: i.rootDisk.size,
       });
     }
-    expect(insts.homeassistant.type).toBe("virtual-machine");
-    expect(insts.traefik.image).toBe("docker:traefik:v3.7");
+    // Home Assistant is the official container now, not a VM.
+    expect(insts.homeassistant.type).toBe("container");
+    expect(insts.homeassistant.image).toBe("ghcr:home-assistant/home-assistant:2026.8.3");
+    expect(insts.traefik.image).toBe("docker:traefik:v3.7.11");
     expect(insts.nixbox.profiles).toEqual(['${incus_profile.base["nas"].name}', '${incus_profile.nesting["nas"].name}']);
     expect(insts.forgejo.config).toMatchObject({ "snapshots.schedule": "@daily", "snapshots.expiry": "14d" });
     expect(insts.nixbox.config["snapshots.schedule"]).toBeUndefined();
     expect(insts.forgejo.config["cloud-init.user-data"]).toBeUndefined();
-    expect(deviceNamed(insts.jellyfin, "root").properties.size).toBe("16GiB");
+    expect(deviceNamed(insts.jellyfin, "root").properties.size).toBe("8GiB");
   });
 
   it("gives each NIC the MAC locked in lab.lock.json and its static address", async () => {
@@ -221,15 +230,24 @@ describe("out/tofu for the reference lab", () => {
     expect(devices(insts.forgejo, "proxy")).toEqual([
       { name: "tcp-2222", type: "proxy", properties: { listen: "tcp:192.168.1.10:2222", connect: "tcp:10.10.0.128:22", nat: "true" } },
     ]);
-    // The VM's proxy: NAT is the only mode Incus supports for VMs.
-    expect(deviceNamed(insts.homeassistant, "tcp-21064").properties.nat).toBe("true");
+    expect(devices(insts.homeassistant, "proxy")).toEqual([]);
     expect(devices(insts.grafana, "proxy")).toEqual([]);
   });
 
   it("keeps application data on volumes that refuse destruction, attached as disks", async () => {
     const { doc } = await ref();
     const vols = doc.resource.incus_storage_volume;
-    expect(Object.keys(vols).sort()).toEqual(["forgejo-data", "jellyfin-media"]);
+    expect(Object.keys(vols).sort()).toEqual([
+      "forgejo-data",
+      "grafana-data",
+      "homeassistant-config",
+      "jellyfin-cache",
+      "jellyfin-config",
+      "jellyfin-media",
+      "nextcloud-data",
+      "nextcloud-db-data",
+      "vaultwarden-data",
+    ]);
     expect(vols["forgejo-data"]).toEqual({
       name: "forgejo-data",
       remote: "nas",
@@ -244,7 +262,7 @@ describe("out/tofu for the reference lab", () => {
       name: "data",
       type: "disk",
       properties: {
-        path: "/var/lib/forgejo",
+        path: "/data",
         pool: "${incus_storage_volume.forgejo-data.pool}",
         source: "${incus_storage_volume.forgejo-data.name}",
       },
@@ -274,6 +292,9 @@ describe("out/tofu for the reference lab", () => {
     ]);
     // A container: no wait_for is needed (and "agent" would be rejected).
     expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
+    // Other instances get the lab root, then only their own configuration files (Home Assistant's configuration.yaml).
+    for (const i of model.instances.filter((x) => !x.ingress))
+      expect(doc.resource.incus_instance[i.name].file?.map((f: Json) => f.target_path), i.name).toEqual([model.ca.files.guestRoot, ...i.files.map((f) => f.path)]);
   });
 
   // Guests call each other through the routes (webhooks, OAuth), so each needs the lab root. A
@@ -290,7 +311,6 @@ describe("out/tofu for the reference lab", () => {
         mode: "0644",
         create_directories: true,
       });
-      if (!i.ingress) expect(inst.file, i.name).toHaveLength(1);
       expect(inst.wait_for, i.name).toEqual(i.type === "virtual-machine" ? [{ type: "agent" }] : undefined);
     }
   });
@@ -335,7 +355,8 @@ describe("out/tofu for the reference lab", () => {
     };
     const evaluate = (expr: string) => terraformEval({ "main.tf": `locals {\n  v = ${expr}\n}\n` }, "local.v");
     const ha = model.instances.find((i) => i.name === "homeassistant")!;
-    expect(evaluate(valueOf("instances.tf", "cloud-init.user-data"))).toBe(ha.cloudInit);
+    const content = text["instances.tf"].split("\n").find((l) => l.trimStart().startsWith("content ") && l.includes("use_x_forwarded_for"))!;
+    expect(evaluate(content.slice(content.indexOf("= ") + 2))).toBe(ha.files[0].content);
     expect(evaluate(valueOf("networks.tf", "raw.dnsmasq"))).toBe(
       model.ingress!.routes.map((r) => `host-record=${r.hostname},10.10.0.10`).join("\n"),
     );
@@ -401,7 +422,9 @@ describe("out/tofu for other labs", () => {
   it("refuses a VM that exposes ports on a host without a fixed LAN address", async () => {
     const { model } = await tofuOf("reference");
     const host = { ...model.hosts[0], lan: { mode: "dhcp" as const, interface: "enp2s0", subnet: null } };
-    expect(() => planTofu({ ...model, hosts: [host] })).toThrow(/instances\.homeassistant\.ports\[0\].*DHCP.*NAT mode/);
+    // The reference lab has no VM now: make Forgejo (which exposes SSH) one.
+    const instances = model.instances.map((i) => (i.name === "forgejo" ? { ...i, type: "virtual-machine" as const } : i));
+    expect(() => planTofu({ ...model, hosts: [host], instances })).toThrow(/instances\.forgejo\.ports\[0\].*DHCP.*NAT mode/);
   });
 
   it("a VM running Traefik waits for its agent before the files are pushed", async () => {
@@ -411,5 +434,112 @@ describe("out/tofu for other labs", () => {
     const doc = await parsed(files);
     expect(doc.resource.incus_instance.traefik.wait_for).toEqual([{ type: "agent" }]);
     expect(await validateIncusHcl(byName(files))).toEqual([]);
+  });
+
+  it("lifts prevent_destroy only for a volume that allowDestroy names", async () => {
+    // opentofu/opentofu website/docs/language/meta-arguments/lifecycle.mdx: prevent_destroy rejects
+    // any plan that would destroy the object "as long as the argument remains present", and
+    // lifecycle settings take literal values only: so an allowed volume gets a literal false.
+    const { model } = await tofuOf("reference");
+    const files = planTofu({ ...model, allowDestroy: ["volume:jellyfin-media"] });
+    const doc = await parsed(files);
+    expect(doc.resource.incus_storage_volume["jellyfin-media"].lifecycle).toEqual([{ prevent_destroy: false }]);
+    expect(doc.resource.incus_storage_volume["forgejo-data"].lifecycle).toEqual([{ prevent_destroy: true }]);
+    expect(byName(files)["volumes.tf"]).toContain("# allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards.\n");
+    expect(await validateIncusHcl(byName(files))).toEqual([]);
+    expect(hclFmtCheckFiles(byName(files))).toEqual({ ok: true, output: "" });
+  });
+});
+
+describe("out/tofu for OCI apps", () => {
+  it("declares each image registry once, as an OCI remote (lxc/incus doc/reference/image_servers.md)", async () => {
+    for (const name of ["reference", "apps"]) {
+      const { files, model } = await tofuOf(name);
+      const doc = await parsed(files);
+      const remotes: Json[] = doc.provider.incus.remote;
+      const used = [...new Set(model.instances.map((i) => i.imageRemote))].sort();
+      const images = remotes.filter((r) => !model.hosts.some((h) => h.name === r.name));
+      expect(images.map((r) => r.name).sort(), name).toEqual(used);
+      for (const r of images) expect(r.protocol, r.name).toBe(r.name === "images" ? "simplestreams" : "oci");
+    }
+    const { files } = await tofuOf("reference");
+    const doc = await parsed(files);
+    expect(doc.provider.incus.remote.find((r: Json) => r.name === "codeberg")).toMatchObject({ address: "https://codeberg.org", protocol: "oci" });
+  });
+
+  it("passes the app's environment as environment.* and oci overrides as oci.*, never a secret value", async () => {
+    const { files, model } = await tofuOf("apps");
+    const doc = await parsed(files);
+    for (const i of model.instances) {
+      const config = doc.resource.incus_instance[i.name].config;
+      for (const [k, v] of Object.entries(i.environment)) expect(config[`environment.${k}`], `${i.name} ${k}`).toBe(v);
+      for (const [k, v] of Object.entries(i.ociConfig)) expect(config[k], `${i.name} ${k}`).toBe(v);
+    }
+    expect(doc.resource.incus_instance.mqtt.config).toMatchObject({ "oci.entrypoint": "/usr/sbin/mosquitto -c /mosquitto/config/mosquitto.conf", "oci.uid": "1883", "oci.gid": "1883" });
+    expect(doc.resource.incus_instance.grafana.config["environment.GF_SECURITY_ADMIN_PASSWORD__FILE"]).toBe("/secrets/grafana-admin-password");
+  });
+
+  it("mounts each instance's secrets directory read-only and idmapped at /secrets, and nothing else of them", async () => {
+    const { files, model } = await tofuOf("apps");
+    const doc = await parsed(files);
+    for (const i of model.instances) {
+      const dev = deviceNamed(doc.resource.incus_instance[i.name], "secrets");
+      if (i.secrets.length === 0) expect(dev, i.name).toBeUndefined();
+      else
+        expect(dev, i.name).toEqual({
+          name: "secrets",
+          type: "disk",
+          properties: { path: "/secrets", readonly: "true", shift: "true", source: `/var/lib/labgen/secrets/instances/${i.name}` },
+        });
+    }
+  });
+
+  it("pushes configuration files into the instance and restarts it when they change", async () => {
+    const { files } = await tofuOf("apps");
+    const doc = await parsed(files);
+    const mqtt = doc.resource.incus_instance.mqtt;
+    // First the lab root every instance gets, then the app's own configuration file.
+    expect(mqtt.file).toEqual([
+      expect.objectContaining({ target_path: "/usr/local/share/ca-certificates/labgen-root.crt" }),
+      expect.objectContaining({ target_path: "/mosquitto/config/mosquitto.conf", mode: "0644", uid: 0, gid: 0, create_directories: true }),
+    ]);
+    expect(mqtt.file[1].content).toContain("password_file /secrets/mqtt-passwd\n");
+    const restart = doc.resource.terraform_data.mqtt_restart;
+    expect(JSON.stringify(restart.provisioner)).toContain('"command":"incus restart mqtt"');
+    expect(restart.lifecycle[0].replace_triggered_by).toEqual(["${incus_instance.mqtt}"]);
+  });
+
+  it("a shared volume is the owner's: mounted (read-only, sub-path) by the reader, created once", async () => {
+    const { files } = await tofuOf("apps");
+    const doc = await parsed(files);
+    expect(Object.keys(doc.resource.incus_storage_volume)).toContain("jellyfin-media");
+    expect(Object.keys(doc.resource.incus_storage_volume)).not.toContain("navidrome-music");
+    expect(deviceNamed(doc.resource.incus_instance.navidrome, "music").properties).toEqual({
+      path: "/music",
+      pool: "${incus_storage_volume.jellyfin-media.pool}",
+      readonly: "true",
+      source: "${incus_storage_volume.jellyfin-media.name}/music",
+    });
+  });
+
+  it("an upgrade (a new version) changes the instance's image only: its volumes stay as they are", async () => {
+    const c = cases.find((x) => x.name === "reference")!;
+    const dir = mkTmp("labgen-upgrade-");
+    try {
+      const text = readFileSync(c.configFile, "utf8");
+      const bumped = text.replace("jellyfin({ ...on,", 'jellyfin({ ...on, version: "10.11.10",');
+      expect(bumped).not.toBe(text);
+      writeFileSync(join(dir, "lab.config.ts"), bumped);
+      writeFileSync(join(dir, "lab.lock.json"), readFileSync(c.lockFile, "utf8"));
+      const after = await compile({ configFile: join(dir, "lab.config.ts"), lockFile: join(dir, "lab.lock.json") });
+      if (!after.ok) throw new Error(after.diagnostics.map((d) => d.message).join("\n"));
+      const before = byName((await tofuOf("reference")).files);
+      const next = byName(planTofu(after.model));
+      expect(next["volumes.tf"]).toBe(before["volumes.tf"]);
+      const changed = next["instances.tf"].split("\n").filter((l, i) => l !== before["instances.tf"].split("\n")[i]);
+      expect(changed).toEqual(['  image       = "docker:jellyfin/jellyfin:10.11.10"']);
+    } finally {
+      rmTmp(dir);
+    }
   });
 });

@@ -139,4 +139,18 @@ describe("reference lab Traefik config", () => {
     expect(d.tls.options.default).toEqual({ minVersion: "VersionTLS12", sniStrict: true });
     expect(d.tls.stores.default.defaultCertificate).toEqual(d.tls.certificates[0]);
   });
+
+  it("every routed app's health check becomes its service's healthCheck (httpLoadBalancerService.healthCheck)", async () => {
+    const { model, dynamic } = await reference();
+    const d = parse(dynamic);
+    for (const r of model.ingress!.routes) {
+      const health = model.instances.find((i) => i.name === r.instance)!.health;
+      expect(health, r.instance).not.toBeNull();
+      expect(d.http.services[r.name].loadBalancer.healthCheck).toEqual({ path: health!.path, interval: "30s", timeout: "5s" });
+    }
+    expect(d.http.services.git.loadBalancer.healthCheck.path).toBe("/api/healthz");
+    expect(d.http.services.ha.loadBalancer.healthCheck.path).toBe("/manifest.json");
+    // The v3 schema accepts it (and the checker would flag an unknown key).
+    expect(checkTraefikDynamic(dynamic)).toEqual([]);
+  });
 });

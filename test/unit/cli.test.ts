@@ -224,10 +224,12 @@ describe("explain", () => {
     const r = await cli("explain", "forgejo", ...args);
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toBe("instance forgejo: Git forge");
+    expect(lines[0]).toBe("instance forgejo: Forgejo: Git forge");
     expect(r.stdout).toMatch(/address 10\.10\.0\.\d+ \(allocated in lab\.lock\.json\), MAC 10:66:6a:/);
     expect(r.stdout).toContain("ports: tcp 2222→22; URLs: https://git.lab.home.arpa");
-    expect(r.stdout).toContain("volume forgejo-data 100GiB at /var/lib/forgejo");
+    expect(r.stdout).toContain("volume forgejo-data 100GiB at /data");
+    expect(r.stdout).toContain("image codeberg:forgejo/forgejo:16.0.5");
+    expect(r.stdout).toContain("health: /api/healthz (Traefik checks it every 30s)");
     expect(lines).toContain("  defined at instances.forgejo");
     expect(lines.at(-1)).toBe(`  files: ${madeFrom("instances.forgejo").join(", ")}`.trimEnd());
     // explain compiles but writes nothing.
@@ -238,12 +240,25 @@ describe("explain", () => {
     const host = await cli("explain", "nas", ...args);
     expect(host.code).toBe(0);
     expect(host.stdout).toMatch(/^host nas: /);
-    expect(host.stdout).toContain("runs: forgejo, grafana, homeassistant, jellyfin, nixbox, traefik");
+    expect(host.stdout).toContain("runs: forgejo, grafana, homeassistant, jellyfin, nextcloud, nextcloud-db, nixbox, traefik, vaultwarden");
     const net = await cli("explain", "lab0", ...args);
     expect(net.stdout).toMatch(/^network lab0: Incus bridge on nas, 10\.10\.0\.0\/24 via 10\.10\.0\.1/);
     const route = await cli("explain", "git", ...args);
     expect(route.stdout).toMatch(/^route git: https:\/\/git\.lab\.home\.arpa → forgejo \(http:\/\/10\.10\.0\.\d+:3000\) through Traefik in traefik/);
     expect((await cli("explain", "git.lab.home.arpa", ...args)).stdout).toBe(route.stdout);
+  });
+
+  it("an app's secrets, by path in the instance and on the host (never a value)", async () => {
+    const r = await cli("explain", "nextcloud", ...args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("  secret nextcloud-admin-password: /secrets/nextcloud-admin-password in the instance, /var/lib/labgen/secrets/instances/nextcloud/nextcloud-admin-password on nas\n");
+    expect(r.stdout).toContain("  secret nextcloud-db-password: /secrets/nextcloud-db-password in the instance, /var/lib/labgen/secrets/instances/nextcloud/nextcloud-db-password on nas\n");
+    const s = await cli("explain", "nextcloud-db-password", ...args);
+    expect(s.stdout.split("\n").slice(0, 3)).toEqual([
+      "secret nextcloud-db-password: generated on the host (32 alphanumeric), kept on nas at /var/lib/labgen/secrets/apps/nextcloud-db-password",
+      "  read by nextcloud at /secrets/nextcloud-db-password",
+      "  read by nextcloud-db at /secrets/nextcloud-db-password",
+    ]);
   });
 
   it("an unknown name: exit 1", async () => {

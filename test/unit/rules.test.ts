@@ -504,7 +504,7 @@ const CASES: RuleCase[] = [
       {
         rule: "datasets",
         path: "hosts.nas.zfs.pools.rpool.datasets.nix",
-        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, reserved): choose another name",
+        message: "dataset 'nix' is managed by labgen (root, nix, var, home, labgen, incus, incusd, reserved): choose another name",
       },
       { rule: "datasets", path: 'hosts.nas.zfs.pools.rpool.datasets["bad name"]', message: "dataset name 'bad name' is invalid: use letters, digits, _ . : - and / between levels" },
       { rule: "datasets", path: "hosts.nas.zfs.pools.rpool.datasets.media.mountpoint", message: "/var is already mounted by the boot pool's system datasets" },
@@ -882,6 +882,101 @@ const CASES: RuleCase[] = [
     }),
     expect: [],
   },
+  // --- apps: image versions, OCI options, secrets, shared volumes
+  {
+    name: "OCI images pin a valid tag (the preset version) or a digest",
+    lab: B((l) => {
+      l.instances.web.image = "docker:grafana/grafana";
+      l.instances.app = baseInstance({ image: "docker:grafana/grafana:-13.2" });
+      l.instances.pinned = baseInstance({ image: `docker:grafana/grafana@sha256:${"a".repeat(64)}` });
+      l.instances.bad = baseInstance({ image: "docker:grafana/grafana:13@sha256:xyz" });
+      l.instances.upper = baseInstance({ image: "docker:Grafana/grafana:13.2.3" });
+    }),
+    expect: [
+      { rule: "oci-version", path: "instances.app.image", message: "'-13.2' is not a valid image tag (1-128 characters of a-z A-Z 0-9 _ . -, not starting with . or -): pin a release such as \"v3.7.11\"" },
+      { rule: "oci-version", path: "instances.bad.image", message: "'sha256:xyz' is not a sha256 digest (sha256: and 64 lowercase hex digits)" },
+      { rule: "oci-version", path: "instances.upper.image", message: "'Grafana/grafana' is not a valid OCI repository name (lowercase path components such as library/traefik)" },
+      { rule: "oci-version", path: "instances.web.image", message: "the image pins no version: add a tag (e.g. \"docker:grafana/grafana:<version>\") so an upgrade is a deliberate change" },
+    ],
+  },
+  {
+    name: "oci options on a system container; files and volumes where the secrets are mounted",
+    lab: B((l) => {
+      l.instances.web.oci = { uid: 1000 };
+      l.instances.web.files = [
+        { path: "/etc/app.conf", content: "a" },
+        { path: "/etc/app.conf", content: "b" },
+        { path: "/secrets/x", content: "c" },
+      ];
+      l.instances.web.secrets = ["s"];
+      l.instances.web.volumes = [{ name: "secrets", size: "1GiB", path: "/secrets" }];
+      l.secrets = { s: { kind: "generated" } };
+    }),
+    expect: [
+      { rule: "oci-options", path: "instances.web.files[1].path", message: "/etc/app.conf is pushed twice: keep one file per path" },
+      { rule: "oci-options", path: "instances.web.files[2].path", message: "/secrets is the read-only mount of the instance's secrets: put the file elsewhere" },
+      { rule: "oci-options", path: "instances.web.oci", message: "oci.* options apply to OCI application images only: drop oci or use an OCI image" },
+      { rule: "oci-options", path: "instances.web.volumes[0].name", message: "'secrets' is the device that mounts the instance's secrets: give the volume another name" },
+      { rule: "oci-options", path: "instances.web.volumes[0].path", message: "/secrets is where the instance's secrets are mounted: mount the volume elsewhere" },
+    ],
+  },
+  {
+    name: "secrets: undeclared, listed twice, a *_FILE variable pointing at an unmounted one, readers on two hosts, unused",
+    lab: B((l) => {
+      l.hosts.zeta = baseHost(2);
+      l.hosts.zeta.tailscale = { authKeyFile: "/var/lib/labgen/secrets/ts", exposeIncusApi: true };
+      l.networks.zetanet = { host: "zeta", subnet: "10.20.0.0/24" };
+      l.storage.far = { host: "zeta", zpool: "rpool" };
+      l.secrets = { db: { kind: "generated", length: 24 }, spare: { kind: "generated" }, Bad_Name: { kind: "generated" } };
+      l.instances.web.secrets = ["db", "db", "nope"];
+      l.instances.web.environment = { PASSWORD_FILE: "/secrets/other" };
+      l.instances.far = baseInstance({ host: "zeta", storage: "far", nics: [{ network: "zetanet" }], secrets: ["db"] });
+    }),
+    expect: [
+      { rule: "secret-ref", path: "instances.far.secrets[0]", message: "secret 'db' is already read by instances.web on host 'nas': a secret lives on one host, so its readers must run there (or declare two secrets)" },
+      { rule: "secret-ref", path: "instances.web.environment.PASSWORD_FILE", message: "/secrets/other is not mounted in this instance: add 'other' to its secrets and declare it under secrets (declared: db, spare, Bad_Name)" },
+      { rule: "secret-ref", path: "instances.web.secrets[1]", message: "secret 'db' is listed twice" },
+      { rule: "secret-ref", path: "instances.web.secrets[2]", message: "secret 'nope' is not declared: add it under secrets (declared: db, spare, Bad_Name), e.g. nope: { kind: \"generated\", length: 32 }" },
+      { rule: "secret-ref", path: "secrets.Bad_Name", message: "secret name 'Bad_Name' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter (it becomes a file name)" },
+      { rule: "secret-ref", path: "secrets.spare", message: "secret 'spare' is read by no instance: list it in an instance's secrets or remove it", severity: "warning" },
+    ],
+  },
+  {
+    name: "provided secret files: not in the Nix store, the host's checkout, or labgen's own secret store",
+    lab: B((l) => {
+      l.secrets = {
+        a: { kind: "file", path: "/nix/store/abc-secret" },
+        b: { kind: "file", path: "/var/lib/labgen/checkout/secrets/b" },
+        c: { kind: "file", path: "/var/lib/labgen/secrets/apps/c" },
+        d: { kind: "file", path: "/var/lib/labgen/secrets/d" },
+      };
+      l.instances.web.secrets = ["a", "b", "c", "d"];
+    }),
+    expect: [
+      { rule: "secret-file", path: "secrets.a.path", message: "secrets must not live in the Nix store (world-readable): use a path such as /var/lib/labgen/secrets/…" },
+      { rule: "secret-file", path: "secrets.b.path", message: "/var/lib/labgen/checkout/secrets/b is inside the host's checkout of this repository (/var/lib/labgen/checkout): a secret never goes into git; put the file elsewhere, e.g. /var/lib/labgen/secrets/b" },
+      { rule: "secret-file", path: "secrets.c.path", message: "/var/lib/labgen/secrets/apps/c is where labgen-secrets keeps the secrets it manages: put the provided file elsewhere, e.g. /var/lib/labgen/secrets/c" },
+    ],
+  },
+  {
+    name: "shared volumes: no size of their own, an existing owner volume on the same host, one writer per path",
+    lab: B((l) => {
+      l.instances.web.volumes = [{ name: "media", size: "1TiB", path: "/media" }, { name: "nosize", path: "/x" }];
+      l.instances.reader = baseInstance({ volumes: [{ name: "m", path: "/m", share: { instance: "web", volume: "media", subPath: "music" } }] });
+      l.instances.w1 = baseInstance({ volumes: [{ name: "m", path: "/m", share: { instance: "web", volume: "media", subPath: "music", readonly: false } }] });
+      l.instances.w2 = baseInstance({ volumes: [{ name: "m", path: "/m", size: "1GiB", share: { instance: "web", volume: "media", subPath: "music", readonly: false } }] });
+      l.instances.w3 = baseInstance({ volumes: [{ name: "m", path: "/m", share: { instance: "web", volume: "media", readonly: false } }] });
+      l.instances.lost = baseInstance({ volumes: [{ name: "m", path: "/m", share: { instance: "web", volume: "films" } }, { name: "n", path: "/n", share: { instance: "ghost", volume: "x" } }] });
+    }),
+    expect: [
+      { rule: "volume-share", path: "instances.lost.volumes[0].share.volume", message: "instance 'web' has no volume 'films' of its own (its volumes: media, nosize)" },
+      { rule: "volume-share", path: "instances.lost.volumes[1].share.instance", message: "unknown instance 'ghost'" },
+      { rule: "volume-share", path: "instances.w2.volumes[0].share", message: "'music' of volume web-media is already written by instances.w1.volumes[0]: two apps claiming the same data path would corrupt it; share it readonly: true, or give each app its own subPath" },
+      { rule: "volume-share", path: "instances.w2.volumes[0].size", message: "the size of a shared volume is set by its owner web: drop size" },
+      { rule: "volume-share", path: "instances.w3.volumes[0].share", message: "volume web-media is already written by instances.web.volumes[0]: two apps claiming the same data path would corrupt it; share it readonly: true, or give each app its own subPath" },
+      { rule: "volume-share", path: "instances.web.volumes[1]", message: "a volume needs a size (or a share of another instance's volume)" },
+    ],
+  },
   // --- CA
   {
     name: "CA validities that do not nest (and a long leaf warning)",
@@ -901,6 +996,25 @@ const CASES: RuleCase[] = [
     name: "leaf of 398 days is only a warning",
     lab: B((l) => (l.ca = { leafDays: 398 })),
     expect: [{ rule: "ca-validity", path: "ca.leafDays", message: "398 days exceeds the 397 days Apple and Chromium recommend; 825 is Apple's hard limit", severity: "warning" }],
+  },
+  // --- allow-destroy: every permission is a warning until removed; malformed or repeated ones are errors
+  {
+    name: "allowDestroy: each entry warns, a dataset needs its host, an entry is listed once",
+    lab: B((l) => {
+      l.allowDestroy = ["volume:web-data", "instance:web", "dataset:nas:rpool/media", "dataset:rpool/media", "instance:web", "storagePool:a/b"];
+    }),
+    expect: [
+      { rule: "allow-destroy", path: "allowDestroy[0]", message: "the next deploy may destroy volume web-data and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[1]", message: "the next deploy may destroy instance web and its data: remove this entry after the deploy", severity: "warning" },
+      { rule: "allow-destroy", path: "allowDestroy[2]", message: "the next deploy may destroy dataset nas:rpool/media and its data: remove this entry after the deploy", severity: "warning" },
+      {
+        rule: "allow-destroy",
+        path: "allowDestroy[3]",
+        message: "'dataset:rpool/media' is not \"dataset:<host>:<pool>/<dataset>\", e.g. \"dataset:nas:tank/media\": copy the name that `labgen plan` prints",
+      },
+      { rule: "allow-destroy", path: "allowDestroy[4]", message: "'instance:web' is already allowDestroy[1]: list each object once" },
+      { rule: "allow-destroy", path: "allowDestroy[5]", message: "'storagePool:a/b' is not \"storagePool:<name>\" with the storagePool's name: copy the name that `labgen plan` prints" },
+    ],
   },
   // --- admins, hosts
   {

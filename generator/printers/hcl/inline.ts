@@ -20,11 +20,33 @@ export class Inline {
   }
 }
 
-// Where we are, for error messages only: a linked list so descending costs one small object.
-export type Path = { readonly parent: Path; readonly name: string } | null;
+// Where we are, for error messages only: a linked list so descending costs one small object, and
+// the step's text (`item[3]`, `resource.incus_instance.app0`) is only joined when a message needs it.
+export type Path = {
+  readonly parent: Path;
+  readonly name: string;
+  /** Block labels, shown as `name.label…`. */
+  readonly labels?: readonly string[];
+  /** A list position, shown as `name[index]`. */
+  readonly index?: number;
+} | null;
 
 export function child(parent: Path, name: string): Path {
   return { parent, name };
+}
+
+export function childAt(parent: Path, name: string, index: number): Path {
+  return { parent, name, index };
+}
+
+export function childBlock(parent: Path, type: string, labels: readonly string[]): Path {
+  return { parent, name: type, labels };
+}
+
+function stepText(p: NonNullable<Path>): string {
+  if (p.labels !== undefined) return [p.name, ...p.labels].join(".");
+  if (p.index !== undefined) return `${p.name}[${p.index}]`;
+  return p.name;
 }
 
 // Bare keys that are not plain names: `{ for = 1 }` is a parse error (a for expression starts), and
@@ -43,7 +65,7 @@ export function checkIdent(name: string, what: string, path: Path): void {
 
 export function at(path: Path): string {
   const names: string[] = [];
-  for (let p = path; p !== null; p = p.parent) names.unshift(p.name);
+  for (let p = path; p !== null; p = p.parent) names.unshift(stepText(p));
   return names.length === 0 ? "" : ` (at ${names.join(" > ")})`;
 }
 
@@ -156,9 +178,10 @@ export class InlineWriter {
       case "call": {
         const name = this.callName(node.name, path);
         out.code(name + "(");
+        const here = child(path, `${name}()`);
         node.args.forEach((a, i) => {
           if (i > 0) out.code(", ");
-          this.write(out, a, child(path, `${name}()`), false);
+          this.write(out, a, here, false);
         });
         out.code(")");
         return;
@@ -181,7 +204,7 @@ export class InlineWriter {
     out.code("[");
     items.forEach((item, i) => {
       if (i > 0) out.code(", ");
-      this.write(out, item, child(path, `item[${i}]`), false);
+      this.write(out, item, childAt(path, "item", i), false);
     });
     out.code("]");
   }

@@ -19,7 +19,7 @@
 import { escapeHclString, HclPrintError } from "./escape.ts";
 import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
-import { child, checkIdent, at, q, isNode, mergeParts, InlineWriter } from "./inline.ts";
+import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter } from "./inline.ts";
 import type { Path } from "./inline.ts";
 import { layout, normalizeBlanks, commentLines } from "./layout.ts";
 import type { Line, Multi } from "./layout.ts";
@@ -100,7 +100,7 @@ class Printer extends InlineWriter {
       }
       header += ' "' + escaped + '"';
     }
-    const here = child(path, [b.type, ...b.labels].join("."));
+    const here = childBlock(path, b.type, b.labels);
     const headerAt = lines.length;
     lines.push({ depth, text: header + " {" });
     this.body(b.body, depth + 1, here, false, lines);
@@ -119,7 +119,9 @@ class Printer extends InlineWriter {
         );
       }
     }
-    const inVariable = parent !== null && parent.parent === null && parent.name.startsWith("variable.");
+    // A top-level `variable "name"` block (its path step is the type plus at least one label).
+    const inVariable =
+      parent !== null && parent.parent === null && parent.name === "variable" && (parent.labels?.length ?? 0) > 0;
     if (inVariable && name === "type") {
       const legacy =
         (typeof value === "string" && ["string", "list", "map"].includes(value)) ||
@@ -145,8 +147,9 @@ class Printer extends InlineWriter {
     depth: number,
     path: Path,
   ): void {
-    if (!this.isMultiline(value)) {
-      lines.push({ depth, text: key, cols: keyCols, assign: this.inline(value, path).text });
+    const one = this.oneLine(value, path);
+    if (one !== undefined) {
+      lines.push({ depth, text: key, cols: keyCols, assign: one });
       return;
     }
     const m = this.multi(value, depth, path);
@@ -171,6 +174,27 @@ class Printer extends InlineWriter {
       default:
         return false;
     }
+  }
+
+  /**
+   * The value's single-line text, or undefined when it is printed over several lines. One pass:
+   * a tuple that fits is printed once, not once to measure and again to emit.
+   */
+  oneLine(e: Expr, path: Path): string | undefined {
+    if (typeof e === "string") return '"' + escapeHclString(e) + '"';
+    if (Array.isArray(e)) return this.tupleOneLine(e, path);
+    if (isNode(e)) {
+      if (e.kind === "object" && e.entries.length > 0) return undefined;
+      if (e.kind === "tuple") return this.tupleOneLine(e.items, path);
+      if (e.kind === "call" && e.args.some((a) => this.isMultiline(a))) return undefined;
+    }
+    return this.inline(e, path).text;
+  }
+
+  tupleOneLine(items: readonly Expr[], path: Path): string | undefined {
+    if (items.some((i) => this.isMultiline(i))) return undefined;
+    const text = this.inline(items, path).text;
+    return text.length > this.tupleWidth ? undefined : text;
   }
 
   tupleIsMultiline(items: readonly Expr[]): boolean {
@@ -221,9 +245,10 @@ class Printer extends InlineWriter {
   listItems(items: readonly Expr[], depth: number, path: Path, what: string): Line[] {
     const lines: Line[] = [];
     items.forEach((item, i) => {
-      const here = child(path, `${what}[${i}]`);
-      if (!this.isMultiline(item)) {
-        lines.push({ depth, text: this.inline(item, here).text + "," });
+      const here = childAt(path, what, i);
+      const one = this.oneLine(item, here);
+      if (one !== undefined) {
+        lines.push({ depth, text: one + "," });
         return;
       }
       const m = this.multi(item, depth, here);

@@ -1,7 +1,9 @@
 // out/lab.json (the resolved lab for machines, with provenance) and out/README.md (the same lab
 // as a document for people, with a Mermaid diagram). Both are pure functions of the Model.
+import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
+import { deploysSection, renewalParagraph } from "./deploys.ts";
 import { md } from "./markdown.ts";
 import { networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
 
@@ -266,6 +268,43 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     );
   }
 
+  const appInstances = model.instances.filter((i) => i.oci && !i.ingress);
+  if (appInstances.length) {
+    d.h(2, "Apps");
+    d.p(
+      "The OCI application containers: each runs one app from a pinned image. Upgrade one by changing its version " +
+        "(the preset's `version`, or `VERSIONS` in generator/apps/versions.ts for every lab); OpenTofu replaces the instance and keeps its volumes.",
+    );
+    d.table(
+      ["app", "version", "URL", "data (volume on pool)", "secrets", "health"],
+      appInstances.map((i) => [
+        i.name,
+        code(i.imageTag ?? i.image),
+        i.urls.join("<br/>") || "-",
+        i.volumes.map((v) => `${code(v.path)}: ${v.incusName} on ${v.storage}`).join("<br/>") || "-",
+        i.secrets.map((s) => code(s.path)).join("<br/>") || "-",
+        i.health ? code(i.health.path) : "-",
+      ]),
+    );
+  }
+  if (model.secrets.length) {
+    d.h(2, "Secrets");
+    d.p(
+      `Values exist only on the host: ${code("labgen-secrets")} (a oneshot service before Incus and the GitOps agent) generates the missing ones at boot into ${code(SECRETS_LAYOUT.store)} ` +
+        `and copies each into ${code(`${SECRETS_LAYOUT.instances}/<instance>`)}, which the instance mounts read-only at ${code(SECRETS_LAYOUT.mount)}. ` +
+        `${code("sudo labgen-secrets rotate <name>")} makes a new value and restarts the instances that read it; ${code("labgen-secrets list")} shows paths, never values.`,
+    );
+    d.table(
+      ["secret", "kind", "on host", "read by (as)"],
+      model.secrets.map((s) => [
+        s.name,
+        s.kind === "generated" ? `generated, ${s.length} ${s.alphabet}` : `provided: ${code(s.providedFile!)}`,
+        s.host ? `${s.host}: ${code(s.kind === "generated" ? s.hostPath : s.providedFile!)}` : "-",
+        s.instances.map((n) => `${n} (${code(`${SECRETS_LAYOUT.mount}/${s.name}`)})`).join("<br/>") || "-",
+      ]),
+    );
+  }
+
   d.h(2, "Snapshot policies");
   const snap = model.instances.filter((i) => i.snapshots);
   if (large) {
@@ -283,6 +322,8 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   const unsnap = model.instances.filter((i) => !i.snapshots).map((i) => i.name);
   if (unsnap.length && !large) d.p(`No automatic snapshots: ${unsnap.join(", ")}.`);
 
+  deploysSection(d, model);
+
   const ca = model.ca;
   d.h(2, "TLS: the lab's private CA");
   d.p(
@@ -296,11 +337,7 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
       "Debian, Ubuntu and Alpine guests trust it after `update-ca-certificates`; an application with its own store is pointed at the file " +
       "(e.g. `NODE_EXTRA_CA_CERTS`, or `SSL_CERT_FILE` on a bundle that includes it).",
   );
-  if (model.ingress)
-    d.p(
-      `OpenTofu copies the chain and key from ${code(ca.dir)} into the ${model.ingress.software} instance when it creates it. After \`ca.sh renew\` re-issued them, ` +
-        `recreate that stateless instance so it gets the new files: ${code(`tofu apply -replace=incus_instance.${model.ingress.instance}`)}.`,
-    );
+  renewalParagraph(d, model);
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
   d.list([
     "Linux laptop: copy it to `/usr/local/share/ca-certificates/homelab-root.crt` and run `sudo update-ca-certificates` (Debian/Ubuntu); on NixOS add it to `security.pki.certificateFiles`.",

@@ -2,10 +2,15 @@ import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellAssignment, ShellScriptIR } from "../../printers/shell/index.ts";
 import { branchProblem, knownHostsProblem, SSH_KEY_TYPE } from "../../shared/text.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
+import type { IngressFileModel, IngressModel } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
+import { AGENT_RUN } from "./program-agent-run.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
+import { RENEW_PROGRAM, RENEW_PROLOGUE } from "./program-renew.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
 import { ROLLBACK_RUN } from "./program-rollback-run.ts";
+import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
+import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -36,12 +41,26 @@ export interface GitopsScriptInput {
   /** Its mountpoint: the agent keeps its records in <stateDir>/gitops. */
   readonly stateDir: string;
   readonly appliesTofu: boolean;
-  /** Datasets snapshotted (recursively) before each apply; empty unless appliesTofu. */
-  readonly snapshotDatasets: readonly string[];
+  /**
+   * labgen's own datasets snapshotted (ZFS, not recursive) before each deploy: Incus's database
+   * and, on the OpenTofu host, the OpenTofu state. Never a dataset Incus owns.
+   */
+  readonly undoDatasets: readonly string[];
+  /** The labgen-owned parents of Incus storage (pool/incus): nothing of labgen's may be below them. */
+  readonly incusParents: readonly string[];
   /** File holding the OpenTofu state passphrase; null unless appliesTofu. */
   readonly tofuPassphraseFile: string | null;
   /** The OpenTofu root module inside the repository. */
   readonly tofuDir: string;
+  /** Files the first apply needs (the CA's chain and key for Traefik); empty unless appliesTofu. */
+  readonly caFiles: readonly string[];
+  /** Seconds the repository may stay unreachable after a switch before the agent switches back. */
+  readonly networkDeadline: number;
+  /** Backoff after a failed deploy: base (the poll interval) and cap, in seconds. */
+  readonly backoffBase: number;
+  readonly backoffMax: number;
+  /** node-exporter textfile the agent rewrites after every run. */
+  readonly metricsFile: string;
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -88,10 +107,19 @@ function validate(input: GitopsScriptInput): void {
   if (!Number.isSafeInteger(input.keepSnapshots) || input.keepSnapshots < 1) {
     problems.push(`keepSnapshots: a whole number ≥ 1, got ${input.keepSnapshots}`);
   }
-  for (const ds of [...input.snapshotDatasets, input.stateDataset]) {
+  for (const ds of [...input.undoDatasets, ...input.incusParents, input.stateDataset]) {
     if (!DATASET.test(ds)) problems.push(`dataset ${JSON.stringify(ds)} is not a ZFS dataset name`);
   }
-  if (input.appliesTofu && input.snapshotDatasets.length === 0) problems.push("the OpenTofu host needs datasets to snapshot before apply");
+  // A foreign snapshot on a dataset Incus owns breaks its restores and its pool creation.
+  for (const ds of input.undoDatasets) {
+    const parent = input.incusParents.find((p) => ds === p || ds.startsWith(`${p}/`));
+    if (parent !== undefined) problems.push(`dataset ${ds} is Incus storage (below ${parent}): labgen never snapshots it`);
+  }
+  for (const [field, n] of [["networkDeadline", input.networkDeadline], ["backoffBase", input.backoffBase], ["backoffMax", input.backoffMax]] as const) {
+    if (!Number.isSafeInteger(n) || n < 1) problems.push(`${field}: a whole number of seconds ≥ 1, got ${n}`);
+  }
+  checkPath("metricsFile", input.metricsFile, problems);
+  input.caFiles.forEach((f, i) => checkPath(`caFiles[${i}]`, f, problems));
   if (input.appliesTofu !== (input.tofuPassphraseFile !== null)) problems.push("tofu.passphraseFile is needed exactly on the OpenTofu host");
   if (problems.length > 0) throw new GitopsInputError(input.host, problems);
 }
@@ -108,26 +136,17 @@ export function allowedSignersFile(lines: readonly string[]): string[] {
   });
 }
 
-/**
- * The snapshot roots: each dataset once, sorted, and none below another root (`snapshot -r` of a
- * parent already covers it, and naming both would make zfs refuse the duplicate).
- */
-export function snapshotRoots(datasets: readonly string[]): string[] {
-  const sorted = [...new Set(datasets)].sort();
-  return sorted.filter((ds) => !sorted.some((other) => other !== ds && ds.startsWith(`${other}/`)));
+/** systemd time span ("30s", "5min", "1h") in seconds. */
+export function spanSeconds(span: string): number {
+  const m = /^([1-9][0-9]*)(s|min|h)$/.exec(span);
+  if (m === null) throw new Error(`not a time span: ${JSON.stringify(span)}`);
+  return Number(m[1]) * (m[2] === "s" ? 1 : m[2] === "min" ? 60 : 3600);
 }
 
-/** Roots grouped by pool (the part before the first '/'), in root order: one atomic snapshot each. */
-export function snapshotGroups(roots: readonly string[]): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const ds of roots) {
-    const pool = ds.split("/")[0];
-    const group = groups.get(pool) ?? [];
-    group.push(ds);
-    groups.set(pool, group);
-  }
-  return [...groups.values()];
-}
+/** Seconds the repository may stay unreachable after a switch (links and DHCP need a moment). */
+export const NETWORK_DEADLINE_SECONDS = 120;
+/** Longest wait between two attempts to deploy the same failing commit. */
+export const BACKOFF_MAX_SECONDS = 6 * 3600;
 
 /** Maps one host of the Model onto the script input. */
 export function gitopsInput(model: Model, host: HostModel): GitopsScriptInput {
@@ -150,9 +169,18 @@ export function gitopsInput(model: Model, host: HostModel): GitopsScriptInput {
     stateDataset: host.stateDataset,
     stateDir: stateDs.d.mountpoint,
     appliesTofu: g.appliesTofu,
-    snapshotDatasets: g.appliesTofu ? snapshotRoots([...host.incusDatasets, host.stateDataset]) : [],
+    undoDatasets: host.undoDatasets,
+    incusParents: host.incusDatasets,
     tofuPassphraseFile: g.appliesTofu ? model.tofu.passphraseFile : null,
     tofuDir: TOFU_DIR_IN_REPO,
+    // The ingress gets the chain and key; every instance gets the root (the guests' trust anchor).
+    caFiles: g.appliesTofu
+      ? [...(model.ingress !== null ? [model.ca.files.fullchain, model.ca.files.leafKey] : []), ...(model.instances.length > 0 ? [model.ca.files.rootCert] : [])]
+      : [],
+    networkDeadline: NETWORK_DEADLINE_SECONDS,
+    backoffBase: spanSeconds(g.interval),
+    backoffMax: BACKOFF_MAX_SECONDS,
+    metricsFile: `${stateDs.d.mountpoint}/metrics/labgen_gitops.prom`,
   };
 }
 
@@ -164,25 +192,32 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
     { name: "STATE_DEFAULT_DIR", value: input.stateDir, comment: "Mountpoint of the labgen state dataset (LABGEN_STATE_DIR overrides it)." },
     { name: "STATUS_FILE", value: input.statusFile },
     {
-      name: "SNAPSHOT_ROOTS",
-      value: snapshotRoots(input.snapshotDatasets).join("\n"),
-      comment: "Datasets snapshotted recursively before each OpenTofu apply, one per line.",
+      name: "UNDO_DATASETS",
+      value: [...input.undoDatasets].sort().join("\n"),
+      comment: "labgen's own datasets (Incus database, OpenTofu state), ZFS-snapshotted before each deploy, one per line.",
     },
+    { name: "INCUS_PARENTS", value: [...input.incusParents].sort().join("\n"), comment: "Parents of Incus storage: never snapshotted by labgen." },
+    { name: "CHECKOUT_DIR", value: input.checkoutDir },
+    { name: "KEEP_SNAPSHOTS", value: input.keepSnapshots, comment: "labgen snapshot sets kept for rollback (older ones are pruned)." },
+    { name: "APPLIES_TOFU", value: input.appliesTofu ? 1 : 0, comment: "1 on the host that runs tofu apply." },
+    { name: "TOFU_PASSPHRASE_FILE", value: input.tofuPassphraseFile ?? "", comment: "OpenTofu state passphrase, passed as TF_VAR_state_passphrase." },
+    { name: "TOFU_SUBDIR", value: input.tofuDir, comment: "The OpenTofu root module inside the checkout." },
   ];
 }
 
 /** labgen-gitops.sh as script IR: fixed program text plus quoted data assignments. */
 export function agentScriptIr(input: GitopsScriptInput): ShellScriptIR {
   validate(input);
-  const roots = snapshotRoots(input.snapshotDatasets);
   return {
     header: [
       `labgen-gitops.sh: the GitOps pull agent of host ${input.host} (systemd: labgen-gitops.service + .timer).`,
       GENERATED,
-      "Fetches the lab repository over SSH (deploy key, pinned host keys), optionally checks the commit's",
-      "SSH signature, then: nixos-rebuild switch; on the OpenTofu host a ZFS snapshot and tofu apply.",
-      "Never two runs at once (flock). Result: the status file (JSON), stderr (journal), exit status.",
-      "Environment: LABGEN_STATE_DIR, LABGEN_LOCK_FILE, LABGEN_SYSTEM_PROFILE relocate paths (tests).",
+      "Fetches the lab repository over SSH (deploy key, pinned host keys); refuses rewinds, unsigned",
+      "commits (when signers are configured), drift and unallowed data loss; snapshots Incus instances and",
+      "volumes (Incus-native) and labgen's own datasets; nixos-rebuild switch; proves the repository is",
+      "still reachable; on the OpenTofu host applies the checked plan. Never two runs at once (flock).",
+      "Result: the status file (JSON), metrics, stderr (journal), exit status.",
+      "Environment: LABGEN_STATE_DIR, LABGEN_LOCK_FILE, LABGEN_SYSTEM_PROFILE relocate paths, LABGEN_NOW fixes the clock (tests).",
     ],
     assignments: [
       ...commonAssignments(input),
@@ -195,18 +230,13 @@ export function agentScriptIr(input: GitopsScriptInput): ShellScriptIR {
         value: allowedSignersFile(input.allowedSigners).join("\n"),
         comment: "allowed_signers lines; when empty, commits are deployed without a signature check.",
       },
-      { name: "CHECKOUT_DIR", value: input.checkoutDir },
-      {
-        name: "SNAPSHOT_GROUPS",
-        value: snapshotGroups(roots).map((g) => g.join(" ")).join("\n"),
-        comment: "The snapshot roots by pool, one atomic `zfs snapshot -r` per line.",
-      },
-      { name: "KEEP_SNAPSHOTS", value: input.keepSnapshots, comment: "Pre-apply snapshots kept for rollback (older ones are pruned)." },
-      { name: "APPLIES_TOFU", value: input.appliesTofu ? 1 : 0, comment: "1 on the host that runs tofu apply (and snapshots before it)." },
-      { name: "TOFU_PASSPHRASE_FILE", value: input.tofuPassphraseFile ?? "", comment: "OpenTofu state passphrase, passed as TF_VAR_state_passphrase." },
-      { name: "TOFU_SUBDIR", value: input.tofuDir, comment: "The OpenTofu root module inside the checkout." },
+      { name: "CA_FILES", value: input.caFiles.join("\n"), comment: "Files the first apply needs (ca.sh init + issue makes them); the agent waits for them." },
+      { name: "NETWORK_DEADLINE", value: input.networkDeadline, comment: "Seconds the repository may be unreachable after a switch before switching back." },
+      { name: "BACKOFF_BASE", value: input.backoffBase, comment: "Retry delay after a failed deploy, doubled per failure of the same commit, up to BACKOFF_MAX." },
+      { name: "BACKOFF_MAX", value: input.backoffMax },
+      { name: "METRICS_FILE", value: input.metricsFile, comment: "node-exporter textfile: last success, last failure, deployed commit, held commits." },
     ],
-    body: joinPrograms(AGENT_PROLOGUE, COMMON_PROGRAM, AGENT_PROGRAM),
+    body: joinPrograms(AGENT_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, AGENT_PROGRAM, AGENT_RUN),
   };
 }
 
@@ -217,19 +247,12 @@ export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
     header: [
       `labgen-rollback.sh (installed as labgen-rollback): undo GitOps deploys on host ${input.host}.`,
       GENERATED,
-      "labgen-rollback --list | [--dry-run] <commit> | --help",
-      "<commit>: NixOS back to the generation before that deploy; Incus datasets and the labgen state",
-      "dataset back to its pre-apply snapshot (zfs rollback -r: newer snapshots are destroyed).",
+      "labgen-rollback --list | [--dry-run] [--data[=…]] [--delete-later-snapshots] [--destroy-data] <commit> | --help",
+      "<commit>: NixOS back to the generation before that deploy, OpenTofu applies the commit before it;",
+      "with --data, instances and volumes back to the labgen snapshot Incus took before it.",
     ],
-    assignments: [
-      ...commonAssignments(input),
-      {
-        name: "STATE_DATASET",
-        value: input.stateDataset,
-        comment: "Rolled back last, so that the records on it outlive a failure with any other dataset.",
-      },
-    ],
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
+    assignments: commonAssignments(input),
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
   };
 }
 
@@ -239,4 +262,36 @@ export function printAgentScript(input: GitopsScriptInput): string {
 
 export function printRollbackScript(input: GitopsScriptInput): string {
   return printShellScript(rollbackScriptIr(input));
+}
+
+
+function ingressFile(ing: IngressModel, role: IngressFileModel["role"]): IngressFileModel {
+  const f = ing.files.find((x) => x.role === role);
+  if (f === undefined) throw new Error(`the ingress contract has no ${role} file`);
+  return f;
+}
+
+/** labgen-cert-renew.sh (the CA host, when the lab has an ingress), or null. */
+export function renewScriptIr(model: Model, host: HostModel): ShellScriptIR | null {
+  if (host.gitops === null || !host.gitops.appliesTofu || model.ingress === null) return null;
+  const cert = ingressFile(model.ingress, "certificate");
+  const key = ingressFile(model.ingress, "key");
+  return {
+    header: [
+      `labgen-cert-renew.sh (labgen-cert-renew.service + .timer): renews the lab's certificate on host ${host.name}.`,
+      GENERATED,
+      "Runs labgen-ca renew; when the certificate changed, pushes it into the ingress instance and restarts",
+      "only that instance; warns, then fails, before the intermediate CA expires.",
+      "Environment: LABGEN_CA_DIR relocates the CA directory (tests).",
+    ],
+    assignments: [
+      { name: "CA_DEFAULT_DIR", value: model.ca.dir, comment: "The CA directory (ca.dir)." },
+      { name: "INGRESS_INSTANCE", value: model.ingress.instance, comment: "The Traefik instance that serves the certificate." },
+      { name: "CERT_TARGET", value: cert.path, comment: "Where the ingress reads the chain and the key (the ingress contract)." },
+      { name: "KEY_TARGET", value: key.path },
+      { name: "INTERMEDIATE_WARN_DAYS", value: INTERMEDIATE_WARN_DAYS },
+      { name: "INTERMEDIATE_FAIL_DAYS", value: INTERMEDIATE_FAIL_DAYS },
+    ],
+    body: joinPrograms(RENEW_PROLOGUE, RENEW_PROGRAM),
+  };
 }

@@ -11,8 +11,8 @@ export function joinPrograms(...parts: readonly ShellProgram[]): ShellProgram {
 }
 
 // Shared by labgen-gitops.sh and labgen-rollback.sh: paths, logging, JSON, atomic files, the
-// deploy history and snapshot names. Both scripts assign (see plan.ts):
-//   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE SNAPSHOT_ROOTS
+// deploy history and the labgen snapshots. Both scripts assign (see plan.ts):
+//   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE UNDO_DATASETS INCUS_PARENTS
 // `$\{` below is bash's `${` (see shellProgram).
 export const COMMON_PROGRAM = shellProgram`
 shopt -s inherit_errexit
@@ -39,12 +39,19 @@ readonly DEPLOYED_FILE=$GITOPS_DIR/deployed
 readonly ATTEMPT_FILE=$GITOPS_DIR/attempt
 readonly HOLD_FILE=$GITOPS_DIR/hold
 readonly INCOMPLETE_FILE=$GITOPS_DIR/rollback-incomplete
+# One manifest per labgen snapshot set (see take_snapshot).
+readonly SNAPSHOT_DIR=$GITOPS_DIR/snapshots
 
-ROOTS=()
-if [[ -n $SNAPSHOT_ROOTS ]]; then
-  mapfile -t ROOTS <<<"$SNAPSHOT_ROOTS"
+UNDO=()
+if [[ -n $UNDO_DATASETS ]]; then
+  mapfile -t UNDO <<<"$UNDO_DATASETS"
 fi
-readonly ROOTS
+readonly UNDO
+PARENTS=()
+if [[ -n $INCUS_PARENTS ]]; then
+  mapfile -t PARENTS <<<"$INCUS_PARENTS"
+fi
+readonly PARENTS
 
 log() {
   printf '%s: %s\n' "$PROG" "$*" >&2
@@ -72,6 +79,15 @@ readonly STATUS
 
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
+}
+
+# Seconds since the epoch (LABGEN_NOW fixes it: tests never wait for a clock).
+now_epoch() {
+  if [[ -n $\{LABGEN_NOW-} ]]; then
+    printf '%s' "$LABGEN_NOW"
+  else
+    date -u +%s
+  fi
 }
 
 # Replaces FILE with CONTENT in one rename, so a reader (or a crash) never sees half a file.
@@ -165,6 +181,22 @@ take_lock() {
     log "refused: another labgen-gitops or labgen-rollback run holds $LOCK_FILE; not starting a second one"
     exit 75
   fi
+}
+
+# The reason a commit is on hold ("<commit> TAB <reason>" lines; a bare commit was undone by
+# labgen-rollback); fails when it is not held.
+hold_reason() {
+  local commit reason
+  if [[ ! -f $HOLD_FILE ]]; then
+    return 1
+  fi
+  while IFS=$'\t' read -r commit reason; do
+    if [[ $commit == "$1" ]]; then
+      printf '%s' "$\{reason:-undone by labgen-rollback}"
+      return 0
+    fi
+  done <"$HOLD_FILE"
+  return 1
 }
 
 # Lines of the deploy history (none when nothing was deployed yet).

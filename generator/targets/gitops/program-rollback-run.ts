@@ -1,17 +1,15 @@
 import { shellProgram } from "../../printers/shell/index.ts";
 
-// labgen-rollback.sh, last part (after ROLLBACK_PROGRAM's helpers): the rollback itself, in the
-// order the header of program-rollback.ts describes, and the dispatch on the mode.
+// labgen-rollback.sh, the rollback itself and the dispatch (after ROLLBACK_PROGRAM's functions).
 export const ROLLBACK_RUN = shellProgram`
 rollback() {
-  local commit previous snapshot target_gen current_gen deployed_now=- listing full ds i seen line why
-  local -a datasets=() doomed=() held=() missing_roots=() first=() last=()
+  local commit previous snapshot target_gen current_gen deployed_now=- i line kind a b listing later object
+  local -a held=() restores=() skipped=() names=() later_list=()
 
   # Before reading anything: an agent run must not append to the history under our feet.
   if (( DRY_RUN == 0 )); then
     take_lock
   fi
-  # Read-only discovery first (the dry run does exactly this much).
   find_target "$TARGET"
   split_record "$\{HISTORY_LINES[TARGET_INDEX]}"
   commit=$F_COMMIT
@@ -23,6 +21,9 @@ rollback() {
     deployed_now=$(<"$DEPLOYED_FILE")
   fi
 
+  if [[ $previous == - ]]; then
+    die "$commit was the first deploy on $LAB_HOST: there is no earlier commit to re-apply"
+  fi
   if [[ $target_gen == - ]]; then
     die "the deploy of $commit recorded no NixOS generation to return to"
   fi
@@ -30,50 +31,39 @@ rollback() {
     die "NixOS generation $target_gen (before the deploy of $commit) has been garbage-collected: $(generation_link "$target_gen") is gone"
   fi
 
-  if [[ $snapshot != - ]]; then
-    if (( $\{#ROOTS[@]} == 0 )); then
-      die "the deploy of $commit recorded snapshot $snapshot, but this host has no snapshot datasets"
+  # --data: what the snapshot set holds, and whether Incus will restore each (read-only).
+  if [[ -n $DATA ]]; then
+    if [[ $snapshot == - || ! -f $SNAPSHOT_DIR/$snapshot ]]; then
+      die "--data: the snapshot set taken before $commit ($snapshot) no longer exists (pruned?)"
     fi
-    listing=$(zfs list -H -o name -t snapshot -s createtxg -r "$\{ROOTS[@]}") || die "zfs list failed"
-    while IFS= read -r full; do
-      if [[ $full == *"@$snapshot" ]]; then
-        datasets+=("$\{full%@*}")
-      fi
-    done <<<"$listing"
-    if (( $\{#datasets[@]} == 0 )); then
-      die "snapshot $snapshot no longer exists (pruned?): the guests cannot be returned to the state before $commit"
-    fi
-    mapfile -t datasets < <(printf '%s\n' "$\{datasets[@]}" | sort)
-    # The state dataset goes last: until it is rolled back, the marker and the records survive a
-    # failure of any other dataset, so the agent stays away and a rerun finds its deploy again.
-    first=()
-    last=()
-    for ds in "$\{datasets[@]}"; do
-      if [[ $ds == "$STATE_DATASET" || $ds == "$STATE_DATASET"/* ]]; then
-        last+=("$ds")
+    while IFS=$'\t' read -r kind a b; do
+      if [[ $kind == instance ]]; then
+        object=$a
+      elif [[ $kind == volume ]]; then
+        object=$b
       else
-        first+=("$ds")
+        continue
       fi
-    done
-    datasets=("$\{first[@]}" "$\{last[@]}")
-    for ds in "$\{ROOTS[@]}"; do
-      if [[ $'\n'$listing$'\n' != *$'\n'"$ds@$snapshot"$'\n'* ]]; then
-        missing_roots+=("$ds")
+      if ! wanted "$object"; then
+        continue
       fi
-    done
-    # What "rollback -r" destroys: every snapshot of the dataset newer than the target.
-    for ds in "$\{datasets[@]}"; do
-      seen=0
-      while IFS= read -r full; do
-        if [[ $full == "$ds@"* ]]; then
-          if (( seen == 1 )); then
-            doomed+=("$full")
-          elif [[ $full == "$ds@$snapshot" ]]; then
-            seen=1
-          fi
+      if ! listing=$(incus_snapshots_of "$kind" "$a" "$b" 2>/dev/null) || [[ $'\n'$listing$'\n' != *$'\n'"$snapshot"$'\n'* ]]; then
+        skipped+=("$kind $object: its snapshot is gone (deleted with it by an undone deploy); it comes back empty")
+        continue
+      fi
+      # Incus restores only the newest snapshot unless later ones are removed (zfs.remove_snapshots).
+      later=$(printf '%s\n' "$listing" | sed -n "/^$snapshot\$/,\$p" | tail -n +2 | tr '\n' ' ')
+      # "-" for an instance's empty third field: tab is IFS whitespace, empty fields would collapse.
+      restores+=("$kind"$'\t'"$a"$'\t'"$\{b:--}"$'\t'"$later")
+    done <"$SNAPSHOT_DIR/$snapshot"
+    if [[ $DATA != all ]]; then
+      IFS=, read -r -a names <<<"$DATA"
+      for object in "$\{names[@]}"; do
+        if ! grep -qE "^(instance	$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
+          die "--data: $object is not an instance or volume in snapshot set $snapshot"
         fi
-      done <<<"$listing"
-    done
+      done
+    fi
   fi
 
   # The commits this rollback undoes: the target and every later deploy, the one deployed now and
@@ -102,22 +92,32 @@ rollback() {
   fi
   split_record "$\{HISTORY_LINES[TARGET_INDEX]}"
   printf 'Undo the deploy of %s (%s, %s) and every later deploy:\n' "$commit" "$F_RESULT" "$F_TIME"
-  if [[ $previous == - ]]; then
-    printf '  the lab returns to how it was before its first deploy.\n'
-  else
-    printf '  the lab returns to commit %s as deployed then.\n' "$previous"
-  fi
+  printf '  the lab returns to commit %s.\n' "$previous"
   printf '  NixOS: generation %s (active before that deploy; %s is active now).\n' "$target_gen" "$current_gen"
-  if [[ $snapshot != - ]]; then
-    printf '  Guests, OpenTofu state and %s: snapshot %s,\n' "$STATE_DEFAULT_DIR" "$snapshot"
-    printf '  taken just before OpenTofu applied %s.\n' "$(short "$commit")"
-  else
-    printf '  This host does not apply OpenTofu: no dataset is rolled back.\n'
+  if (( APPLIES_TOFU == 1 )); then
+    printf '  Incus: OpenTofu applies out/tofu of %s (objects the undone deploys added go,\n' "$(short "$previous")"
+    printf '  removed ones come back, new and empty; storage volumes and pools are %s).\n' "$([[ $DESTROY_DATA == 1 ]] && printf 'deleted too' || printf 'kept')"
   fi
-  if (( $\{#missing_roots[@]} > 0 )); then
-    printf '  Not rolled back (no such snapshot there): %s\n' "$\{missing_roots[*]}"
+  if [[ -z $DATA ]]; then
+    printf '  Data: untouched (--data restores it from snapshot %s).\n' "$snapshot"
+  else
+    printf '  Data from snapshot %s (taken before the deploy of %s):\n' "$snapshot" "$(short "$commit")"
+    for line in "$\{restores[@]}"; do
+      IFS=$'\t' read -r kind a b later <<<"$line"
+      printf '    %s %s%s\n' "$kind" "$([[ $kind == volume ]] && printf '%s/%s' "$a" "$b" || printf '%s' "$a")" "$\{later:+ (later snapshots: $later)}"
+    done
+    for line in "$\{skipped[@]}"; do
+      printf '    %s\n' "$line"
+    done
   fi
   printf '\n'
+  for line in "$\{restores[@]}"; do
+    IFS=$'\t' read -r kind a b later <<<"$line"
+    if [[ -n $later && $DELETE_LATER == 0 ]]; then
+      die "--data: Incus restores $snapshot of $kind $a $b only when no later snapshot exists (it has: $later); rerun with --delete-later-snapshots to delete those first"
+    fi
+  done
+
   if (( DRY_RUN == 1 )); then
     printf 'Would run, in order (meanwhile %s keeps the agent from deploying):\n' "$INCOMPLETE_FILE"
   else
@@ -130,80 +130,60 @@ rollback() {
   if [[ $target_gen != "$current_gen" ]]; then
     run "point the system profile back at generation $target_gen (no rebuild: the exact closure that ran)" \
       nix-env -p "$SYSTEM_PROFILE" --switch-generation "$target_gen" ||
-      die "nix-env --switch-generation $target_gen failed; no dataset was touched"
+      die "nix-env --switch-generation $target_gen failed; nothing else was changed"
     run "activate it: services, /etc, boot loader default" \
       "$SYSTEM_PROFILE/bin/switch-to-configuration" switch ||
-      die "switch-to-configuration failed; no dataset was touched"
+      die "switch-to-configuration failed"
   elif (( DRY_RUN == 1 )); then
     printf '   -  generation %s is already active: no NixOS switch\n' "$target_gen"
   fi
 
-  if (( $\{#datasets[@]} > 0 )); then
-    run "incusd shutdown: stops every instance cleanly (stopping incus.service alone leaves them running)" \
-      systemctl stop incus-startup.service ||
-      die "could not stop the instances; no dataset was touched"
-    INCUS_STOPPED=1
-    run "no daemon and no socket activation while the datasets change" \
-      systemctl stop incus.service incus.socket ||
-      die "could not stop Incus; no dataset was touched"
-    why="every dataset that has the snapshot, back to the state before $(short "$commit") was applied; the state dataset last"
-    for ds in "$\{datasets[@]}"; do
-      run "$why" zfs rollback -r "$ds@$snapshot" || die "zfs rollback -r $ds@$snapshot failed"
-      why=''
-      ROLLED_BACK=$((ROLLED_BACK + 1))
-    done
+  if (( APPLIES_TOFU == 1 )); then
+    reapply "$previous"
   fi
 
-  # The records, written back over what the state dataset's rollback rewound.
+  for line in "$\{restores[@]}"; do
+    IFS=$'\t' read -r kind a b later <<<"$line"
+    read -r -a later_list <<<"$later"
+    for ((i = $\{#later_list[@]} - 1; i >= 0; i--)); do
+      object=$\{later_list[i]}
+      if [[ $kind == instance ]]; then
+        run "Incus restores only its newest snapshot" incus snapshot delete "$a" "$object" || die "incus snapshot delete $a $object failed"
+      else
+        run "Incus restores only its newest snapshot" incus storage volume snapshot delete "$a" "$b" "$object" || die "incus storage volume snapshot delete $a $b $object failed"
+      fi
+    done
+    if [[ $kind == instance ]]; then
+      run "instance $a back to before $(short "$commit")" incus snapshot restore "$a" "$snapshot" || die "incus snapshot restore $a $snapshot failed"
+    else
+      run "volume $a/$b back to before $(short "$commit")" incus storage volume snapshot restore "$a" "$b" "$snapshot" || die "incus storage volume snapshot restore $a $b $snapshot failed"
+    fi
+  done
+
   STEP_NO=$((STEP_NO + 1))
   if (( DRY_RUN == 1 )); then
     printf '  %2d. (records in %s)\n' "$STEP_NO" "$GITOPS_DIR"
-    printf '      deploys.tsv  every line kept (the state rollback rewinds this file), plus a "rollback" line\n'
+    printf '      deploys.tsv  plus a "rollback" line\n'
     printf '      deployed     %s\n' "$previous"
     printf '      hold         %s\n' "$\{held[*]:-(nothing)}"
     printf '                   the agent refuses these until the branch moves on (push a git revert)\n'
     printf '      %s  result "rolled-back"\n' "$\{STATUS##*/}"
-  else
-    log "step $STEP_NO: records in $GITOPS_DIR"
-    mark_incomplete "$(now_utc)"
-    line=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(now_utc)" rollback "$previous" "$deployed_now" "$snapshot" "$target_gen" "$current_gen")
-    write_file "$HISTORY" 600 "$(printf '%s\n' "$\{HISTORY_LINES[@]}" "$line")"$'\n'
-    if [[ $previous == - ]]; then
-      rm -f "$DEPLOYED_FILE"
-    else
-      write_file "$DEPLOYED_FILE" 600 "$previous"$'\n'
-    fi
-    rm -f "$ATTEMPT_FILE" "$HOLD_FILE"
-    if (( $\{#held[@]} > 0 )); then
-      write_file "$HOLD_FILE" 600 "$(printf '%s\n' "$\{held[@]}")"$'\n'
-    fi
-    write_status rolled-back "" "$previous" "$deployed_now" "$snapshot" "labgen-rollback undid the deploy of $commit and every later one; on hold: $\{held[*]:-nothing}"
-  fi
-
-  if (( $\{#datasets[@]} > 0 )); then
-    run "Incus restarts the instances that were running" \
-      systemctl start incus.socket incus.service incus-startup.service ||
-      die "the datasets are rolled back, but Incus did not start: systemctl start incus.socket incus.service incus-startup.service"
-    INCUS_STOPPED=0
-  fi
-
-  if (( DRY_RUN == 0 )); then
-    rm -f "$INCOMPLETE_FILE"
-    DONE=1
-    log "done: the lab is back before $commit; on hold: $\{held[*]:-nothing}"
+    printf '\nIf the older Incus refuses a database the undone switch migrated, stop Incus and roll back\n'
+    printf 'its database with the set'"'"'s ZFS snapshot: %s\n' "$(grep "^zfs" "$SNAPSHOT_DIR/$snapshot" 2>/dev/null | cut -f2 | sed "s/\$/@$snapshot/" | tr '\n' ' ')"
     return 0
   fi
-  if [[ $snapshot != - ]]; then
-    printf '\nzfs rollback -r destroys every snapshot newer than the target on those datasets:\n'
-    if (( $\{#doomed[@]} == 0 )); then
-      printf '  (none)\n'
-    else
-      printf '  %s\n' "$\{doomed[@]}"
-    fi
-    printf 'and everything written to them since %s: guest data, OpenTofu state, files in %s.\n' "$snapshot" "$STATE_DEFAULT_DIR"
-    printf 'Incus keeps its database outside these datasets: it may still list the destroyed\n'
-    printf 'snapshots and the settings of the undone applies until the next deploy applies again.\n'
+  log "step $STEP_NO: records in $GITOPS_DIR"
+  line=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(now_utc)" rollback "$previous" "$deployed_now" "$snapshot" "$target_gen" "$current_gen")
+  printf '%s\n' "$line" >>"$HISTORY"
+  write_file "$DEPLOYED_FILE" 600 "$previous"$'\n'
+  rm -f "$ATTEMPT_FILE" "$HOLD_FILE" "$GITOPS_DIR/failures"
+  if (( $\{#held[@]} > 0 )); then
+    write_file "$HOLD_FILE" 600 "$(printf '%s\tundone by labgen-rollback\n' "$\{held[@]}")"$'\n'
   fi
+  write_status rolled-back "" "$previous" "$deployed_now" "$snapshot" "labgen-rollback undid the deploy of $commit and every later one; on hold: $\{held[*]:-nothing}"
+  rm -f "$INCOMPLETE_FILE"
+  DONE=1
+  log "done: the lab is back at $previous; on hold: $\{held[*]:-nothing}"
 }
 
 if [[ $MODE == list ]]; then

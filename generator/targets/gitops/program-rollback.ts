@@ -1,18 +1,23 @@
 import { shellProgram } from "../../printers/shell/index.ts";
 
-// labgen-rollback.sh (after COMMON_PROGRAM). Its own assignment (plan.ts): STATE_DATASET.
+// labgen-rollback.sh (after COMMON_PROGRAM and SNAPSHOT_PROGRAM). Its own assignments (plan.ts):
+// CHECKOUT_DIR TOFU_PASSPHRASE_FILE TOFU_SUBDIR APPLIES_TOFU KEEP_SNAPSHOTS.
 //
-// `labgen-rollback <commit>` undoes the deploy of <commit> and every later one:
+// `labgen-rollback <commit>` undoes the deploy of <commit> and every later one by re-applying the
+// state of the deploy before it ("code is disposable, state is sacred: re-apply the state"):
 //   1. NixOS: the system profile goes back to the generation that ran before that deploy
 //      (recorded at deploy time) and is activated: no rebuild, no network, the exact old closure.
-//   2. Guests and state: Incus stops its instances and itself; every dataset that has the deploy's
-//      pre-apply snapshot (Incus datasets and the labgen state dataset, children included) is rolled
-//      back to it with `zfs rollback -r`; Incus starts again and restarts the instances.
-//   3. Records: the history (which the state rollback rewound) is written back with a "rollback"
-//      line, the deployed commit becomes the one before <commit>, and the undone commits go on
-//      hold so the agent does not redeploy them at its next run. Then Incus starts again.
-// The NixOS switch comes first: if it fails, no data has been touched yet. A marker file keeps
-// the agent away from the start until the end, and survives a failure half-way.
+//   2. Incus: OpenTofu applies the previous commit's out/tofu against its current state (never a
+//      rewind of OpenTofu's state behind Incus's back), so afterwards `tofu plan` of that commit is
+//      empty. A storage volume or pool that only the undone deploys declared is not deleted: it
+//      leaves OpenTofu's state and stays in Incus (unless --destroy-data).
+//   3. Data only when asked (--data): instances and custom volumes go back to the labgen-<seq>
+//      snapshot Incus took before that deploy (`incus snapshot restore`,
+//      `incus storage volume snapshot restore`).
+//   4. Records: a "rollback" history line, the deployed commit becomes the one before <commit>,
+//      and the undone commits go on hold so the agent does not redeploy them.
+// The whole run is a transient systemd unit (systemd-run), so a dropped SSH session cannot stop it
+// half-way; a marker file keeps the agent away from the start until the end.
 export const ROLLBACK_PROLOGUE = shellProgram`
 readonly PROG=labgen-rollback
 `;
@@ -20,12 +25,18 @@ readonly PROG=labgen-rollback
 export const ROLLBACK_PROGRAM = shellProgram`
 usage() {
   printf 'usage: %s --list\n' "$PROG"
-  printf '       %s [--dry-run] <commit>\n\n' "$PROG"
+  printf '       %s [--dry-run] [--data[=all|<name>,...]] [--delete-later-snapshots] [--destroy-data] <commit>\n\n' "$PROG"
   printf '  --list      the deploys on %s, newest first (commit, time, NixOS generation, snapshot)\n' "$LAB_HOST"
   printf '  <commit>    undo the deploy of <commit> (7 to 40 hex digits) and every later deploy:\n'
-  printf '              NixOS returns to the generation that ran before it, the Incus datasets and\n'
-  printf '              the labgen state to the snapshot taken just before its OpenTofu apply; the\n'
-  printf '              agent then refuses to redeploy the undone commits (push a git revert).\n'
+  printf '              NixOS returns to the generation that ran before it and OpenTofu applies the\n'
+  printf '              commit deployed before it; the agent then refuses to redeploy the undone\n'
+  printf '              commits (push a git revert).\n'
+  printf '  --data      also restore instance and volume data from the labgen snapshot taken just\n'
+  printf '              before that deploy: all of them, or the instances/volumes named\n'
+  printf '  --delete-later-snapshots  Incus restores a snapshot only when no later one exists\n'
+  printf '              (zfs.remove_snapshots): delete those later snapshots first\n'
+  printf '  --destroy-data  delete storage volumes and pools that only the undone deploys\n'
+  printf '              declared (by default they leave OpenTofu state and stay in Incus)\n'
   printf '  --dry-run   print every step of that rollback and change nothing\n'
 }
 
@@ -38,10 +49,18 @@ usage_error() {
 MODE=
 TARGET=
 DRY_RUN=0
+DATA=
+DELETE_LATER=0
+DESTROY_DATA=0
+ARGS=("$@")
 while (( $# > 0 )); do
   case $1 in
     --list) MODE=list ;;
     --dry-run | -n) DRY_RUN=1 ;;
+    --data) DATA=all ;;
+    --data=*) DATA=$\{1#--data=} ;;
+    --delete-later-snapshots) DELETE_LATER=1 ;;
+    --destroy-data) DESTROY_DATA=1 ;;
     --help | -h)
       usage
       exit 0
@@ -56,11 +75,29 @@ while (( $# > 0 )); do
   esac
   shift
 done
-if [[ $MODE == list && ( -n $TARGET || $DRY_RUN == 1 ) ]]; then
-  usage_error "--list takes no commit and no --dry-run"
+if [[ $MODE == list && ( -n $TARGET || $DRY_RUN == 1 || -n $DATA ) ]]; then
+  usage_error "--list takes no commit and no other option"
 fi
 if [[ $MODE != list && -z $TARGET ]]; then
   usage_error "which deploy? give a commit, or --list to see them"
+fi
+
+CHECKOUT=$(state_path "$CHECKOUT_DIR")
+readonly CHECKOUT
+PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
+readonly PASSPHRASE_FILE
+readonly TOFU_PLAN=$GITOPS_DIR/rollback.plan
+
+# The real run is a transient unit: it outlives the SSH session that started it.
+if [[ $MODE != list && $DRY_RUN == 0 && -z $\{LABGEN_ROLLBACK_UNIT-} ]]; then
+  log "running as the transient unit labgen-rollback (journalctl -u labgen-rollback shows it)"
+  env_args=(--setenv=LABGEN_ROLLBACK_UNIT=1)
+  for name in LABGEN_STATE_DIR LABGEN_LOCK_FILE LABGEN_SYSTEM_PROFILE LABGEN_NOW; do
+    if [[ -n $\{!name-} ]]; then
+      env_args+=("--setenv=$name=$\{!name}")
+    fi
+  done
+  exec systemd-run --unit=labgen-rollback --wait --collect --quiet --service-type=exec "$\{env_args[@]}" -- "$BASH" "$0" "$\{ARGS[@]}"
 fi
 
 # Fields of one history line (columns in COMMON_PROGRAM).
@@ -81,34 +118,28 @@ generation_link() {
   printf '%s' "$SYSTEM_PROFILE-$1-link"
 }
 
-# Whether <name> (a snapshot name) appears in a "zfs list -o name" listing.
-listed() {
-  [[ $'\n'$1$'\n' == *"@$2"$'\n'* ]]
-}
-
 list_deploys() {
-  local i snapshots='' gen rollback
+  local i gen rollback
   load_history
   if (( $\{#HISTORY_LINES[@]} == 0 )); then
     printf 'No deploy recorded on %s yet (%s).\n' "$LAB_HOST" "$HISTORY"
     return 0
   fi
-  if (( $\{#ROOTS[@]} > 0 )); then
-    snapshots=$(zfs list -H -o name -t snapshot -d 1 "$\{ROOTS[@]}") || die "zfs list failed"
-  fi
   printf 'Deploys on %s, newest first. "%s <commit>" undoes that deploy and every later one.\n' "$LAB_HOST" "$PROG"
-  printf '%-20s  %-8s  %-12s  %-12s  %-10s  %-26s  %s\n' TIME RESULT COMMIT PREVIOUS GENERATION "SNAPSHOT (BEFORE APPLY)" "ROLLBACK TO BEFORE IT"
+  printf '%-20s  %-8s  %-12s  %-12s  %-10s  %-26s  %s\n' TIME RESULT COMMIT PREVIOUS GENERATION "SNAPSHOT (BEFORE DEPLOY)" "ROLLBACK TO BEFORE IT"
   for ((i = $\{#HISTORY_LINES[@]} - 1; i >= 0; i--)); do
     split_record "$\{HISTORY_LINES[i]}"
     gen="$F_PREV_GEN->$F_GEN"
     if [[ $F_RESULT == rollback ]]; then
       rollback="(restored $(short "$F_COMMIT"))"
-    elif [[ $F_SNAPSHOT != - ]] && ! listed "$snapshots" "$F_SNAPSHOT"; then
-      rollback="no: snapshot pruned"
+    elif [[ $F_PREVIOUS == - ]]; then
+      rollback="no: first deploy"
     elif [[ $F_PREV_GEN == - ]]; then
       rollback="no: generation unknown"
     elif [[ ! -e $(generation_link "$F_PREV_GEN") ]]; then
       rollback="no: generation $F_PREV_GEN deleted"
+    elif [[ $F_SNAPSHOT != - && ! -f $SNAPSHOT_DIR/$F_SNAPSHOT ]]; then
+      rollback="possible (data snapshot pruned)"
     else
       rollback=possible
     fi
@@ -159,8 +190,12 @@ run() {
   "$@"
 }
 
-INCUS_STOPPED=0
-ROLLED_BACK=0
+tofu_run() {
+  local passphrase
+  passphrase=$(<"$PASSPHRASE_FILE") || return 1
+  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
+}
+
 CHANGING=0
 DONE=0
 ROLLBACK_COMMIT=''
@@ -172,22 +207,46 @@ mark_incomplete() {
   write_file "$INCOMPLETE_FILE" 600 "labgen-rollback $ROLLBACK_COMMIT, started $1"$'\n'
 }
 
-# A failed real run: Incus back up only if no dataset changed yet, the status says what happened.
 on_exit() {
   local code=$?
   if (( CHANGING == 0 || DONE == 1 )); then
     return 0
   fi
-  if (( INCUS_STOPPED == 1 )); then
-    if (( ROLLED_BACK == 0 )); then
-      log "no dataset was rolled back: starting Incus again"
-      systemctl start incus.socket incus.service incus-startup.service || log "could not start Incus: systemctl start incus.socket incus.service incus-startup.service"
-    else
-      log "Incus is left STOPPED: some datasets were rolled back and others not, so the guests would see two points in time at once; fix the cause and run $PROG $ROLLBACK_COMMIT again (rolling a dataset back twice to the same snapshot is harmless)"
-    fi
-  fi
   mark_incomplete "$(now_utc)" || true
-  write_status failed rollback "$ROLLBACK_COMMIT" "" "" "labgen-rollback of $ROLLBACK_COMMIT stopped at step $STEP_NO (exit status $code); the agent does not deploy while $INCOMPLETE_FILE exists: fix the cause and run $PROG $ROLLBACK_COMMIT again, or delete that file" || true
+  write_status failed rollback "$ROLLBACK_COMMIT" "" "" "labgen-rollback of $ROLLBACK_COMMIT stopped at step $STEP_NO (exit status $code); the agent does not deploy while $INCOMPLETE_FILE exists: fix the cause and run $PROG $ROLLBACK_COMMIT again (every step can be repeated), or delete that file" || true
   log "the rollback did not finish; the agent does not deploy while $INCOMPLETE_FILE exists"
+}
+
+# Whether <name> is in the comma-separated --data selection.
+wanted() {
+  [[ $DATA == all || ,$DATA, == *",$1,"* ]]
+}
+
+# The OpenTofu part: plan the previous commit, keep (state rm) or delete what only the undone
+# deploys declared, apply. In a dry run the plan is only shown.
+reapply() {
+  local commit=$1 deletes address type name
+  run "the OpenTofu configuration of $(short "$commit"), exactly as committed" \
+    git -C "$CHECKOUT" -c advice.detachedHead=false checkout --quiet --force --detach "$commit" || die "checkout of $commit failed"
+  run "" git -C "$CHECKOUT" clean -ffdxq || die "git clean failed"
+  if (( DRY_RUN == 1 )); then
+    run "what it changes in Incus; storage volumes and pools it would delete are kept (tofu state rm) unless --destroy-data" \
+      tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" plan -out="$TOFU_PLAN"
+    run "" tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" apply "$TOFU_PLAN"
+    return 0
+  fi
+  log "step $STEP_NO: tofu init + plan of $(short "$commit")"
+  tofu_run init -input=false || die "tofu init failed"
+  tofu_run plan -input=false -out="$TOFU_PLAN" || die "tofu plan failed"
+  deletes=$(tofu_run show -json "$TOFU_PLAN" | tofu_deletes) || die "tofu show -json failed"
+  if [[ -n $deletes && $DESTROY_DATA == 0 ]]; then
+    while IFS=$'\t' read -r address type name; do
+      log "keeping $type $name: only the undone deploys declared it; it leaves OpenTofu's state and stays in Incus (delete it by hand, or rerun with --destroy-data)"
+      run "" tofu_run state rm "$address" || die "tofu state rm $address failed"
+    done <<<"$deletes"
+    tofu_run plan -input=false -out="$TOFU_PLAN" || die "tofu plan failed"
+  fi
+  run "Incus back to commit $(short "$commit")" tofu_run apply -input=false "$TOFU_PLAN" || die "tofu apply of $commit failed"
+  rm -f "$TOFU_PLAN"
 }
 `;

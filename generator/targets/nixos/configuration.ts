@@ -8,7 +8,8 @@
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { bootEspSection, bootSection, zfsMaintenance } from "./boot.ts";
-import { GITOPS_UNIT, gitopsLetEntries, gitopsSection } from "./gitops.ts";
+import { GITOPS_UNIT, gitopsLetEntries, gitopsSection, renews } from "./gitops.ts";
+import { adminCommands, keepsSecrets, secretsLetEntries, secretsSection } from "./secrets.ts";
 import { commentFor, wrap } from "./text.ts";
 import { instancesOn } from "../../resolve/lookup.ts";
 
@@ -327,12 +328,15 @@ export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   section(securitySection(model));
   section(incusSection(host));
   if (host.tailscale) section(tailscaleSection(host));
-  if (host.gitops) section(gitopsSection(host));
+  if (host.gitops) section(gitopsSection(host, renews(model, host)));
+  if (keepsSecrets(model, host)) section(secretsSection(model, host));
+  const commands = adminCommands(model, host, renews(model, host));
+  if (commands.length > 0) section(commands);
   section([nixSection(host), b(["time", "timeZone"], model.lab.timezone)]);
   section(b(["system", "stateVersion"], host.stateVersion, comment("The release this host was installed with: never change it.")));
 
   const body = nix.attrs(entries);
-  const lets = gitopsLetEntries(host);
+  const lets = [...gitopsLetEntries(host, renews(model, host)), ...secretsLetEntries(model, host)];
   const pattern = nix.pattern(["config", "lib", "pkgs"], { ellipsis: true });
   const file = nix.lambda(pattern, lets.length > 0 ? nix.let(lets, body) : body);
   return { file, body, lets };

@@ -83,12 +83,20 @@ function datasetOptions(d: DatasetModel): [string, string][] {
 
 function datasetComment(pool: ZpoolModel, d: DatasetModel): string | undefined {
   switch (d.role) {
-    case "incus":
-      return `Source of Incus storage pool ${pool.incusStorage.join(", ")}: Incus creates and mounts its own datasets below it.`;
     case "reserve":
       return `Held back so a full pool cannot wedge the host; to free it:\n\`zfs set reservation=none ${pool.name}/${d.name}\``;
+    case "incus":
+      return `Parent of Incus storage pool${pool.incusStorage.length > 1 ? "s" : ""} ${pool.incusStorage.join(", ")}, never snapshotted: Incus creates each pool's dataset below it (${pool.incusStorage.map((s) => `${pool.name}/incus/${s}`).join(", ")}).`;
     case "state":
-      return "labgen's state: OpenTofu state, the CA, secrets and the GitOps records.";
+      return "labgen's records: the GitOps history, checkout and status (never rolled back).";
+    case "secrets":
+      return d.name.endsWith("/ca")
+        ? "The CA's keys and certificates: no automatic snapshot (root.key goes offline), never rolled back."
+        : "Secrets (deploy key, auth keys, passphrases): no automatic snapshot, never rolled back.";
+    case "undo":
+      return d.name === "incusd"
+        ? "Incus's database (/var/lib/incus): snapshotted by the GitOps agent before each deploy."
+        : "The OpenTofu state: snapshotted by the GitOps agent before each deploy, with Incus's database.";
     default:
       return undefined;
   }

@@ -1,9 +1,9 @@
 // The GitOps agent as configuration.nix wires it (its let bindings and its section), from the agent's contract (GITOPS_UNIT, shared/gitops-unit.ts):
 // the scripts next to configuration.nix (out/hosts/<host>/labgen-gitops.sh, labgen-rollback.sh)
 // packaged with writeShellApplication and their runtime inputs, a oneshot service run by a timer,
-// and the rollback command on PATH.
+// the rollback command on PATH, and on the CA host the certificate renewal timer.
 import { nix, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
-import type { HostModel } from "../../resolve/model.ts";
+import type { HostModel, Model } from "../../resolve/model.ts";
 import { commentFor } from "./text.ts";
 import { GITOPS_UNIT, gitopsRuntimeInputs, gitopsTimerConfig, type GitopsNixInput } from "../../shared/gitops-unit.ts";
 
@@ -30,7 +30,31 @@ export function runtimeInputsIr(host: HostModel): NixExpr[] {
   return gitopsRuntimeInputs(host).map(inputIR);
 }
 
-export function gitopsSection(host: HostModel): NixBinding[] {
+/** Whether this host runs the certificate renewal (the CA host of a lab with an ingress). */
+export function renews(model: Model, host: HostModel): boolean {
+  return host.gitops !== null && host.gitops.appliesTofu && model.ingress !== null;
+}
+
+function renewSection(): NixBinding[] {
+  const unit = GITOPS_UNIT;
+  return [
+    b(
+      ["systemd", "services", unit.renewService],
+      nix.attrs([
+        b("description", "labgen: renew the lab's certificate and hand it to the ingress"),
+        b(["serviceConfig", "Type"], "oneshot"),
+        b(["serviceConfig", "ExecStart"], e(`lib.getExe ${unit.renewService}`)),
+      ]),
+      comment("The certificate renews itself before it expires and reaches the ingress (a push and a restart of that instance only)."),
+    ),
+    b(
+      ["systemd", "timers", unit.renewService],
+      nix.attrs([b("wantedBy", nix.list(["timers.target"])), b("timerConfig", nix.attrs(Object.entries(unit.renewTimer).map(([k, v]) => b(k, v))))]),
+    ),
+  ];
+}
+
+export function gitopsSection(host: HostModel, renew: boolean): NixBinding[] {
   const g = host.gitops;
   if (!g) return [];
   const unit = GITOPS_UNIT;
@@ -55,9 +79,18 @@ export function gitopsSection(host: HostModel): NixBinding[] {
           ),
         ),
         b(["unitConfig", "X-StopOnRemoval"], settings.stopOnRemoval),
+        ...(g.onFailure.length > 0
+          ? [b("onFailure", nix.list([...g.onFailure]), comment("gitops.onFailure: told about every failed or refused deploy."))]
+          : []),
         b(
           "serviceConfig",
-          nix.attrs([b("Type", settings.type), b("User", settings.user), b("ExecStart", e(`lib.getExe ${unit.service}`))]),
+          nix.attrs([
+            b("Type", settings.type),
+            b("User", settings.user),
+            b("ExecStart", e(`lib.getExe ${unit.service}`)),
+            b("TimeoutStartSec", settings.timeoutStartSec, comment("A hung build or apply ends the run; the next one retries with backoff.")),
+            b("SuccessExitStatus", settings.successExitStatus, comment("75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure.")),
+          ]),
         ),
       ]),
       comment(`The GitOps agent: ${g.repository}, branch ${g.branch}.`),
@@ -73,16 +106,12 @@ export function gitopsSection(host: HostModel): NixBinding[] {
         ),
       ]),
     ),
-    b(
-      ["environment", "systemPackages"],
-      nix.list([e(unit.rollbackCommand)]),
-      comment(`For the admins: \`${unit.rollbackCommand}\` goes back to the previous deploy.`),
-    ),
+    ...(renew ? renewSection() : []),
   ];
 }
 
 /** The let bindings of the module (the GitOps agent's packages), or none. */
-export function gitopsLetEntries(host: HostModel): NixEntry[] {
+export function gitopsLetEntries(host: HostModel, renew: boolean): NixEntry[] {
   if (!host.gitops) return [];
   const unit = GITOPS_UNIT;
   const app = (name: string, script: string) =>
@@ -105,5 +134,21 @@ export function gitopsLetEntries(host: HostModel): NixEntry[] {
     ),
     b(unit.service, app(unit.service, unit.script)),
     b(unit.rollbackCommand, app(unit.rollbackCommand, unit.rollbackScript)),
+    ...(renew ? renewLetEntries() : []),
+  ];
+}
+
+/** labgen-ca (out/ca/ca.sh) and labgen-cert-renew, packaged like the agent. */
+function renewLetEntries(): NixEntry[] {
+  const unit = GITOPS_UNIT;
+  const tools = unit.renewRuntimeInputs.map((p) => e(`pkgs.${p}`));
+  const app = (name: string, inputs: NixExpr[], file: string) =>
+    nix.call(
+      "pkgs.writeShellApplication",
+      nix.attrs([b("name", name), b("runtimeInputs", nix.list(inputs)), b("text", nix.call("builtins.readFile", nix.path(file)))]),
+    );
+  return [
+    b(unit.caCommand, app(unit.caCommand, tools, unit.caScriptFromHost), comment("out/ca/ca.sh, for the renewal timer and the admins.")),
+    b(unit.renewService, app(unit.renewService, [e(unit.caCommand), e("config.virtualisation.incus.clientPackage"), ...tools], `./${unit.renewScript}`)),
   ];
 }

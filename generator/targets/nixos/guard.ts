@@ -3,6 +3,7 @@
 // application runs in an Incus instance (DESIGN.md: "Zero application services on the bare metal").
 import type { NixAttrs } from "../../printers/nix/index.ts";
 import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
+import { SECRETS_UNIT } from "../../shared/secrets.ts";
 import { BOOT_ESP_UNIT } from "./layout.ts";
 import { flattenBindings, type OptionBinding } from "./walk.ts";
 
@@ -13,8 +14,11 @@ import { flattenBindings, type OptionBinding } from "./walk.ts";
  */
 export const HOST_SERVICES = ["openssh", "tailscale", "zfs", "sanoid"] as const;
 
-/** The closed list of systemd units (services and timers) this target defines itself. */
-export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, BOOT_ESP_UNIT])];
+/**
+ * The closed list of systemd units (services and timers) this target defines itself: labgen's own
+ * foundation (the GitOps agent, certificate renewal, the app-secrets oneshot, the ESP fallback for a degraded boot mirror), never an application.
+ */
+export const HOST_UNITS: readonly string[] = [...new Set([GITOPS_UNIT.service, GITOPS_UNIT.timer, GITOPS_UNIT.renewService, SECRETS_UNIT.service, BOOT_ESP_UNIT])];
 
 export class NixosTargetError extends Error {
   override name = "NixosTargetError";

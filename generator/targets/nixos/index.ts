@@ -50,6 +50,8 @@ function configurationSources(model: Model, host: HostModel): string[] {
     "timezone",
     model.ca.source,
     ...(host.gitops?.appliesTofu ? [model.tofu.source] : []),
+    // The app-secrets service exists on hosts that keep secrets.
+    ...model.secrets.filter((s) => s.host === host.name).map((s) => s.source),
   ]);
 }
 

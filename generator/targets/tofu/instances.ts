@@ -2,13 +2,18 @@
 import { hcl } from "../../printers/hcl/index.ts";
 import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
 import type { ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
+import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import { cmp, resource, type TofuFile } from "./file.ts";
 
 export function planInstancesTf(model: Model): TofuFile {
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
   return {
     name: "instances.tf",
-    parts: [...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)), () => ingressRestart(model)],
+    parts: [
+      ...model.instances.map((i) => () => instance(model, i, hosts.get(i.host)!)),
+      () => ingressRestart(model),
+      ...model.instances.filter((i) => !i.ingress && i.files.length > 0).map((i) => () => fileRestart(model, i)),
+    ],
     sources: [
       ...model.instances.map((i) => i.source),
       ...model.instances.filter((i) => i.ports.length > 0).map((i) => hosts.get(i.host)!.source),
@@ -27,6 +32,9 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     config.push(["snapshots.expiry", inst.snapshots.expiry], ["snapshots.schedule", inst.snapshots.schedule]);
   }
   if (inst.cloudInit !== null) config.push(["cloud-init.user-data", inst.cloudInit]);
+  // environment.* and oci.*: lxc/incus doc/config_options.txt (instance-miscellaneous, instance-oci).
+  for (const [k, v] of Object.entries(inst.environment)) config.push([`environment.${k}`, v]);
+  for (const [k, v] of Object.entries(inst.ociConfig)) config.push([k, v]);
   config.sort(([a], [b]) => cmp(a, b));
 
   const devices: BodyItem[] = [
@@ -43,19 +51,37 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
       ]),
     ),
     ...inst.ports.map((port) => device(port.name, "proxy", proxy(inst, port, host))),
-    ...inst.volumes.map((v) =>
-      device(v.name, "disk", [
+    ...inst.volumes.map((v) => {
+      const name = hcl.ref(`incus_storage_volume.${v.incusName}.name`);
+      // A sub-path of a custom volume is source=<volume>/<sub_path> (lxc/incus doc/reference/devices_disk.md).
+      const source: Expr = v.shared?.subPath ? hcl.template([name, `/${v.shared.subPath}`]) : name;
+      return device(v.name, "disk", [
         ["path", v.path],
         ["pool", hcl.ref(`incus_storage_volume.${v.incusName}.pool`)],
-        ["source", hcl.ref(`incus_storage_volume.${v.incusName}.name`)],
-      ]),
-    ),
+        ...(v.shared?.readonly ? [["readonly", "true"] as [string, Expr]] : []),
+        ["source", source],
+      ]);
+    }),
+    // The instance's secrets: a host directory, never a value. readonly and shift (idmapped, so
+    // the owner labgen-secrets sets is the owner the app sees) are disk options of lxc/incus
+    // doc/config_options.txt (devices-disk); `required` (default true) refuses to start without it.
+    ...(inst.secretsHostDir === null
+      ? []
+      : [
+          device(SECRETS_DEVICE, "disk", [
+            ["path", SECRETS_LAYOUT.mount],
+            ["readonly", "true"],
+            ["shift", "true"],
+            ["source", inst.secretsHostDir],
+          ]),
+        ]),
   ];
   const names = [
     "root",
     ...inst.nics.map((n) => n.name),
     ...inst.ports.map((p) => p.name),
     ...inst.volumes.map((v) => v.name),
+    ...(inst.secretsHostDir === null ? [] : [SECRETS_DEVICE]),
   ];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`${inst.source}: two devices are named '${dup}' (root disk, NICs, ports and volumes share one namespace)`);
@@ -77,6 +103,20 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   for (const d of devices) body.push(hcl.blank(), d);
   body.push(hcl.blank());
   for (const item of labRootFile(model)) body.push(item);
+  for (const f of inst.files) {
+    body.push(
+      hcl.blank(),
+      hcl.comment(f.source),
+      hcl.block("file", [], [
+        hcl.attr("target_path", f.path),
+        hcl.attr("content", f.content),
+        hcl.attr("mode", f.mode),
+        hcl.attr("uid", f.uid),
+        hcl.attr("gid", f.gid),
+        hcl.attr("create_directories", true),
+      ]),
+    );
+  }
   if (inst.ingress) {
     for (const f of ingressFiles(model)) {
       body.push(hcl.blank());
@@ -89,6 +129,9 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   }
   return resource("incus_instance", inst.name, inst.source, body);
 }
+
+/** Device name of the secrets mount (volumes may not take it: rule oci-options). */
+const SECRETS_DEVICE = "secrets";
 
 function device(name: string, type: string, properties: [string, Expr][]): BodyItem {
   return hcl.block("device", [], [
@@ -186,6 +229,23 @@ function ingressRestart(model: Model): BodyItem[] {
     hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
     hcl.blank(),
     hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${ing.instance}`)]),
+    hcl.blank(),
+    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
+  ]);
+}
+
+/**
+ * Apps read their configuration files at start, and the provider pushes files only after starting
+ * the instance: restart it once after the first push and after any change of the instance (its
+ * files included). `incus restart` runs on the apply host, through its remote of the instance's host.
+ */
+function fileRestart(model: Model, inst: InstanceModel): BodyItem[] {
+  const ref = `incus_instance.${inst.name}`;
+  const target = inst.host === model.tofu.host ? inst.name : `${inst.host}:${inst.name}`;
+  return resource("terraform_data", `${inst.name}_restart`, inst.source, [
+    hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
+    hcl.blank(),
+    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${target}`)]),
     hcl.blank(),
     hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
   ]);

@@ -1,15 +1,23 @@
 // providers.tf: the incus provider with one remote per host and one per image server.
 import { hcl } from "../../printers/hcl/index.ts";
 import type { Body, BodyItem } from "../../printers/hcl/index.ts";
-import type { Model } from "../../resolve/model.ts";
+import type { ImageRemote, Model } from "../../resolve/model.ts";
 import { type TofuFile, wholeFile } from "./file.ts";
 
-/** Image remotes by name, as `incus remote add <name> <address> --protocol=<protocol>`. */
-const IMAGE_REMOTES = {
+/**
+ * Image remotes by name, as `incus remote add <name> <address> --protocol=<protocol>`. Each registry
+ * is declared once, whatever number of instances pull from it; only the ones the lab uses are
+ * written. The OCI ones are what lxc/incus doc/reference/image_servers.md adds for Docker Hub
+ * (`incus remote add docker https://docker.io --protocol=oci`), for each registry.
+ */
+const IMAGE_REMOTES: Record<ImageRemote, { readonly address: string; readonly protocol: "simplestreams" | "oci" }> = {
   images: { address: "https://images.linuxcontainers.org", protocol: "simplestreams" },
   docker: { address: "https://docker.io", protocol: "oci" },
   ghcr: { address: "https://ghcr.io", protocol: "oci" },
-} as const;
+  quay: { address: "https://quay.io", protocol: "oci" },
+  lscr: { address: "https://lscr.io", protocol: "oci" },
+  codeberg: { address: "https://codeberg.org", protocol: "oci" },
+};
 
 export function planProvidersTf(model: Model): TofuFile {
   const hosts = new Set(model.hosts.map((h) => h.name));
@@ -32,7 +40,7 @@ function providers(model: Model, imageRemotes: readonly string[]): Body {
     remotes.push(hcl.blank(), hcl.block("remote", [], [hcl.attr("name", h.name), hcl.attr("address", address)]));
   }
   for (const name of imageRemotes) {
-    const r = IMAGE_REMOTES[name as keyof typeof IMAGE_REMOTES];
+    const r = IMAGE_REMOTES[name as ImageRemote];
     remotes.push(
       hcl.blank(),
       hcl.block("remote", [], [hcl.attr("name", name), hcl.attr("address", r.address), hcl.attr("protocol", r.protocol)]),

@@ -1,4 +1,4 @@
-// OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (~> 1.0, checked
+// OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (">= 1.1.1, < 2.0": checked
 // against the v1.1.1 schema), split by concern: versions, variables, providers, storage,
 // networks, profiles, instances, volumes, outputs. Every resource carries a comment naming
 // the config entry that made it, and sets `remote` to the host it lives on.

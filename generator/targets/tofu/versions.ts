@@ -17,7 +17,8 @@ function versions(model: Model): Body {
       hcl.attr("required_version", ">= 1.8.0"),
       hcl.blank(),
       hcl.block("required_providers", [], [
-        hcl.attr("incus", hcl.object([["source", "lxc/incus"], ["version", "~> 1.0"]])),
+        // The versions checked: test/fixtures/upstream/incus-provider holds the v1.1.1 schema, and 2.0 may break it.
+        hcl.attr("incus", hcl.object([["source", "lxc/incus"], ["version", ">= 1.1.1, < 2.0"]])),
       ]),
       hcl.blank(),
       hcl.block("backend", ["local"], [hcl.attr("path", model.tofu.stateFile)]),

@@ -6,7 +6,8 @@ import { cmp, resource, type TofuFile } from "./file.ts";
 import { storagePoolNamed } from "../../resolve/lookup.ts";
 
 export function planVolumesTf(model: Model): TofuFile {
-  const volumes = model.instances.flatMap((i) => i.volumes.map((v) => [i, v] as const));
+  // A shared volume is created by its owner only.
+  const volumes = model.instances.flatMap((i) => i.volumes.filter((v) => v.shared === null).map((v) => [i, v] as const));
   return {
     name: "volumes.tf",
     parts: volumes.sort(([, a], [, b]) => cmp(a.incusName, b.incusName)).map(([i, v]) => () => volume(model, i, v)),
@@ -29,6 +30,13 @@ function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
     hcl.blank(),
     hcl.attr("config", hcl.object(config)),
     hcl.blank(),
-    hcl.preventDestroy(),
+    // prevent_destroy makes OpenTofu reject any plan that deletes or replaces the volume while this
+    // block exists; allowDestroy (checked by `labgen plan`) is the one way to lift it for a deploy.
+    ...(model.allowDestroy.includes(`volume:${v.incusName}`)
+      ? [
+          hcl.comment("allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards."),
+          hcl.block("lifecycle", [], [hcl.attr("prevent_destroy", false)]),
+        ]
+      : [hcl.preventDestroy()]),
   ]);
 }

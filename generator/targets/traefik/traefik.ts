@@ -73,7 +73,11 @@ export function traefikDynamicIr(model: Model): YamlValue {
       service: r.name,
       tls: {},
     };
-    services[r.name] = { loadBalancer: { passHostHeader: true, servers: [{ url: r.backend }] } };
+    const loadBalancer: Record<string, YamlValue> = { passHostHeader: true, servers: [{ url: r.backend }] };
+    // The app's own health check (its preset's `health`): httpLoadBalancerService.healthCheck in
+    // the v3 file-provider schema (path, interval, timeout); Traefik probes the server's own port.
+    if (r.health) loadBalancer.healthCheck = { interval: r.health.interval, path: r.health.path, timeout: r.health.timeout };
+    services[r.name] = { loadBalancer };
   }
   return {
     http: {

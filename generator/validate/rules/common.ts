@@ -34,7 +34,18 @@ export class UnknownNames {
 /** World-readable: no secret, key or state may live below it. */
 export const NIX_STORE = "/nix/store";
 
-export const entries = <T>(r: Record<string, T>): [string, T][] => Object.entries(r);
+// Most rules walk lab.instances: each record's entries are listed once per config rather than
+// once per rule (10,000 instances made that a 10,000-array allocation per rule). Frozen, since
+// every rule shares them.
+const entriesCache = new WeakMap<object, readonly (readonly [string, unknown])[]>();
+export function entries<T>(r: Record<string, T>): readonly (readonly [string, T])[] {
+  let e = entriesCache.get(r);
+  if (e === undefined) {
+    e = Object.freeze(Object.entries(r).map((kv) => Object.freeze(kv)));
+    entriesCache.set(r, e);
+  }
+  return e as readonly (readonly [string, T])[];
+}
 
 // Instances grouped by host, computed once per config: rules that look per host must stay
 // linear in instances (10,000-instance labs are in the performance budget).

@@ -1,5 +1,5 @@
 // Names: what Incus, ZFS and DNS accept as names, and where names must be unique.
-import { INCUS_NAME_RE } from "../../config/schema.ts";
+import { IMAGE_REMOTE_NAMES, INCUS_NAME_RE } from "../../config/schema.ts";
 import { type Rule, entries } from "./common.ts";
 
 export function dnsNameProblem(domain: string): string | null {
@@ -32,7 +32,7 @@ export const NAMING_RULES: Rule[] = [
           if (!INCUS_NAME_RE.test(name))
             d.error("incus-name", [key, name], `${what} name '${name}' is invalid: use 1-63 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'`);
       for (const name of Object.keys(lab.hosts))
-        if (["local", "images", "docker", "ghcr"].includes(name))
+        if (["local", ...IMAGE_REMOTE_NAMES].includes(name))
           d.error("incus-name", ["hosts", name], `'${name}' is the name of an Incus remote (local, or an image server): name the host something else`);
       for (const [name] of entries(lab.ingress?.routes ?? {}))
         if (!INCUS_NAME_RE.test(name))
@@ -64,6 +64,10 @@ export const NAMING_RULES: Rule[] = [
           if (clash)
             d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${[...nics].join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
           devices.add(v.name);
+          if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
+          paths.add(v.path);
+          // A shared volume is the owner's Incus volume: no name of its own on the pool.
+          if (v.share) return;
           const storage = v.storage ?? inst.storage;
           const incusName = `${name}-${v.name}`;
           const key = `${storage}/${incusName}`;
@@ -73,8 +77,6 @@ export const NAMING_RULES: Rule[] = [
           else volumes.set(key, `instances.${name}.volumes[${i}]`);
           // A long instance name is the incus-name rule's error already.
           if (incusName.length > 63 && INCUS_NAME_RE.test(name)) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
-          if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
-          paths.add(v.path);
           if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");
         });
       }

@@ -15,9 +15,14 @@ const SECRET_PATTERNS: [RegExp, string][] = [
 
 /** What kind of secret a value looks like (null: it does not look like one). The schema errors use it too, so a secret pasted where a path belongs is never echoed back. */
 export function secretKind(value: string): string | null {
+  if (!SECRET_HINT.test(value)) return null;
   for (const [re, what] of SECRET_PATTERNS) if (re.test(value)) return what;
   return null;
 }
+
+// Every pattern above contains one of these literal texts: one scan rules out almost every string
+// in a config (each one is checked), and only a hit runs the patterns themselves.
+const SECRET_HINT = /tskey-|-----BEGIN |gh[pousr]_|glpat-|AKIA|b3BlbnNzaC1rZXktdjE/;
 
 /** What to say about a secret found at `path` (never the secret itself). */
 export function secretMessage(kind: string, path: readonly PathSegment[]): string {
@@ -27,10 +32,21 @@ export function secretMessage(kind: string, path: readonly PathSegment[]): strin
   return `this value looks like ${kind}: never put secrets in lab.config.ts; store the secret in a file on the host and give its path`;
 }
 
-function walkStrings(v: unknown, path: PathSegment[], visit: (s: string, p: PathSegment[]) => void): void {
+/** Visits every string; `path` is one stack shared by the walk, so a visitor copies what it keeps. */
+function walkStrings(v: unknown, path: PathSegment[], visit: (s: string, p: readonly PathSegment[]) => void): void {
   if (typeof v === "string") visit(v, path);
-  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, [...path, i], visit));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walkStrings(x, [...path, k], visit);
+  else if (Array.isArray(v))
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      walkStrings(v[i], path, visit);
+      path.pop();
+    }
+  else if (v && typeof v === "object")
+    for (const k of Object.keys(v)) {
+      path.push(k);
+      walkStrings((v as Record<string, unknown>)[k], path, visit);
+      path.pop();
+    }
 }
 
 export const SECRETS_RULES: Rule[] = [
@@ -55,7 +71,7 @@ export const SECRETS_RULES: Rule[] = [
     check(lab, d) {
       walkStrings(lab, [], (s, path) => {
         const kind = secretKind(s);
-        if (kind) d.error("secret-value", path, secretMessage(kind, path));
+        if (kind) d.error("secret-value", [...path], secretMessage(kind, path));
       });
     },
   },

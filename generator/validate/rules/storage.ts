@@ -1,6 +1,6 @@
 // Storage and ZFS: disks by id, pool topologies, the boot pool, datasets, and the Incus pools on them.
 import type { PathSegment } from "../../shared/diagnostics.ts";
-import { DATASETS, MANAGED_DATASETS, STATE_DIR } from "../../shared/lab.ts";
+import { DATASETS, INCUS_DAEMON_DIR, MANAGED_DATASETS, SECRETS_DIR, STATE_DIR } from "../../shared/lab.ts";
 import { type Rule, entries, UnknownNames } from "./common.ts";
 
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
@@ -119,13 +119,14 @@ export const STORAGE_RULES: Rule[] = [
     check(lab, d) {
       for (const [h, host] of entries(lab.hosts)) {
         const mounts = new Map<string, string>();
-        for (const m of [...DATASETS.system.map(([, mp]) => mp), "/boot", STATE_DIR]) mounts.set(m, "the boot pool's system datasets");
+        for (const m of [...DATASETS.system.map(([, mp]) => mp), "/boot", STATE_DIR, SECRETS_DIR, INCUS_DAEMON_DIR, lab.tofu.stateDir, lab.ca.dir])
+          mounts.set(m, "the boot pool's system datasets");
         for (const [p, pool] of entries(host.zfs.pools))
           for (const [ds, spec] of entries(pool.datasets)) {
             const path = ["hosts", h, "zfs", "pools", p, "datasets", ds];
             if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/.test(ds))
               d.error("datasets", path, `dataset name '${ds}' is invalid: use letters, digits, _ . : - and / between levels`);
-            if (MANAGED_DATASETS.includes(ds))
+            if (MANAGED_DATASETS.includes(ds.split("/")[0]))
               d.error("datasets", path, `dataset '${ds}' is managed by labgen (${MANAGED_DATASETS.join(", ")}): choose another name`);
             const mp = spec.mountpoint;
             if (mp && mp !== "none") {

@@ -6,9 +6,13 @@ import { textProblem } from "../../shared/text.ts";
 import type { Rule } from "./common.ts";
 import { secretKind } from "./secrets.ts";
 
-/** Fields that hold multi-line text: cloud-init user data and raw Incus options. */
+/** Fields that hold multi-line text: cloud-init user data, raw Incus options, files pushed into an instance. */
 function multiline(path: readonly PathSegment[]): boolean {
-  return (path[0] === "instances" && path[2] === "cloudInit" && path.length === 3) || (path[0] === "profiles" && path[2] === "config" && path.length === 4);
+  return (
+    (path[0] === "instances" && path[2] === "cloudInit" && path.length === 3) ||
+    (path[0] === "instances" && path[2] === "files" && path[4] === "content" && path.length === 5) ||
+    (path[0] === "profiles" && path[2] === "config" && path.length === 4)
+  );
 }
 
 export const TEXT_RULES: Rule[] = [

@@ -15,6 +15,9 @@ let
     pkgs.coreutils
     pkgs.git
     pkgs.openssh
+    pkgs.gnugrep
+    pkgs.gnused
+    pkgs.jq
     pkgs.util-linux
     config.system.build.nixos-rebuild
     config.nix.package
@@ -32,6 +35,39 @@ let
     name = "labgen-rollback";
     inherit runtimeInputs;
     text = builtins.readFile ./labgen-rollback.sh;
+  };
+  # out/ca/ca.sh, for the renewal timer and the admins.
+  labgen-ca = pkgs.writeShellApplication {
+    name = "labgen-ca";
+    runtimeInputs = [
+      pkgs.coreutils
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.openssl
+    ];
+    text = builtins.readFile ../../ca/ca.sh;
+  };
+  labgen-cert-renew = pkgs.writeShellApplication {
+    name = "labgen-cert-renew";
+    runtimeInputs = [
+      labgen-ca
+      config.virtualisation.incus.clientPackage
+      pkgs.coreutils
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.openssl
+    ];
+    text = builtins.readFile ./labgen-cert-renew.sh;
+  };
+  # App secrets: the script next to this file (names and paths only, never a value).
+  labgen-secrets = pkgs.writeShellApplication {
+    name = "labgen-secrets";
+    # coreutils for files and /dev/urandom; incus for `rotate`, which restarts the readers.
+    runtimeInputs = [
+      pkgs.coreutils
+      config.virtualisation.incus.clientPackage
+    ];
+    text = builtins.readFile ./labgen-secrets.sh;
   };
 in
 {
@@ -61,13 +97,12 @@ in
     firewall = {
       enable = true;
       # SSH, and the host ports of the instances' Incus proxy devices: 80/tcp, 443/tcp traefik;
-      # 2222/tcp forgejo; 21064/tcp homeassistant.
+      # 2222/tcp forgejo.
       allowedTCPPorts = [
         22
         80
         443
         2222
-        21064
       ];
       # Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their
       # bridges, nothing else of the host: no bridge is trusted.
@@ -270,6 +305,10 @@ in
       Type = "oneshot";
       User = "root";
       ExecStart = lib.getExe labgen-gitops;
+      # A hung build or apply ends the run; the next one retries with backoff.
+      TimeoutStartSec = "2h";
+      # 75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure.
+      SuccessExitStatus = "75";
     };
   };
   systemd.timers.labgen-gitops = {
@@ -280,8 +319,47 @@ in
       OnUnitInactiveSec = "5min";
     };
   };
-  # For the admins: `labgen-rollback` goes back to the previous deploy.
-  environment.systemPackages = [ labgen-rollback ];
+  # The certificate renews itself before it expires and reaches the ingress (a push and a
+  # restart of that instance only).
+  systemd.services.labgen-cert-renew = {
+    description = "labgen: renew the lab's certificate and hand it to the ingress";
+    serviceConfig.Type = "oneshot";
+    serviceConfig.ExecStart = lib.getExe labgen-cert-renew;
+  };
+  systemd.timers.labgen-cert-renew = {
+    wantedBy = [ "timers.target" ];
+    timerConfig = {
+      OnCalendar = "daily";
+      Persistent = true;
+      RandomizedDelaySec = "1h";
+    };
+  };
+
+  # Instances mount /var/lib/labgen/secrets/instances/<name> read-only: it must exist before
+  # they start.
+  systemd.services.labgen-secrets = {
+    description = "labgen app secrets: generate missing ones, copy them to their instances";
+    wantedBy = [ "multi-user.target" ];
+    before = [
+      "incus.service"
+      "labgen-gitops.service"
+    ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      # No argument: ensure.
+      ExecStart = lib.getExe labgen-secrets;
+    };
+  };
+
+  # For the admins: `labgen-rollback` goes back to the previous deploy; `labgen-ca` is
+  # out/ca/ca.sh; `labgen-secrets` rotate <name> gives a secret a new value and restarts its
+  # readers.
+  environment.systemPackages = [
+    labgen-rollback
+    labgen-ca
+    labgen-secrets
+  ];
 
   nix = {
     settings.experimental-features = [

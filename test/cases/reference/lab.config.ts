@@ -1,10 +1,28 @@
 // The reference lab: one NAS running NixOS + ZFS + Incus, every application in an instance.
 // `npx labgen generate` (or `nix run .#generate`) turns this file into out/.
 import { defineLab } from "labgen";
+import { apps, forgejo, grafana, homeassistant, jellyfin, nextcloud, traefik, vaultwarden } from "labgen/apps";
+
+const domain = "lab.home.arpa";
+const url = (route: string) => `https://${route}.${domain}`;
+// Where every app runs: the NAS, the guest bridge, root disks on NVMe, data on the HDD pool.
+const on = { host: "nas", network: "lab0", storage: "fast", dataStorage: "bulk", profiles: ["base"] };
+// Traefik's address: the apps that check forwarded headers trust it and nothing else.
+const proxy = "10.10.0.10";
+
+const lab = apps(
+  traefik({ ...on, ipv4: proxy }),
+  forgejo({ ...on, url: url("git"), snapshots: { schedule: "@daily", expiry: "14d" } }),
+  jellyfin({ ...on, url: url("media"), mediaSize: "4TiB", snapshots: { schedule: "@weekly", expiry: "4w" } }),
+  grafana({ ...on, url: url("grafana"), snapshots: { schedule: "@daily", expiry: "7d" } }),
+  homeassistant({ ...on, url: url("ha"), ipv4: "10.10.0.20", trustedProxies: [proxy], timezone: "Europe/Paris", snapshots: { schedule: "0 4 * * *", expiry: "7d" } }),
+  vaultwarden({ ...on, url: url("vault"), snapshots: { schedule: "@daily", expiry: "30d" } }),
+  nextcloud({ ...on, url: url("cloud"), trustedProxies: [proxy], snapshots: { schedule: "@daily", expiry: "14d" } }),
+);
 
 export default defineLab({
   name: "homelab",
-  domain: "lab.home.arpa",
+  domain,
   timezone: "Europe/Paris",
 
   admins: {
@@ -94,84 +112,15 @@ export default defineLab({
     nesting: { description: "Containers that run their own init or containers", config: { "security.nesting": "true" } },
   },
 
+  // Every routed app is a preset from labgen/apps (see generator/apps/index.ts): pinned OCI images
+  // with their data on the HDD pool, secrets generated on the host, health checks for Traefik.
+  secrets: lab.secrets,
   instances: {
-    traefik: {
-      host: "nas",
-      image: "docker:traefik:v3.7",
-      description: "Reverse proxy: the only way into the web apps",
-      cpu: 1,
-      memory: "512MiB",
-      rootSize: "4GiB",
-      storage: "fast",
-      profiles: ["base"],
-      nics: [{ network: "lab0", ipv4: "10.10.0.10" }],
-      serves: [80, 443],
-      ports: [
-        { host: 80, instance: 80 },
-        { host: 443, instance: 443 },
-      ],
-    },
-    forgejo: {
-      host: "nas",
-      image: "images:debian/12",
-      description: "Git forge",
-      cpu: 2,
-      memory: "2GiB",
-      rootSize: "16GiB",
-      storage: "fast",
-      profiles: ["base"],
-      nics: [{ network: "lab0" }],
-      serves: [3000, 22],
-      ports: [{ host: 2222, instance: 22 }],
-      volumes: [{ name: "data", size: "100GiB", path: "/var/lib/forgejo", storage: "bulk" }],
-      snapshots: { schedule: "@daily", expiry: "14d" },
-    },
-    jellyfin: {
-      host: "nas",
-      image: "images:debian/12",
-      description: "Media server",
-      cpu: 4,
-      memory: "4GiB",
-      rootSize: "16GiB",
-      storage: "fast",
-      profiles: ["base"],
-      nics: [{ network: "lab0" }],
-      serves: [8096],
-      volumes: [{ name: "media", size: "4TiB", path: "/srv/media", storage: "bulk" }],
-      snapshots: { schedule: "@weekly", expiry: "4w" },
-    },
-    grafana: {
-      host: "nas",
-      image: "images:debian/12",
-      description: "Dashboards",
-      cpu: 1,
-      memory: "1GiB",
-      storage: "fast",
-      profiles: ["base"],
-      nics: [{ network: "lab0" }],
-      serves: [3000],
-      snapshots: { schedule: "@daily", expiry: "7d" },
-    },
-    homeassistant: {
-      host: "nas",
-      type: "vm",
-      image: "images:debian/12/cloud",
-      description: "Home automation (a VM: it wants its own kernel and USB passthrough)",
-      cpu: 2,
-      memory: "4GiB",
-      rootSize: "32GiB",
-      storage: "fast",
-      profiles: ["base"],
-      nics: [{ network: "lab0", ipv4: "10.10.0.20" }],
-      serves: [8123, 21064],
-      ports: [{ host: 21064, instance: 21064 }],
-      snapshots: { schedule: "0 4 * * *", expiry: "7d" },
-      cloudInit: "#cloud-config\npackage_update: true\npackages:\n  - qemu-guest-agent\n",
-    },
+    ...lab.instances,
     nixbox: {
       host: "nas",
       image: "images:nixos/26.05",
-      description: "A NixOS container for experiments",
+      description: "A NixOS container for experiments (no preset: a plain system container)",
       cpu: 2,
       memory: "2GiB",
       storage: "fast",
@@ -189,7 +138,8 @@ export default defineLab({
       media: { instance: "jellyfin", port: 8096 },
       grafana: { instance: "grafana", port: 3000 },
       ha: { instance: "homeassistant", port: 8123 },
-      nix: { instance: "nixbox", port: 8080 },
+      vault: { instance: "vaultwarden", port: 80 },
+      cloud: { instance: "nextcloud", port: 80 },
     },
   },
 

@@ -6,6 +6,6 @@ resource "incus_storage_pool" "local" {
   driver      = "zfs"
 
   config = {
-    source = "rpool/incus"
+    source = "rpool/incus/local"
   }
 }

@@ -6,7 +6,7 @@ terraform {
   required_providers {
     incus = {
       source  = "lxc/incus"
-      version = "~> 1.0"
+      version = ">= 1.1.1, < 2.0"
     }
   }
 

@@ -6,7 +6,7 @@ resource "incus_storage_pool" "bulk" {
   driver      = "zfs"
 
   config = {
-    source = "tank/incus"
+    source = "tank/incus/bulk"
   }
 }
 
@@ -18,6 +18,6 @@ resource "incus_storage_pool" "fast" {
   driver      = "zfs"
 
   config = {
-    source = "rpool/incus"
+    source = "rpool/incus/fast"
   }
 }

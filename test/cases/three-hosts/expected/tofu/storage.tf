@@ -6,7 +6,7 @@ resource "incus_storage_pool" "bulk" {
   driver      = "zfs"
 
   config = {
-    source = "tank/incus"
+    source = "tank/incus/bulk"
   }
 }
 
@@ -18,7 +18,7 @@ resource "incus_storage_pool" "fast" {
   driver      = "zfs"
 
   config = {
-    source = "rpool/incus"
+    source = "rpool/incus/fast"
   }
 }
 
@@ -30,6 +30,6 @@ resource "incus_storage_pool" "scratch" {
   driver      = "zfs"
 
   config = {
-    source = "scratch/incus"
+    source = "scratch/incus/scratch"
   }
 }

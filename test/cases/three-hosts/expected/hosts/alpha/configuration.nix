@@ -15,6 +15,9 @@ let
     pkgs.coreutils
     pkgs.git
     pkgs.openssh
+    pkgs.gnugrep
+    pkgs.gnused
+    pkgs.jq
     pkgs.util-linux
     config.system.build.nixos-rebuild
     config.nix.package
@@ -32,6 +35,29 @@ let
     name = "labgen-rollback";
     inherit runtimeInputs;
     text = builtins.readFile ./labgen-rollback.sh;
+  };
+  # out/ca/ca.sh, for the renewal timer and the admins.
+  labgen-ca = pkgs.writeShellApplication {
+    name = "labgen-ca";
+    runtimeInputs = [
+      pkgs.coreutils
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.openssl
+    ];
+    text = builtins.readFile ../../ca/ca.sh;
+  };
+  labgen-cert-renew = pkgs.writeShellApplication {
+    name = "labgen-cert-renew";
+    runtimeInputs = [
+      labgen-ca
+      config.virtualisation.incus.clientPackage
+      pkgs.coreutils
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.openssl
+    ];
+    text = builtins.readFile ./labgen-cert-renew.sh;
   };
 in
 {
@@ -281,6 +307,10 @@ in
       Type = "oneshot";
       User = "root";
       ExecStart = lib.getExe labgen-gitops;
+      # A hung build or apply ends the run; the next one retries with backoff.
+      TimeoutStartSec = "2h";
+      # 75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure.
+      SuccessExitStatus = "75";
     };
   };
   systemd.timers.labgen-gitops = {
@@ -291,8 +321,28 @@ in
       OnUnitInactiveSec = "10min";
     };
   };
-  # For the admins: `labgen-rollback` goes back to the previous deploy.
-  environment.systemPackages = [ labgen-rollback ];
+  # The certificate renews itself before it expires and reaches the ingress (a push and a
+  # restart of that instance only).
+  systemd.services.labgen-cert-renew = {
+    description = "labgen: renew the lab's certificate and hand it to the ingress";
+    serviceConfig.Type = "oneshot";
+    serviceConfig.ExecStart = lib.getExe labgen-cert-renew;
+  };
+  systemd.timers.labgen-cert-renew = {
+    wantedBy = [ "timers.target" ];
+    timerConfig = {
+      OnCalendar = "daily";
+      Persistent = true;
+      RandomizedDelaySec = "1h";
+    };
+  };
+
+  # For the admins: `labgen-rollback` goes back to the previous deploy; `labgen-ca` is
+  # out/ca/ca.sh.
+  environment.systemPackages = [
+    labgen-rollback
+    labgen-ca
+  ];
 
   nix = {
     settings.experimental-features = [

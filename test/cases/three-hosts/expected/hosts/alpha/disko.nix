@@ -90,15 +90,43 @@
             mountpoint = "/home";
             options.mountpoint = "legacy";
           };
-          # Source of Incus storage pool fast: Incus creates and mounts its own datasets below it.
+          # Parent of Incus storage pool fast, never snapshotted: Incus creates each pool's
+          # dataset below it (rpool/incus/fast).
           incus = {
             type = "zfs_fs";
             options.mountpoint = "none";
           };
-          # labgen's state: OpenTofu state, the CA, secrets and the GitOps records.
+          # Incus's database (/var/lib/incus): snapshotted by the GitOps agent before each deploy.
+          incusd = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/incus";
+            options.mountpoint = "legacy";
+          };
+          # labgen's records: the GitOps history, checkout and status (never rolled back).
           labgen = {
             type = "zfs_fs";
             mountpoint = "/var/lib/labgen";
+            options.mountpoint = "legacy";
+          };
+          # The CA's keys and certificates: no automatic snapshot (root.key goes offline), never
+          # rolled back.
+          "labgen/ca" = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/labgen/ca";
+            options.mountpoint = "legacy";
+          };
+          # Secrets (deploy key, auth keys, passphrases): no automatic snapshot, never rolled
+          # back.
+          "labgen/secrets" = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/labgen/secrets";
+            options.mountpoint = "legacy";
+          };
+          # The OpenTofu state: snapshotted by the GitOps agent before each deploy, with Incus's
+          # database.
+          "labgen/tofu" = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/labgen/tofu";
             options.mountpoint = "legacy";
           };
           nix = {

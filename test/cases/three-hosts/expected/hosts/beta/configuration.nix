@@ -15,10 +15,15 @@ let
     pkgs.coreutils
     pkgs.git
     pkgs.openssh
+    pkgs.gnugrep
+    pkgs.gnused
+    pkgs.jq
     pkgs.util-linux
     config.system.build.nixos-rebuild
     config.nix.package
     config.systemd.package
+    config.boot.zfs.package
+    config.virtualisation.incus.clientPackage
   ];
   labgen-gitops = pkgs.writeShellApplication {
     name = "labgen-gitops";
@@ -233,6 +238,10 @@ in
       Type = "oneshot";
       User = "root";
       ExecStart = lib.getExe labgen-gitops;
+      # A hung build or apply ends the run; the next one retries with backoff.
+      TimeoutStartSec = "2h";
+      # 75: nothing to do now (busy, backoff, held commit, waiting for the CA), not a failure.
+      SuccessExitStatus = "75";
     };
   };
   systemd.timers.labgen-gitops = {
@@ -243,6 +252,7 @@ in
       OnUnitInactiveSec = "5min";
     };
   };
+
   # For the admins: `labgen-rollback` goes back to the previous deploy.
   environment.systemPackages = [ labgen-rollback ];
 

@@ -187,10 +187,23 @@
             mountpoint = "/home";
             options.mountpoint = "legacy";
           };
-          # labgen's state: OpenTofu state, the CA, secrets and the GitOps records.
+          # Incus's database (/var/lib/incus): snapshotted by the GitOps agent before each deploy.
+          incusd = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/incus";
+            options.mountpoint = "legacy";
+          };
+          # labgen's records: the GitOps history, checkout and status (never rolled back).
           labgen = {
             type = "zfs_fs";
             mountpoint = "/var/lib/labgen";
+            options.mountpoint = "legacy";
+          };
+          # Secrets (deploy key, auth keys, passphrases): no automatic snapshot, never rolled
+          # back.
+          "labgen/secrets" = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/labgen/secrets";
             options.mountpoint = "legacy";
           };
           nix = {
@@ -266,7 +279,8 @@
               quota = "2T";
             };
           };
-          # Source of Incus storage pool bulk: Incus creates and mounts its own datasets below it.
+          # Parent of Incus storage pool bulk, never snapshotted: Incus creates each pool's
+          # dataset below it (tank/incus/bulk).
           incus = {
             type = "zfs_fs";
             options.mountpoint = "none";

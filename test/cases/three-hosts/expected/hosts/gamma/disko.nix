@@ -91,10 +91,23 @@
             mountpoint = "/home";
             options.mountpoint = "legacy";
           };
-          # labgen's state: OpenTofu state, the CA, secrets and the GitOps records.
+          # Incus's database (/var/lib/incus): snapshotted by the GitOps agent before each deploy.
+          incusd = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/incus";
+            options.mountpoint = "legacy";
+          };
+          # labgen's records: the GitOps history, checkout and status (never rolled back).
           labgen = {
             type = "zfs_fs";
             mountpoint = "/var/lib/labgen";
+            options.mountpoint = "legacy";
+          };
+          # Secrets (deploy key, auth keys, passphrases): no automatic snapshot, never rolled
+          # back.
+          "labgen/secrets" = {
+            type = "zfs_fs";
+            mountpoint = "/var/lib/labgen/secrets";
             options.mountpoint = "legacy";
           };
           nix = {
@@ -139,8 +152,8 @@
           xattr = "sa";
         };
         datasets = {
-          # Source of Incus storage pool scratch: Incus creates and mounts its own datasets below
-          # it.
+          # Parent of Incus storage pool scratch, never snapshotted: Incus creates each pool's
+          # dataset below it (scratch/incus/scratch).
           incus = {
             type = "zfs_fs";
             options.mountpoint = "none";

@@ -1,0 +1,194 @@
+import { shellProgram } from "../../printers/shell/index.ts";
+
+// Shared by both scripts: labgen itself, and the labgen snapshot sets.
+//
+// A snapshot set, taken before anything of a deploy changes, is named labgen-<sequence>-<first 12
+// hex of the commit> and consists of:
+//   - an Incus-native snapshot of every instance (`incus snapshot create`) and every custom volume
+//     (`incus storage volume snapshot create`), with --no-expiry so that an instance's
+//     snapshots.expiry never removes it: Incus keeps these as ZFS snapshots "@snapshot-<name>",
+//     which it can restore; a foreign ZFS snapshot on its datasets would make it refuse every
+//     restore of an older snapshot (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
+//     CanRestoreVolume: "cannot be restored due to subsequent internal snapshot(s)");
+//   - a ZFS snapshot of labgen's own undo datasets (OpenTofu state, Incus's database), which are
+//     not Incus storage: Incus refuses a pool source with any snapshot (driver_zfs.go, Create()).
+// The manifest $SNAPSHOT_DIR/<name> lists what the set holds; its last line is "complete".
+export const SNAPSHOT_PROGRAM = shellProgram`
+# The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
+labgen_run() {
+  (cd "$CHECKOUT" && nix --extra-experimental-features 'nix-command flakes' run "$CHECKOUT#default" -- "$@")
+}
+
+readonly SNAPSHOT_RE='^labgen-([0-9]+)-([0-9a-f]{12})$'
+
+# Refuses to run if a dataset labgen snapshots is, or is inside, a dataset Incus owns.
+guard_undo_datasets() {
+  local ds parent
+  for ds in "$\{UNDO[@]}"; do
+    for parent in "$\{PARENTS[@]}"; do
+      if [[ $ds == "$parent" || $ds == "$parent"/* ]]; then
+        die "refusing to snapshot $ds: it is Incus storage (below $parent)"
+      fi
+    done
+  done
+}
+
+# The names of the instances, one per line.
+incus_instances() {
+  incus list --format csv,noheader --columns n
+}
+
+# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots).
+incus_custom_volumes() {
+  local pools pool listing type vol
+  pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  while IFS= read -r pool; do
+    if [[ -z $pool ]]; then
+      continue
+    fi
+    listing=$(incus storage volume list "$pool" --format csv,noheader --columns tn) || return 1
+    while IFS=, read -r type vol; do
+      if [[ $type == custom && -n $vol && $vol != */* ]]; then
+        printf '%s\t%s\n' "$pool" "$vol"
+      fi
+    done <<<"$listing"
+  done <<<"$pools"
+}
+
+# "seq name" of every labgen snapshot set (manifests), oldest first.
+snapshot_sets() {
+  local file name
+  if [[ ! -d $SNAPSHOT_DIR ]]; then
+    return 0
+  fi
+  for file in "$SNAPSHOT_DIR"/labgen-*; do
+    name=$\{file##*/}
+    if [[ -f $file && $name =~ $SNAPSHOT_RE ]]; then
+      printf '%d %s\n' "$((10#$\{BASH_REMATCH[1]}))" "$name"
+    fi
+  done | sort -k1,1n -k2,2
+}
+
+# One above every sequence number in use (manifests, the history, the undo datasets), so a name is
+# never reused, even after a set was pruned.
+next_sequence() {
+  local max=0 seq line listing full fields
+  while read -r seq _; do
+    if [[ -n $seq ]] && (( seq > max )); then
+      max=$seq
+    fi
+  done < <(snapshot_sets)
+  load_history
+  for line in "$\{HISTORY_LINES[@]}"; do
+    IFS=$'\t' read -r -a fields <<<"$line"
+    if [[ $\{fields[4]-} =~ $SNAPSHOT_RE ]] && (( 10#$\{BASH_REMATCH[1]} > max )); then
+      max=$((10#$\{BASH_REMATCH[1]}))
+    fi
+  done
+  if (( $\{#UNDO[@]} > 0 )); then
+    listing=$(zfs list -H -o name -t snapshot -d 1 "$\{UNDO[@]}") || return 1
+    while IFS= read -r full; do
+      if [[ $\{full#*@} =~ $SNAPSHOT_RE ]] && (( 10#$\{BASH_REMATCH[1]} > max )); then
+        max=$((10#$\{BASH_REMATCH[1]}))
+      fi
+    done <<<"$listing"
+  fi
+  printf '%d' "$((max + 1))"
+}
+
+# Takes snapshot set <name>: Incus-native snapshots of every instance and custom volume, then one
+# atomic ZFS snapshot per pool of the undo datasets. The manifest grows as each snapshot exists,
+# so a set that failed half-way is still pruned later.
+take_snapshot() {
+  local name=$1 manifest instances volumes inst pool vol ds
+  local -A by_pool=()
+  local -a group
+  manifest=$SNAPSHOT_DIR/$name
+  mkdir -p "$SNAPSHOT_DIR"
+  instances=$(incus_instances) || return 1
+  volumes=$(incus_custom_volumes) || return 1
+  : >"$manifest"
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      log "incus snapshot create --no-expiry $inst $name"
+      incus snapshot create --no-expiry "$inst" "$name" || return 1
+      printf 'instance\t%s\n' "$inst" >>"$manifest"
+    fi
+  done <<<"$instances"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
+      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
+      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
+    fi
+  done <<<"$volumes"
+  for ds in "$\{UNDO[@]}"; do
+    by_pool[$\{ds%%/*}]+="$ds "
+  done
+  for pool in $(printf '%s\n' "$\{!by_pool[@]}" | sort); do
+    read -r -a group <<<"$\{by_pool[$pool]}"
+    log "zfs snapshot $\{group[*]/%/@$name}"
+    zfs snapshot "$\{group[@]/%/@$name}" || return 1
+    for ds in "$\{group[@]}"; do
+      printf 'zfs\t%s\n' "$ds" >>"$manifest"
+    done
+  done
+  printf 'complete\n' >>"$manifest"
+}
+
+# Whether Incus object <kind> (instance|volume) has snapshot <name>: "instance NAME" or
+# "volume POOL VOL"; fails when the object itself is gone.
+incus_snapshots_of() {
+  if [[ $1 == instance ]]; then
+    incus snapshot list "$2" --format csv,noheader --columns n
+  else
+    incus storage volume snapshot list "$2" "$3" --format csv,noheader --columns n
+  fi
+}
+
+# Deletes snapshot set <name>: only what its manifest names, only if it still exists.
+delete_snapshot_set() {
+  local name=$1 kind a b listing
+  while IFS=$'\t' read -r kind a b; do
+    case $kind in
+      instance | volume)
+        if listing=$(incus_snapshots_of "$kind" "$a" "$b" 2>/dev/null) && [[ $'\n'$listing$'\n' == *$'\n'"$name"$'\n'* ]]; then
+          if [[ $kind == instance ]]; then
+            incus snapshot delete "$a" "$name" || return 1
+          else
+            incus storage volume snapshot delete "$a" "$b" "$name" || return 1
+          fi
+        fi
+        ;;
+      zfs)
+        if listing=$(zfs list -H -o name -t snapshot -d 1 "$a") && [[ $'\n'$listing$'\n' == *$'\n'"$a@$name"$'\n'* ]]; then
+          zfs destroy "$a@$name" || return 1
+        fi
+        ;;
+    esac
+  done <"$SNAPSHOT_DIR/$name"
+  rm -f "$SNAPSHOT_DIR/$name"
+}
+
+# Keeps the newest KEEP_SNAPSHOTS labgen sets; older ones go. Nothing else is ever deleted: the
+# names come from labgen's own manifests, never from a listing of other tools' snapshots.
+prune_snapshots() {
+  local sets entry i
+  local -a names=()
+  sets=$(snapshot_sets)
+  if [[ -n $sets ]]; then
+    mapfile -t names <<<"$sets"
+  fi
+  for ((i = 0; i < $\{#names[@]} - KEEP_SNAPSHOTS; i++)); do
+    entry=$\{names[i]#* }
+    log "pruning snapshot set $entry (keeping the newest $KEEP_SNAPSHOTS)"
+    delete_snapshot_set "$entry" || return 1
+  done
+}
+
+# "address<TAB>type<TAB>name" of every storage volume or pool a "tofu show -json" plan deletes
+# (actions "delete", or ["delete","create"] / ["create","delete"] for a replacement).
+tofu_deletes() {
+  jq -r '.resource_changes[]? | select(.type == "incus_storage_volume" or .type == "incus_storage_pool") | select(.change.actions | index("delete")) | [.address, .type, (.change.before.name // .name)] | @tsv'
+}
+`;
