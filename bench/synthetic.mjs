@@ -56,7 +56,8 @@ export function syntheticLab(instances, shape = "dhcp") {
       snapshots: i % 2 === 0 ? { schedule: "@daily", expiry: "7d" } : undefined,
     };
   }
-  inst.app0 = { ...inst.app0, serves: [80, 443], ports: [{ host: 80, instance: 80 }, { host: 443, instance: 443 }] };
+  // The ingress runs Traefik v3 (rule ingress-traefik).
+  inst.app0 = { ...inst.app0, image: "docker:traefik:v3.7", serves: [80, 443], ports: [{ host: 80, instance: 80 }, { host: 443, instance: 443 }] };
   const routes = {};
   for (let i = 1; i < Math.min(instances, perHost); i++) if (i % 10 === 1 || instances <= 100) routes[`r${i}`] = { instance: `app${i}`, port: 8080 };
   return {

@@ -117,8 +117,10 @@ export const Tailscale = z
     ),
     advertiseGuestNetworks: z
       .boolean()
-      .default(true)
-      .describe("Advertise this host's Incus bridges as subnet routes so tailnet clients reach the guests."),
+      .default(false)
+      .describe(
+        "Wider tailnet access, an explicit choice: true advertises this host's whole Incus bridges as subnet routes, so tailnet clients reach every port of every guest directly, bypassing Traefik and its allow-list. false (default): the host that runs the ingress advertises only Traefik's address and its bridge's DNS server (two /32 routes); other hosts advertise nothing.",
+      ),
     exposeIncusApi: z
       .boolean()
       .default(false)

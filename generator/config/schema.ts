@@ -155,7 +155,7 @@ const Instance = z
         error: `must be <remote>:<image> with remote images (system containers/VMs) or an OCI registry (${IMAGE_REMOTE_NAMES.filter((r) => r !== "images").join(", ")}), e.g. "images:debian/12" or "docker:library/traefik:v3.7.11"`,
       })
       .describe(
-        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/25.11" (images.linuxcontainers.org) or an OCI application image "<registry>:<repository>:<tag>[@sha256:<digest>]" with registry docker (docker.io), ghcr (ghcr.io), quay (quay.io), lscr (lscr.io) or codeberg (codeberg.org), e.g. "docker:library/traefik:v3.7.11" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
+        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "<registry>:<repository>:<tag>[@sha256:<digest>]" with registry docker (docker.io), ghcr (ghcr.io), quay (quay.io), lscr (lscr.io) or codeberg (codeberg.org), e.g. "docker:library/traefik:v3.7.11" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
       ),
     description: z.string().default("").describe("What the instance does."),
     cpu: z.number().int().min(1).describe("limits.cpu: number of CPUs."),

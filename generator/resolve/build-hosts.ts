@@ -2,11 +2,12 @@
 // Tailscale and the GitOps agent's settings.
 import type { LabConfig } from "../config/schema.ts";
 import { intToIp, parseCidr } from "../shared/ipv4.ts";
-import { DATASETS, INCUS_DAEMON_DIR, SECRETS_DIR, STATE_DIR } from "../shared/lab.ts";
+import { CONSOLE_PASSWORD_FILE, DATASETS, INCUS_DAEMON_DIR, SECRETS_DIR, STATE_DIR } from "../shared/lab.ts";
 import { sizeBytes, zfsSize } from "../shared/units.ts";
 import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
+import { ingressRoutesOn } from "./ingress.ts";
 import { byName, sortedRecord } from "./sort.ts";
 
 export interface HostContext {
@@ -14,10 +15,11 @@ export interface HostContext {
   readonly storagePools: readonly M.StoragePoolModel[];
   readonly instances: readonly M.InstanceModel[];
   readonly tofuHost: string;
+  readonly instanceIp: (inst: string) => string;
 }
 
 /** Every host, sorted by name. */
-export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools, instances, tofuHost }: HostContext): M.HostModel[] {
+export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools, instances, tofuHost, instanceIp }: HostContext): M.HostModel[] {
   const netsByHost = groupBy(networks, (n) => n.host);
   const poolsByHostZpool = groupBy(storagePools, (s) => `${s.host}/${s.zpool}`);
   const instancesByHost = groupBy(instances, (i) => i.host);
@@ -114,12 +116,16 @@ export function buildHosts(lab: LabConfig, lock: Lock, { networks, storagePools,
         incusDatasets: zpools.filter((p) => p.incusStorage.length).map((p) => `${p.name}/${DATASETS.incus}`).sort(),
         undoDatasets: zpools.flatMap((p) => p.datasets.filter((d) => d.role === "undo").map((d) => `${p.name}/${d.name}`)).sort(),
         stateDataset: `${bootPool.name}/${DATASETS.state}`,
+        consolePasswordFile: CONSOLE_PASSWORD_FILE,
         autoSnapshot: { ...h.zfs.autoSnapshot, datasets: snapDatasets },
         scrub: h.zfs.scrub,
         tailscale: h.tailscale
           ? {
               authKeyFile: h.tailscale.authKeyFile,
-              advertiseRoutes: h.tailscale.advertiseGuestNetworks ? hostNets.map((n) => n.subnet).sort() : [],
+              advertiseGuestNetworks: h.tailscale.advertiseGuestNetworks,
+              advertiseRoutes: h.tailscale.advertiseGuestNetworks
+                ? hostNets.map((n) => n.subnet).sort()
+                : ingressRoutesOn(lab, networks, instanceIp, name),
               exposeIncusApi: h.tailscale.exposeIncusApi,
             }
           : null,

@@ -5,10 +5,10 @@
 import type { LabConfig } from "../config/schema.ts";
 import { CA_FILES } from "../shared/ca.ts";
 import { parseCidr } from "../shared/ipv4.ts";
-import { DATASETS, tofuHostOf } from "../shared/lab.ts";
+import { DATASETS, GUEST_CA_ROOT_PATH, tofuHostOf } from "../shared/lab.ts";
 import { buildHosts } from "./build-hosts.ts";
 import { buildInstances, buildProfiles, buildSecrets, instanceIpOf } from "./build-instances.ts";
-import { buildIngress, buildRoutes } from "./ingress.ts";
+import { buildIngress, buildRoutes, ingressAddressOf } from "./ingress.ts";
 import type { Lock } from "./lock.ts";
 import * as M from "./model.ts";
 import { byName } from "./sort.ts";
@@ -17,15 +17,15 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
   const domain = lab.domain;
   const tofuHost = tofuHostOf(lab);
   const instanceIp = instanceIpOf(lab, lock);
-  const networks = buildNetworks(lab, gateways);
+  const networks = buildNetworks(lab, gateways, ingressAddressOf(lab, instanceIp));
   const routes = buildRoutes(lab, instanceIp);
   const instances = buildInstances(lab, lock, routes);
   const storagePools = buildStoragePools(lab);
   const profiles = buildProfiles(lab, instances);
-  const hosts = buildHosts(lab, lock, { networks, storagePools, instances, tofuHost });
+  const hosts = buildHosts(lab, lock, { networks, storagePools, instances, tofuHost, instanceIp });
   const admins = buildAdmins(lab);
   const caModel = buildCa(lab);
-  const ingressModel = buildIngress(lab, routes, instanceIp, caModel);
+  const ingressModel = buildIngress(lab, routes, instanceIp, caModel, networks);
 
   return {
     formatVersion: M.MODEL_FORMAT,
@@ -50,7 +50,7 @@ export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, str
   };
 }
 
-function buildNetworks(lab: LabConfig, gateways: Map<string, string>): M.NetworkModel[] {
+function buildNetworks(lab: LabConfig, gateways: Map<string, string>, ingressAddress: (host: string) => string | null): M.NetworkModel[] {
   const domain = lab.domain;
   return byName(
     Object.entries(lab.networks).map(([name, n]) => {
@@ -66,6 +66,7 @@ function buildNetworks(lab: LabConfig, gateways: Map<string, string>): M.Network
         address: `${gateway}/${c.prefix}`,
         nat: n.nat,
         dnsDomain: n.dnsDomain ?? `${name}.${domain}`,
+        ingressAddress: ingressAddress(n.host),
         source: `networks.${name}`,
       };
     }),
@@ -108,7 +109,12 @@ function buildCa(lab: LabConfig): M.CaModel {
     intermediateDays: ca.intermediateDays,
     leafDays: ca.leafDays,
     renewBeforeDays: ca.renewBeforeDays,
-    files: { rootCert: `${ca.dir}/${CA_FILES.rootCert}`, fullchain: `${ca.dir}/${CA_FILES.fullchain}`, leafKey: `${ca.dir}/${CA_FILES.leafKey}` },
+    files: {
+      rootCert: `${ca.dir}/${CA_FILES.rootCert}`,
+      fullchain: `${ca.dir}/${CA_FILES.fullchain}`,
+      leafKey: `${ca.dir}/${CA_FILES.leafKey}`,
+      guestRoot: GUEST_CA_ROOT_PATH,
+    },
     source: "ca",
   };
 }

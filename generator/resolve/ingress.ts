@@ -2,7 +2,8 @@
 // and what a change requires. The only place that knows where the proxy keeps its files: the
 // proxy's target writes what `from.generated` names, the OpenTofu target pushes every entry.
 import type { LabConfig } from "../config/schema.ts";
-import type { CaModel, ConfigPath, IngressFileModel, IngressModel, RouteModel } from "./model.ts";
+import { contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
+import type { CaModel, ConfigPath, IngressFileModel, IngressModel, NetworkModel, RouteModel } from "./model.ts";
 import { byName } from "./sort.ts";
 import { healthOf } from "./build-instances.ts";
 
@@ -53,18 +54,79 @@ export function buildRoutes(lab: LabConfig, instanceIp: (inst: string) => string
 }
 
 /** The ingress and its contract (null without ingress). */
-export function buildIngress(lab: LabConfig, routes: readonly RouteModel[], instanceIp: (inst: string) => string, caModel: CaModel): IngressModel | null {
+export function buildIngress(
+  lab: LabConfig,
+  routes: readonly RouteModel[],
+  instanceIp: (inst: string) => string,
+  caModel: CaModel,
+  networks: readonly NetworkModel[],
+): IngressModel | null {
   const ingress = lab.ingress ?? null;
   return ingress
     ? {
         instance: ingress.instance,
         host: lab.instances[ingress.instance].host,
         address: instanceIp(ingress.instance),
-        allow: [...ingress.allow],
+        allow: allowList(lab, networks),
         routes,
         source: "ingress",
         software: TRAEFIK_LAYOUT.software,
         files: ingressFiles("ingress", caModel),
       }
     : null;
+}
+
+/**
+ * Where Traefik is reached from a bridge on `host`. On the ingress host: Traefik's own address. On
+ * another host, whose guests cannot reach that bridge: the ingress host's LAN address, where the
+ * NAT proxy devices listen on 80/443 (rule dhcp-proxy keeps the ingress off DHCP hosts, so the
+ * address is known in every valid lab; null only without ingress).
+ */
+export function ingressAddressOf(lab: LabConfig, instanceIp: (inst: string) => string): (host: string) => string | null {
+  const ingress = lab.ingress ?? null;
+  if (!ingress) return () => null;
+  const ingressHost = lab.instances[ingress.instance].host;
+  const lan = lab.hosts[ingressHost].lan;
+  const lanAddress = lan.mode === "static" ? lan.address.split("/")[0] : null;
+  return (host) => (host === ingressHost ? instanceIp(ingress.instance) : lanAddress);
+}
+
+/** Tailscale routes by default: on the ingress host only, Traefik and its bridge's DNS server as /32s. */
+export function ingressRoutesOn(lab: LabConfig, networks: readonly NetworkModel[], instanceIp: (inst: string) => string, host: string): string[] {
+  const ingress = lab.ingress ?? null;
+  if (!ingress || lab.instances[ingress.instance].host !== host) return [];
+  const traefikNet = networks.find((n) => n.name === lab.instances[ingress.instance].nics[0].network)!;
+  return [traefikNet.gateway, instanceIp(ingress.instance)].sort((a, b) => ipToInt(a) - ipToInt(b)).map((ip) => `${ip}/32`);
+}
+
+/**
+ * Traefik's allow-list: the configured sources, then the guests that the bridges' DNS sends to
+ * Traefik (app-to-app calls: webhooks, OAuth). Guests on the ingress host's bridges arrive with
+ * their own addresses; guests on another host's NAT bridge arrive as that host's LAN address, on a
+ * routed (non-NAT) bridge with their own. Entries an allowed range already covers are left out.
+ */
+export function allowList(lab: LabConfig, networks: readonly NetworkModel[]): string[] {
+  const ingress = lab.ingress ?? null;
+  if (!ingress) return [];
+  const ingressHost = lab.instances[ingress.instance].host;
+  const out = [...ingress.allow];
+  const covered = (cidr: string): boolean => {
+    const c = parseCidr(cidr);
+    return out.some((a) => {
+      if (!a.includes(".")) return false;
+      const o = parseCidr(a);
+      return o.prefix <= c.prefix && contains(o, intToIp(c.base));
+    });
+  };
+  const add = (cidr: string) => {
+    if (!covered(cidr)) out.push(cidr);
+  };
+  for (const n of networks) {
+    if (n.host === ingressHost || !n.nat) add(n.subnet);
+    else {
+      const lan = lab.hosts[n.host].lan;
+      if (lan.mode === "static") add(`${lan.address.split("/")[0]}/32`);
+    }
+  }
+  return out;
 }

@@ -16,8 +16,12 @@ export const GITOPS_UNIT_NAME = "labgen-gitops";
 /** The certificate renewal's service and timer (GITOPS_UNIT.renewService). */
 export const CERT_RENEW_UNIT_NAME = "labgen-cert-renew";
 
+/** Mounts a surviving fallback ESP on /boot when the first boot disk is gone (degraded mirror). */
+export const BOOT_ESP_UNIT = "labgen-boot-esp";
+
 /**
  * The closed list of systemd units (services and timers) labgen defines on a host: its own
- * foundation (the GitOps agent, certificate renewal, the app-secrets oneshot), never an application.
+ * foundation (the GitOps agent, certificate renewal, the app-secrets oneshot, the ESP fallback for
+ * a degraded boot mirror), never an application.
  */
-export const HOST_UNITS: readonly string[] = [GITOPS_UNIT_NAME, CERT_RENEW_UNIT_NAME, SECRETS_UNIT.service];
+export const HOST_UNITS: readonly string[] = [GITOPS_UNIT_NAME, CERT_RENEW_UNIT_NAME, SECRETS_UNIT.service, BOOT_ESP_UNIT];

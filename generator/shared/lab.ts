@@ -10,6 +10,21 @@ export const SECRETS_DIR = `${STATE_DIR}/secrets`;
 /** Incus's own directory (its database, certificates, image cache) on NixOS. */
 export const INCUS_DAEMON_DIR = "/var/lib/incus";
 
+/**
+ * root's password hash for the console, and only the console (SSH stays keys-only). NixOS reads a
+ * hashedPasswordFile "on each system activation" (nixpkgs nixos/modules/config/users-groups.nix),
+ * and at boot that runs before systemd mounts anything but the paths needed for boot (nixpkgs
+ * nixos/lib/utils.nix, pathsNeededForBoot: "/", "/nix", "/var", …): so the file lives on /var,
+ * not on the state dataset STATE_DIR. Without the file root stays locked.
+ */
+export const CONSOLE_PASSWORD_FILE = "/var/lib/labgen-console/root.hash";
+
+/**
+ * Where every instance finds the lab's root certificate: the local trust directory of Debian,
+ * Ubuntu and Alpine, which `update-ca-certificates` adds to the system store.
+ */
+export const GUEST_CA_ROOT_PATH = "/usr/local/share/ca-certificates/labgen-root.crt";
+
 /** The host that applies OpenTofu: configured, or the first host by name. */
 export function tofuHostOf(lab: LabConfig): string {
   return lab.tofu.host ?? Object.keys(lab.hosts).sort()[0];

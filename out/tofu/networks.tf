@@ -5,13 +5,13 @@ resource "incus_network" "lab0" {
   remote      = "nas"
   type        = "bridge"
 
-  # dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried.
+  # dnsmasq answers the route names itself (host records), with Traefik's own address.
   # Tailscale split DNS for lab.home.arpa can point at 10.10.0.1, which nas advertises.
   config = {
     "ipv4.address" = "10.10.0.1/24"
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "lab0.lab.home.arpa"
-    "raw.dnsmasq"  = "host-record=lab.home.arpa,10.10.0.10\nhost-record=cloud.lab.home.arpa,10.10.0.10\nhost-record=git.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=ha.lab.home.arpa,10.10.0.10\nhost-record=media.lab.home.arpa,10.10.0.10\nhost-record=vault.lab.home.arpa,10.10.0.10"
+    "raw.dnsmasq"  = "host-record=cloud.lab.home.arpa,10.10.0.10\nhost-record=git.lab.home.arpa,10.10.0.10\nhost-record=grafana.lab.home.arpa,10.10.0.10\nhost-record=ha.lab.home.arpa,10.10.0.10\nhost-record=media.lab.home.arpa,10.10.0.10\nhost-record=vault.lab.home.arpa,10.10.0.10"
   }
 }

@@ -189,6 +189,8 @@ export function makeFakeHost(opts: { datasets: readonly string[]; configFile: st
       mkdirSync(join(stateDir, "ca"), { recursive: true });
       writeFileSync(join(stateDir, "ca", "fullchain.crt"), "-----BEGIN CERTIFICATE-----\n(test)\n");
       writeFileSync(join(stateDir, "ca", "leaf.key"), "-----BEGIN PRIVATE KEY-----\n(test)\n", { mode: 0o600 });
+      // ca.sh init makes the root, which every instance gets pushed (tofu reads it at apply).
+      writeFileSync(join(stateDir, "ca", "root.crt"), "-----BEGIN CERTIFICATE-----\n(test root)\n");
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

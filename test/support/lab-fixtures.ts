@@ -68,6 +68,7 @@ export function baseLab(): Obj {
 export function ingressLab(): Obj {
   const lab = baseLab();
   lab.instances.traefik = baseInstance({
+    image: "docker:traefik:v3.7",
     nics: [{ network: "lab0", ipv4: "10.10.0.10" }],
     serves: [80, 443],
     ports: [

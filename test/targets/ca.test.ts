@@ -1,9 +1,10 @@
 import { X509Certificate } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CA_FILES, CaInputError, caScriptIr, printCaScript, subjectValue } from "../../generator/targets/ca/index.ts";
+import { CA_BACKDATE_SECONDS, CA_ISSUE_LAYOUT } from "../../generator/targets/ca/types.ts";
 import type { CaInput } from "../../generator/targets/ca/index.ts";
 import { bashN, requireTool, runBash, shellcheck, tool } from "../support/shell.ts";
 import type { RunResult } from "../support/shell.ts";
@@ -24,6 +25,10 @@ const INPUT: CaInput = {
   renewBeforeDays: 30,
 };
 const DAY_MS = 86_400_000;
+// Permitted: the domain; excluded: every IPv4 and IPv6 address (RFC 5280 4.2.1.10: a constraint
+// binds only its own name form, so without the exclusions IP SANs would be unconstrained).
+const NAME_CONSTRAINTS =
+  /X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:lab\.home\.arpa\n\s+Excluded:\n\s+IP:0\.0\.0\.0\/0\.0\.0\.0\n\s+IP:0:0:0:0:0:0:0:0\/0:0:0:0:0:0:0:0\n/;
 
 let base: string;
 let script: string;
@@ -55,15 +60,23 @@ function freshCa(name: string, withLeaf = true): string {
   return dir;
 }
 
-/** Bytes, mtime and mode of every entry, to prove "nothing changed". */
-function snapshot(dir: string): Record<string, { bytes: string; mtimeMs: number; mode: number }> {
+/** Bytes (or link target), mtime and mode of every entry, recursively, to prove "nothing changed". */
+function snapshot(dir: string, prefix = ""): Record<string, { bytes: string; mtimeMs: number; mode: number }> {
   const snap: Record<string, { bytes: string; mtimeMs: number; mode: number }> = {};
   for (const name of readdirSync(dir).sort()) {
-    const st = statSync(join(dir, name));
-    snap[name] = { bytes: readFileSync(join(dir, name)).toString("base64"), mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+    const path = join(dir, name);
+    const st = lstatSync(path);
+    if (st.isDirectory()) Object.assign(snap, snapshot(path, `${prefix}${name}/`));
+    else {
+      const bytes = st.isSymbolicLink() ? `-> ${readlinkSync(path)}` : readFileSync(path).toString("base64");
+      snap[`${prefix}${name}`] = { bytes, mtimeMs: st.mtimeMs, mode: st.mode & 0o777 };
+    }
   }
   return snap;
 }
+
+/** The top of a CA directory after `issue`: the CA files plus the issue layout's `current` and `issued`. */
+const ISSUED_TOP = [...Object.values(CA_FILES), CA_ISSUE_LAYOUT.current, CA_ISSUE_LAYOUT.issuedDir].sort();
 
 const mode = (file: string): number => statSync(file).mode & 0o777;
 const x509Text = (file: string): string => tool("openssl", ["x509", "-in", file, "-noout", "-text"]).stdout;
@@ -222,7 +235,7 @@ describe("ca.sh init + issue (real openssl)", () => {
   });
 
   it("creates exactly the documented files, no temp files left", () => {
-    expect(readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
+    expect(readdirSync(dir).sort()).toEqual(ISSUED_TOP);
   });
 
   it("keys 0600, certificates 0644, directory 0700", () => {
@@ -246,8 +259,8 @@ describe("ca.sh init + issue (real openssl)", () => {
     expect(t).toMatch(/Signature Algorithm: ecdsa-with-SHA384/);
     expect(t).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:1\n/);
     expect(t).toMatch(/X509v3 Key Usage: critical\n\s+Certificate Sign, CRL Sign\n/);
-    expect(t).toMatch(/X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:lab\.home\.arpa\n/);
-    expect(t).not.toMatch(/DNS:\.lab|Excluded/);
+    expect(t).toMatch(NAME_CONSTRAINTS);
+    expect(t).not.toMatch(/DNS:\.lab/);
     expect(t).toMatch(/Subject: O = Homelab, CN = Homelab Root CA\n/);
     expect(Math.round(validityDays(cert(join(dir, "root.crt"))))).toBe(3650);
   });
@@ -257,7 +270,7 @@ describe("ca.sh init + issue (real openssl)", () => {
     expect(t).toMatch(/NIST CURVE: P-384/);
     expect(t).toMatch(/Signature Algorithm: ecdsa-with-SHA384/);
     expect(t).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
-    expect(t).toMatch(/X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:lab\.home\.arpa\n/);
+    expect(t).toMatch(NAME_CONSTRAINTS);
     expect(t).toMatch(/X509v3 Authority Key Identifier:/);
     expect(t).toMatch(/Issuer: O = Homelab, CN = Homelab Root CA\n/);
     expect(t).toMatch(/Subject: O = Homelab, CN = Homelab Intermediate CA\n/);
@@ -349,7 +362,7 @@ describe("ca.sh renew", () => {
     expect(readFileSync(join(dir, "leaf.key"), "utf8")).not.toBe(oldKey);
     expect(readFileSync(join(dir, "root.crt"), "utf8")).toBe(rootBefore);
     expect(mode(join(dir, "leaf.key"))).toBe(0o600);
-    expect(readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
+    expect(readdirSync(dir).sort()).toEqual(ISSUED_TOP);
     expect(mustRun(dir, ["verify"])).toContain("verify: all checks passed");
   });
 
@@ -392,8 +405,107 @@ describe("ca.sh issue is atomic", () => {
     const r = ca(dir, ["issue"], { path: `${shimDir}:${process.env.PATH}` });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("simulated failure");
-    expect(r.stderr).toMatch(/openssl x509 failed/);
+    expect(r.stderr).toMatch(/openssl ca failed/);
     expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+// RFC 5280 4.2.1.10: name constraints apply per name form, so `permitted;DNS:<domain>` alone
+// leaves iPAddress SANs unconstrained; the CA also excludes 0.0.0.0/0 and ::/0. A leaked
+// intermediate's IP certificate must fail verification: openssl verify reports "excluded subtree
+// violation" for it.
+describe("name constraints: no certificate for an IP address", () => {
+  const mainCa = once(() => freshCa("ip-constraint"));
+
+  function ipLeaf(dir: string, name: string, san: string): string {
+    const key = join(base, `${name}.key`);
+    const csr = join(base, `${name}.csr`);
+    const crt = join(base, `${name}.crt`);
+    const ext = join(base, `${name}.cnf`);
+    writeFileSync(ext, `[ leaf ]\nbasicConstraints = critical, CA:FALSE\nextendedKeyUsage = serverAuth\nsubjectAltName = ${san}\n`);
+    tool("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+    tool("openssl", ["req", "-new", "-key", key, "-subj", `/CN=${name}`, "-out", csr]);
+    tool("openssl", ["x509", "-req", "-in", csr, "-CA", join(dir, "intermediate.crt"), "-CAkey", join(dir, "intermediate.key"),
+      "-set_serial", "0x1234", "-days", "30", "-extfile", ext, "-extensions", "leaf", "-out", crt]);
+    return crt;
+  }
+
+  function verify(dir: string, crt: string): { status: number | null; stdout: string; stderr: string } {
+    return tool("openssl", ["verify", "-CAfile", join(dir, "root.crt"), "-untrusted", join(dir, "intermediate.crt"), crt], { allowFail: true });
+  }
+
+  it.each([
+    ["ipv4", "IP:192.168.1.1"],
+    ["ipv6", "IP:fd7a:115c:a1e0::1"],
+    ["ip-with-in-domain-dns", "DNS:git.lab.home.arpa, IP:10.10.0.10"],
+  ])("a %s leaf signed by the intermediate is rejected by openssl verify", (name, san) => {
+    const dir = mainCa();
+    const r = verify(dir, ipLeaf(dir, name, san));
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/excluded subtree violation/);
+  });
+
+  it("a DNS-only leaf inside the domain still verifies (control)", () => {
+    const dir = mainCa();
+    const r = verify(dir, ipLeaf(dir, "dns-only", "DNS:git.lab.home.arpa"));
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("ca.sh issue: one atomic switch, backdated", () => {
+  const serialDir = (dir: string): string => cert(join(dir, "leaf.crt")).serialNumber.toLowerCase().replace(/^0+/, "");
+  const target = (dir: string): string => readlinkSync(join(dir, CA_ISSUE_LAYOUT.current));
+
+  it("leaf.key, leaf.crt and fullchain.crt are fixed symlinks into current/, which names issued/<serial>", () => {
+    const dir = freshCa("switch");
+    for (const f of [CA_FILES.leafKey, CA_FILES.leafCert, CA_FILES.fullchain]) {
+      expect(lstatSync(join(dir, f)).isSymbolicLink(), f).toBe(true);
+      expect(readlinkSync(join(dir, f))).toBe(`${CA_ISSUE_LAYOUT.current}/${f}`);
+    }
+    expect(target(dir).replace(/^issued\/0*/, "")).toBe(serialDir(dir));
+    expect(readdirSync(join(dir, target(dir))).sort()).toEqual([CA_FILES.fullchain, CA_FILES.leafCert, CA_FILES.leafKey]);
+    expect(mode(join(dir, target(dir), CA_FILES.leafKey))).toBe(0o600);
+  });
+
+  it("a re-issue changes only where current points; the previous set is kept, older ones removed", () => {
+    const dir = freshCa("switch-again");
+    const first = target(dir);
+    mustRun(dir, ["issue"]);
+    const second = target(dir);
+    expect(second).not.toBe(first);
+    expect(readdirSync(join(dir, "issued")).map((d) => `issued/${d}`).sort()).toEqual([first, second].sort());
+    mustRun(dir, ["issue"]);
+    const third = target(dir);
+    expect(readdirSync(join(dir, "issued")).map((d) => `issued/${d}`).sort()).toEqual([second, third].sort());
+    // The set behind current always matches: the key belongs to the certificate.
+    expect(mustRun(dir, ["verify"])).toContain("ok: the keys belong to their certificates");
+    expect(readdirSync(dir).sort()).toEqual(ISSUED_TOP);
+  });
+
+  it("a CA directory from an older ca.sh (regular files) is switched to the symlinks on the next issue", () => {
+    const dir = freshCa("migrate");
+    for (const f of [CA_FILES.leafKey, CA_FILES.leafCert, CA_FILES.fullchain]) {
+      const data = readFileSync(join(dir, f));
+      rmSync(join(dir, f));
+      writeFileSync(join(dir, f), data);
+    }
+    rmSync(join(dir, "current"));
+    rmSync(join(dir, "issued"), { recursive: true });
+    mustRun(dir, ["issue"]);
+    for (const f of [CA_FILES.leafKey, CA_FILES.leafCert, CA_FILES.fullchain]) expect(lstatSync(join(dir, f)).isSymbolicLink(), f).toBe(true);
+    expect(mustRun(dir, ["verify"])).toContain("verify: all checks passed");
+  });
+
+  it(`notBefore lies ${CA_BACKDATE_SECONDS} s in the past and the validity is still exactly leafDays`, () => {
+    const before = Date.now();
+    const dir = freshCa("backdate");
+    const after = Date.now();
+    const c = cert(join(dir, "leaf.crt"));
+    const notBefore = Date.parse(c.validFrom);
+    // Certificate times have one-second resolution.
+    expect(notBefore).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - CA_BACKDATE_SECONDS * 1000 - 1000);
+    expect(notBefore).toBeLessThanOrEqual(after - CA_BACKDATE_SECONDS * 1000 + 1000);
+    expect(validityDays(c)).toBe(INPUT.leafDays);
   });
 });
 
@@ -431,7 +543,7 @@ describe("data values survive the script: tricky names and directory", () => {
       const r = ca(null, [cmd], { file });
       expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
     }
-    expect(readdirSync(dir).sort()).toEqual(Object.values(CA_FILES).sort());
+    expect(readdirSync(dir).sort()).toEqual(ISSUED_TOP);
     expect(ca(null, ["paths"], { file }).out).toContain(`CA directory: ${dir}\n`);
 
     // Subjects read back exactly (one attribute per line, no escaping).

@@ -236,7 +236,7 @@ describe("first deploy on a fresh host (issue 13 item 1)", () => {
     expect(commandsOf(guide)).toContain("sudo systemctl start labgen-gitops.service");
     // The CA comes first (step 6), the agent waits for exactly the files the first apply pushes.
     expect(guide.indexOf("## 6. The CA, on the host")).toBeLessThan(guide.indexOf("## 7. The first deploy: the GitOps agent does it"));
-    expect(gitopsInput(reference, reference.hosts[0]).caFiles).toEqual([reference.ca.files.fullchain, reference.ca.files.leafKey]);
+    expect(gitopsInput(reference, reference.hosts[0]).caFiles).toEqual([reference.ca.files.fullchain, reference.ca.files.leafKey, reference.ca.files.rootCert]);
     // nixos-anywhere --vm-test only appears as what not to do.
     for (const line of guide.split("\n").filter((l) => l.includes("--vm-test"))) expect(line).toMatch(/Do \*\*not\*\* use/);
   });

@@ -12,6 +12,7 @@ import { compile, type CompileOk } from "../../generator/pipeline.ts";
 import { nix, printNix, type NixAttrs, type NixExpr } from "../../generator/printers/nix/index.ts";
 import type { HostModel, Model } from "../../generator/resolve/model.ts";
 import {
+  CONSOLE_PASSWORD_FILE,
   ESP_MOUNT_OPTIONS,
   GITOPS_UNIT,
   HOST_SERVICES,
@@ -20,7 +21,9 @@ import {
   POOL_OPTIONS,
   ROOT_FS_OPTIONS,
   assertFoundationOnly,
+  espMountPoints,
   flattenBindings,
+  mountUnitName,
   planNixos,
   nixosIr,
   type HostNixosIR,
@@ -238,8 +241,11 @@ function checkDiskoShapes(devices: Tree): string[] {
     strings(`${at}.options`, pool.options);
     strings(`${at}.rootFsOptions`, pool.rootFsOptions);
     for (const [dname, ds] of Object.entries<Tree>(pool.datasets)) {
-      keysWithin(`${at}.datasets.${dname}`, ds, ["type", "mountpoint", "options"]);
+      // zfs_fs.nix: mountOptions is listOf str (default [ "defaults" ]), copied into fileSystems.
+      keysWithin(`${at}.datasets.${dname}`, ds, ["type", "mountpoint", "mountOptions", "options"]);
       if (ds.type !== "zfs_fs") problems.push(`${at}.datasets.${dname}.type`);
+      if (ds.mountOptions !== undefined && !(Array.isArray(ds.mountOptions) && ds.mountOptions.every((o: unknown) => typeof o === "string")))
+        problems.push(`${at}.datasets.${dname}.mountOptions: listOf str`);
       strings(`${at}.datasets.${dname}.options`, ds.options);
     }
   }
@@ -303,6 +309,8 @@ describe("nixos target: disko.nix matches the Model", () => {
         for (const ds of pool.datasets) {
           const expected: Tree = { type: "zfs_fs", options: { mountpoint: ds.mountpoint === null ? "none" : "legacy", ...ds.properties } };
           if (ds.mountpoint !== null) expected.mountpoint = ds.mountpoint;
+          // Only the boot pool may block boot: a data pool's mounts are nofail.
+          if (ds.mountpoint !== null && !pool.boot) expected.mountOptions = ["nofail"];
           expect(z.datasets[ds.name], `${pool.name}/${ds.name}`).toEqual(expected);
           if (ds.role === "incus" || ds.role === "reserve") expect(ds.mountpoint).toBeNull();
           if (ds.role === "reserve") expect(z.datasets[ds.name].options.reservation).toBe(pool.reserve);
@@ -322,11 +330,15 @@ describe("nixos target: disko.nix matches the Model", () => {
     expect(devices.zpool.rpool.datasets.root).toEqual({ type: "zfs_fs", mountpoint: "/", options: { mountpoint: "legacy" } });
     expect(devices.zpool.tank.datasets.incus).toEqual({ type: "zfs_fs", options: { mountpoint: "none" } });
     expect(devices.zpool.tank.datasets.reserved).toEqual({ type: "zfs_fs", options: { mountpoint: "none", reservation: "10G" } });
+    // nixpkgs nixos/modules/tasks/filesystems/zfs.nix makes zfs-import-tank requiredBy srv-backup.mount:
+    // without nofail a pool that cannot import fails local-fs.target and the boot stops before SSH.
     expect(devices.zpool.tank.datasets.backup).toEqual({
       type: "zfs_fs",
       mountpoint: "/srv/backup",
+      mountOptions: ["nofail"],
       options: { mountpoint: "legacy", recordsize: "1M" },
     });
+    for (const ds of ["root", "nix", "var"]) expect(devices.zpool.rpool.datasets[ds].mountOptions, ds).toBeUndefined();
   });
 
   it("three-hosts: two raidz2 vdevs use disko's topology; a 2-disk stripe is mode \"\"", async () => {
@@ -454,8 +466,9 @@ describe("nixos target: options exist upstream and literal values fit their type
 describe("nixos target: no application service on the bare metal", () => {
   it("the closed lists", () => {
     expect([...HOST_SERVICES]).toEqual(["openssh", "tailscale", "zfs", "sanoid"]);
-    // labgen's own foundation units: the GitOps agent, certificate renewal and the app-secrets oneshot.
-    expect([...HOST_UNITS]).toEqual(["labgen-gitops", "labgen-cert-renew", "labgen-secrets"]);
+    // labgen's own foundation units: the GitOps agent, certificate renewal, the app-secrets oneshot
+    // and the ESP fallback of a mirrored boot pool.
+    expect([...HOST_UNITS]).toEqual(["labgen-gitops", "labgen-cert-renew", "labgen-secrets", "labgen-boot-esp"]);
   });
 
   it.each(CASE_NAMES)("%s: services.* and systemd units stay within the closed lists", async (name) => {
@@ -473,7 +486,10 @@ describe("nixos target: no application service on the bare metal", () => {
       // The certificate renewal runs where the CA is: the OpenTofu host, when there is an ingress.
       const renews = h.gitops?.appliesTofu === true && model.ingress !== null;
       const keepsSecrets = model.secrets.some((s) => s.host === host);
-      expect([...units]).toEqual([...(h.gitops ? ["labgen-gitops", ...(renews ? ["labgen-cert-renew"] : [])] : []), ...(keepsSecrets ? ["labgen-secrets"] : [])]);
+      const mirrored = espMountPoints(h).length > 1;
+      expect([...units].sort()).toEqual(
+        [...(h.gitops ? ["labgen-gitops", ...(renews ? ["labgen-cert-renew"] : [])] : []), ...(keepsSecrets ? ["labgen-secrets"] : []), ...(mirrored ? ["labgen-boot-esp"] : [])].sort(),
+      );
     }
   });
 
@@ -528,16 +544,19 @@ describe("nixos target: reference host nas", () => {
     // SSH, then exactly the host ports of the instances' proxy devices.
     const exposed = model.instances.filter((i) => i.host === h.name).flatMap((i) => i.ports);
     expect(exposed.every((p) => p.protocol === "tcp")).toBe(true);
+    // Guests get DHCP (udp/67) and DNS (udp+tcp/53) from the host and nothing else, as Incus's own
+    // restrictive example (lxc/incus doc/howto/network_bridge_firewalld.md); no bridge is trusted.
     expect(n.firewall).toEqual({
       enable: true,
       allowedTCPPorts: [22, 80, 443, 2222],
-      trustedInterfaces: ["lab0", "tailscale0"],
+      interfaces: { lab0: { allowedTCPPorts: [53], allowedUDPPorts: [53, 67] } },
+      trustedInterfaces: ["tailscale0"],
     });
     expect(n.firewall.allowedTCPPorts.slice(1)).toEqual(exposed.map((p) => p.hostPort).sort((a, b) => a - b));
   });
 
   it("SSH, admins, sudo and the CA", async () => {
-    const { ir } = await hostIR("reference", "nas");
+    const { ir, h } = await hostIR("reference", "nas");
     const t = tree(ir.configuration.body);
     expect(t.services.openssh).toEqual({
       enable: true,
@@ -550,9 +569,17 @@ describe("nixos target: reference host nas", () => {
       mutableUsers: false,
       users: {
         alice: { isNormalUser: true, description: "Lab owner", extraGroups: ["wheel", "incus-admin"], openssh: { authorizedKeys: { keys: [key] } } },
-        root: { openssh: { authorizedKeys: { keys: [key] } } },
+        root: { hashedPasswordFile: CONSOLE_PASSWORD_FILE, openssh: { authorizedKeys: { keys: [key] } } },
       },
     });
+    // The console way in reads a file NixOS reads at activation (nixpkgs
+    // nixos/modules/config/users-groups.nix), which at boot runs before any mount but the paths
+    // needed for boot (nixpkgs nixos/lib/utils.nix pathsNeededForBoot): on /var, not the state dataset.
+    expect(CONSOLE_PASSWORD_FILE.startsWith("/var/lib/")).toBe(true);
+    expect(CONSOLE_PASSWORD_FILE.startsWith(`${h.zpools[0].datasets.find((d) => d.role === "state")!.mountpoint}/`)).toBe(false);
+    // SSH stays keys-only.
+    expect(t.services.openssh.settings.PasswordAuthentication).toBe(false);
+    expect(t.services.openssh.settings.KbdInteractiveAuthentication).toBe(false);
     expect(t.security.sudo).toEqual({ wheelNeedsPassword: false, execWheelOnly: true });
     expect(t.security.pki.certificateFiles).toBe(
       "<nix:lib.optional (builtins.pathExists ../../../ca/root.crt) ../../../ca/root.crt>",
@@ -570,7 +597,8 @@ describe("nixos target: reference host nas", () => {
       enable: true,
       authKeyFile: "/var/lib/labgen/secrets/tailscale-auth.key",
       useRoutingFeatures: "server",
-      extraSetFlags: ["--advertise-routes=10.10.0.0/24", "--snat-subnet-routes=false"],
+      // By default only what the ingress needs: Traefik and its bridge's DNS (for split DNS).
+      extraSetFlags: ["--advertise-routes=10.10.0.1/32,10.10.0.10/32", "--snat-subnet-routes=false"],
     });
     expect(t.nix).toEqual({
       settings: { "experimental-features": ["nix-command", "flakes"] },
@@ -586,7 +614,7 @@ describe("nixos target: reference host nas", () => {
   it("the GitOps agent: service, timer and rollback command", async () => {
     const { ir } = await hostIR("reference", "nas");
     const t = tree(ir.configuration.body);
-    expect(Object.keys(t.systemd.services)).toEqual(["labgen-gitops", "labgen-cert-renew", "labgen-secrets"]);
+    expect(Object.keys(t.systemd.services).sort()).toEqual(["labgen-boot-esp", "labgen-cert-renew", "labgen-gitops", "labgen-secrets"]);
     expect(Object.keys(t.systemd.timers)).toEqual(["labgen-gitops", "labgen-cert-renew"]);
     expect(t.systemd.services["labgen-gitops"]).toEqual({
       description: "labgen GitOps agent: pull the lab repository, rebuild this host, apply OpenTofu",
@@ -641,7 +669,8 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
       if (!applies && h.instances.length > 0) expect(h.tailscale?.exposeIncusApi).toBe(true);
       if (h.tailscale?.exposeIncusApi) expect(t.virtualisation.incus.preseed).toEqual({ config: { "core.https_address": "[::]:8443" } });
       else expect(t.virtualisation.incus.preseed).toBeUndefined();
-      expect(t.networking.firewall.trustedInterfaces).toEqual([...h.networks, "tailscale0"]);
+      expect(t.networking.firewall.trustedInterfaces).toEqual(["tailscale0"]);
+      expect(Object.keys(t.networking.firewall.interfaces)).toEqual([...h.networks]);
       // The Incus API port is never opened on the LAN.
       expect(t.networking.firewall.allowedTCPPorts).not.toContain(8443);
     }
@@ -659,7 +688,9 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
     expect(t("gamma").virtualisation.incus.package).toBe("<nix:pkgs.incus-lts>");
     expect(t("gamma").services.tailscale.extraSetFlags).toEqual(["--advertise-routes="]);
     expect(t("gamma").services.tailscale.useRoutingFeatures).toBeUndefined();
-    expect(t("beta").services.tailscale.extraSetFlags).toEqual(["--advertise-routes=10.21.0.0/24", "--snat-subnet-routes=false"]);
+    // Only the ingress host advertises anything by default: Traefik and its bridge's DNS.
+    expect(t("beta").services.tailscale.extraSetFlags).toEqual(["--advertise-routes="]);
+    expect(t("alpha").services.tailscale.extraSetFlags).toEqual(["--advertise-routes=10.20.0.1/32,10.20.0.10/32", "--snat-subnet-routes=false"]);
     expect(t("alpha").systemd.timers["labgen-gitops"].timerConfig.OnUnitInactiveSec).toBe("10min");
     expect(t("gamma").systemd).toBeUndefined();
     expect(t("beta").boot.zfs.extraPools).toEqual(["tank"]);
@@ -687,14 +718,15 @@ describe("nixos target: three-hosts and dhcp-no-tailscale", () => {
       enable: true,
       allowedTCPPorts: [22, 1883, 8080],
       allowedUDPPorts: [1883],
-      trustedInterfaces: ["br0"],
+      interfaces: { br0: { allowedTCPPorts: [53], allowedUDPPorts: [53, 67] } },
     });
     expect(t.services.tailscale).toBeUndefined();
     expect(t.systemd).toBeUndefined();
     expect(t.environment).toBeUndefined();
     expect(ir.configuration.lets).toEqual([]);
     expect(t.services.openssh.settings.PermitRootLogin).toBe("no");
-    expect(Object.keys(t.users.users)).toEqual(["carol"]);
+    expect(Object.keys(t.users.users)).toEqual(["carol", "root"]);
+    expect(t.users.users.root).toEqual({ hashedPasswordFile: CONSOLE_PASSWORD_FILE });
     // One boot disk: nothing to mirror.
     expect(t.boot.loader["systemd-boot"].extraInstallCommands).toBeUndefined();
     expect(t.boot.zfs).toEqual({ forceImportRoot: false });
@@ -784,7 +816,9 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     expect(m.boot.loader["systemd-boot"].extraInstallCommands).toBe(
       [
         "for esp in /boot-fallback; do",
-        '  if /nix/store/stub-util-linux/bin/mountpoint -q "$esp"; then',
+        '  if [ "$esp" -ef /boot ]; then',
+        '    echo "labgen: $esp is mounted on /boot and was installed directly"',
+        '  elif /nix/store/stub-util-linux/bin/mountpoint -q "$esp"; then',
         '    /nix/store/stub-rsync/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/',
         "  else",
         '    echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2',
@@ -798,6 +832,67 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
     expect(m.environment.systemPackages).toEqual(["/nix/store/stub-labgen-rollback", "/nix/store/stub-labgen-ca", "/nix/store/stub-labgen-secrets"]);
     expect(m.systemd.services["labgen-secrets"].serviceConfig.ExecStart).toBe("/nix/store/stub-labgen-secrets/bin/labgen-secrets");
     expect(m.virtualisation.incus.package).toMatch(/^\/nix\/store\/stub-incus(-lts)?$/);
+  });
+
+  // nixpkgs nixos/modules/system/boot/loader/systemd-boot/systemd-boot.nix, checkMountpoints: the
+  // builder runs `findmnt <efiSysMountPoint>` and refuses when /boot is not mounted, which is the
+  // case once the first boot disk (whose ESP is /boot) is gone.
+  it("reference: a degraded boot mirror still deploys: the surviving ESP is bound onto /boot", async () => {
+    const { model } = await lab("reference");
+    const { value: m } = evalModule(planNixos(model), "nas", false);
+    const unit = m.systemd.services["labgen-boot-esp"];
+    expect(unit.wantedBy).toEqual(["multi-user.target"]);
+    expect(unit.before).toEqual(["labgen-gitops.service"]);
+    expect(unit.unitConfig).toEqual({ ConditionPathIsMountPoint: "!/boot", After: "boot.mount boot\\x2dfallback.mount" });
+    expect(unit.serviceConfig).toEqual({ Type: "oneshot", RemainAfterExit: true });
+    // systemd-escape --path: "-" is \x2d in a unit name.
+    expect(mountUnitName("/boot-fallback-2")).toBe("boot\\x2dfallback\\x2d2.mount");
+    expect(mountUnitName("/boot")).toBe("boot.mount");
+
+    // Run the unit's script against stand-ins of mountpoint(1) and mount(8) that refuse what the
+    // real ones refuse: mountpoint -q exits 32 for a directory that is not a mount point and 1 for
+    // a missing path; mount --bind needs an existing source and target directory.
+    const tmp = mkdtempSync(join(tmpdir(), "labgen-esp-"));
+    try {
+      const bin = join(tmp, "util-linux", "bin");
+      mkdirSync(bin, { recursive: true });
+      const mounted = join(tmp, "mounted");
+      writeFileSync(
+        join(bin, "mountpoint"),
+        `#!/bin/bash\n[[ $1 == -q ]] || exit 2\n[[ -d $2 ]] || exit 1\ngrep -qxF -- "$2" '${mounted}' && exit 0\nexit 32\n`,
+        { mode: 0o755 },
+      );
+      writeFileSync(
+        join(bin, "mount"),
+        `#!/bin/bash\n[[ $1 == --bind && $# == 3 ]] || { echo "mount: bad usage" >&2; exit 1; }\n` +
+          `[[ -d $2 && -d $3 ]] || { echo "mount: $3: special device $2 does not exist" >&2; exit 32; }\n` +
+          `grep -qxF -- "$2" '${mounted}' || { echo "mount: $2 is not mounted" >&2; exit 32; }\necho "$3" >>'${mounted}'\n`,
+        { mode: 0o755 },
+      );
+      const script = (unit.script as string)
+        .replaceAll("/nix/store/stub-util-linux", join(tmp, "util-linux"))
+        .replaceAll("/boot", join(tmp, "boot"));
+      mkdirSync(join(tmp, "boot"));
+      mkdirSync(join(tmp, "boot-fallback"));
+      const run = () => {
+        try {
+          return { status: 0, out: execFileSync("bash", ["-euc", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
+        } catch (e) {
+          const err = e as { status: number; stderr: string };
+          return { status: err.status, out: err.stderr };
+        }
+      };
+      // Both boot disks gone: nothing to bind, and the unit fails loudly.
+      writeFileSync(mounted, "");
+      expect(run()).toEqual({ status: 1, out: "labgen: no ESP is mounted; bootloader installs fail until a boot disk is back\n" });
+      // The first disk gone, the second's ESP mounted: it is bound onto /boot.
+      writeFileSync(mounted, `${join(tmp, "boot-fallback")}\n`);
+      const r = run();
+      expect(r.status).toBe(0);
+      expect(readFileSync(mounted, "utf8").split("\n")).toContain(join(tmp, "boot"));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("reference: the scripts are read from next to configuration.nix, with their tools", async () => {

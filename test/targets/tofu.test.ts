@@ -5,7 +5,7 @@ import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Model } from "../../generator/resolve/model.ts";
 import { TRAEFIK_LAYOUT } from "../../generator/resolve/ingress.ts";
-import { planTofu } from "../../generator/targets/tofu/index.ts";
+import { GUEST_CA_ROOT_PATH, planTofu } from "../../generator/targets/tofu/index.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
 import { compileCase, goldenCases, ROOT } from "../support/golden.ts";
 import { compile } from "../../generator/pipeline.ts";
@@ -274,6 +274,7 @@ describe("out/tofu for the reference lab", () => {
     const { doc, model } = await ref();
     const files = doc.resource.incus_instance.traefik.file;
     expect(files).toEqual([
+      { target_path: GUEST_CA_ROOT_PATH, source_path: model.ca.files.rootCert, mode: "0644", create_directories: true },
       {
         target_path: TRAEFIK_LAYOUT.static.path,
         content: `\${file("\${path.module}/../${TRAEFIK_LAYOUT.static.generated}")}`,
@@ -291,9 +292,27 @@ describe("out/tofu for the reference lab", () => {
     ]);
     // A container: no wait_for is needed (and "agent" would be rejected).
     expect(doc.resource.incus_instance.traefik.wait_for).toBeUndefined();
-    // Other instances get only their own configuration files (Home Assistant's configuration.yaml).
+    // Other instances get the lab root, then only their own configuration files (Home Assistant's configuration.yaml).
     for (const i of model.instances.filter((x) => !x.ingress))
-      expect(doc.resource.incus_instance[i.name].file?.map((f: Json) => f.target_path), i.name).toEqual(i.files.length ? i.files.map((f) => f.path) : undefined);
+      expect(doc.resource.incus_instance[i.name].file?.map((f: Json) => f.target_path), i.name).toEqual([model.ca.files.guestRoot, ...i.files.map((f) => f.path)]);
+  });
+
+  // Guests call each other through the routes (webhooks, OAuth), so each needs the lab root. A
+  // pushed file is the one way for OCI containers (no cloud-init), system containers and VMs; the
+  // provider pushes into a VM only through its agent (lxc/terraform-provider-incus
+  // docs/resources/instance.md, file and wait_for).
+  it("every instance gets the lab's root certificate as a file; VMs wait for their agent first", async () => {
+    const { doc, model } = await ref();
+    for (const i of model.instances) {
+      const inst = doc.resource.incus_instance[i.name];
+      expect(inst.file[0], i.name).toEqual({
+        target_path: "/usr/local/share/ca-certificates/labgen-root.crt",
+        source_path: "/var/lib/labgen/ca/root.crt",
+        mode: "0644",
+        create_directories: true,
+      });
+      expect(inst.wait_for, i.name).toEqual(i.type === "virtual-machine" ? [{ type: "agent" }] : undefined);
+    }
   });
 
   it("names the Traefik target's own output files", async () => {
@@ -301,26 +320,21 @@ describe("out/tofu for the reference lab", () => {
     expect(all.map((f) => f.path)).toEqual(expect.arrayContaining([TRAEFIK_LAYOUT.static.generated, TRAEFIK_LAYOUT.dynamic.generated]));
   });
 
-  it("publishes the ingress names: a zone with the apex and one record per route, and dnsmasq host records", async () => {
-    const { doc, model } = await ref();
+  // Incus serves its network zones "for zone transfer to the operator's production DNS servers"
+  // only (lxc/incus doc/howto/network_zones.md), and no DNS server in the
+  // lab would transfer one: the names clients use are dnsmasq's host records, one per route. The
+  // apex has no router, so it is not advertised.
+  it("publishes the route names through each bridge's dnsmasq only: no zone nobody queries, no apex", async () => {
+    const { doc, model, text } = await ref();
     const ing = model.ingress!;
-    expect(doc.resource.incus_server.nas).toEqual({ remote: "nas", config: { "core.dns_address": "127.0.0.1:1053" } });
-    expect(doc.resource.incus_network_zone.lab_domain).toMatchObject({ name: "lab.home.arpa", remote: "nas" });
-    const records = doc.resource.incus_network_zone_record;
-    expect(Object.keys(records).sort()).toEqual([...ing.routes.map((r) => r.name), "lab_domain"].sort());
-    expect(records.lab_domain.name).toBe("@");
-    for (const r of ing.routes) {
-      expect(records[r.name]).toEqual({
-        name: r.hostname.split(".")[0],
-        remote: "nas",
-        zone: "${incus_network_zone.lab_domain.name}",
-        entry: [{ type: "A", value: ing.address, ttl: 300 }],
-      });
-    }
-    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"].split("\n")).toEqual([
-      "host-record=lab.home.arpa,10.10.0.10",
-      ...ing.routes.map((r) => `host-record=${r.hostname},10.10.0.10`),
-    ]);
+    expect(doc.resource.incus_server).toBeUndefined();
+    expect(doc.resource.incus_network_zone).toBeUndefined();
+    expect(doc.resource.incus_network_zone_record).toBeUndefined();
+    expect(Object.keys(text)).not.toContain("dns.tf");
+    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"].split("\n")).toEqual(
+      ing.routes.map((r) => `host-record=${r.hostname},10.10.0.10`),
+    );
+    expect(doc.resource.incus_network.lab0.config["raw.dnsmasq"]).not.toMatch(/host-record=lab\.home\.arpa,/);
   });
 
   it("outputs every instance's address and URLs, and every route", async () => {
@@ -344,7 +358,7 @@ describe("out/tofu for the reference lab", () => {
     const content = text["instances.tf"].split("\n").find((l) => l.trimStart().startsWith("content ") && l.includes("use_x_forwarded_for"))!;
     expect(evaluate(content.slice(content.indexOf("= ") + 2))).toBe(ha.files[0].content);
     expect(evaluate(valueOf("networks.tf", "raw.dnsmasq"))).toBe(
-      ["lab.home.arpa", ...model.ingress!.routes.map((r) => r.hostname)].map((h) => `host-record=${h},10.10.0.10`).join("\n"),
+      model.ingress!.routes.map((r) => `host-record=${r.hostname},10.10.0.10`).join("\n"),
     );
   });
 });
@@ -368,9 +382,29 @@ describe("out/tofu for other labs", () => {
       { connect: "tcp:10.22.0.20:27015", listen: "tcp:192.168.20.13:27015", nat: "true" },
       { connect: "udp:10.22.0.20:27015", listen: "udp:192.168.20.13:27015", nat: "true" },
     ]);
-    expect(doc.resource.incus_network_zone_record.git.remote).toBe("alpha");
-    // The Traefik instance here is a system container: still a container, so no wait_for.
-    expect(doc.resource.incus_instance.traefik.file).toHaveLength(4);
+    // The Traefik instance is an OCI container: still a container, so no wait_for.
+    expect(doc.resource.incus_instance.traefik.file).toHaveLength(5);
+  });
+
+  // Guests on beta's and gamma's bridges cannot reach alpha's bridge, where Traefik is: their
+  // dnsmasq answers the route names with alpha's LAN address, where the NAT proxy devices
+  // (lxc/incus doc/reference/devices_proxy.md, nat mode) pass 80/443 to Traefik.
+  it("three hosts: each bridge's DNS answers the route names with an address that reaches Traefik from there", async () => {
+    const { files, model } = await tofuOf("three-hosts");
+    const doc = await parsed(files);
+    const traefik = doc.resource.incus_instance.traefik;
+    const proxies = devices(traefik, "proxy").map((d: Json) => d.properties.listen);
+    expect(proxies).toEqual(["tcp:192.168.20.11:80", "tcp:192.168.20.11:443"]);
+    const records = (net: string) => doc.resource.incus_network[net].config["raw.dnsmasq"];
+    expect(records("net-a")).toBe("host-record=git.rack.home.arpa,10.20.0.10");
+    expect(records("net-b")).toBe("host-record=git.rack.home.arpa,192.168.20.11");
+    expect(records("net-c")).toBe("host-record=git.rack.home.arpa,192.168.20.11");
+    // Every address a bridge hands out is one Traefik listens on (directly, or by a proxy device).
+    for (const n of model.networks) {
+      const address = n.ingressAddress!;
+      const reachable = address === model.ingress!.address || proxies.some((l: string) => l.startsWith(`tcp:${address}:`));
+      expect(reachable, n.name).toBe(true);
+    }
   });
 
   it("a host with a DHCP LAN address: forkproxy on the wildcard address, no ingress, no DNS", async () => {
@@ -464,10 +498,12 @@ describe("out/tofu for OCI apps", () => {
     const { files } = await tofuOf("apps");
     const doc = await parsed(files);
     const mqtt = doc.resource.incus_instance.mqtt;
+    // First the lab root every instance gets, then the app's own configuration file.
     expect(mqtt.file).toEqual([
+      expect.objectContaining({ target_path: "/usr/local/share/ca-certificates/labgen-root.crt" }),
       expect.objectContaining({ target_path: "/mosquitto/config/mosquitto.conf", mode: "0644", uid: 0, gid: 0, create_directories: true }),
     ]);
-    expect(mqtt.file[0].content).toContain("password_file /secrets/mqtt-passwd\n");
+    expect(mqtt.file[1].content).toContain("password_file /secrets/mqtt-passwd\n");
     const restart = doc.resource.terraform_data.mqtt_restart;
     expect(JSON.stringify(restart.provisioner)).toContain('"command":"incus restart mqtt"');
     expect(restart.lifecycle[0].replace_triggered_by).toEqual(["${incus_instance.mqtt}"]);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -56,6 +57,37 @@ describe("the checker catches what Traefik rejects or deprecates", () => {
   });
 });
 
+// Traefik's ipAllowList matches the TCP peer (traefik/traefik docs/content/reference/routing-configuration/http/middlewares/ipallowlist.md):
+// guests on the ingress host's bridges arrive with their own addresses; guests on another host's
+// NAT bridge (ipv4.nat=true: masqueraded) arrive as that host's LAN address.
+describe("allow-list: the guests whose DNS sends them to Traefik", () => {
+  const compiled = async (edit: (src: string) => string) => {
+    const dir = mkdtempSync(join(tmpdir(), "labgen-allow-"));
+    try {
+      const cfg = readFileSync(join(ROOT, "test/cases/three-hosts/lab.config.ts"), "utf8");
+      writeFileSync(join(dir, "lab.config.ts"), edit(cfg));
+      copyFileSync(join(ROOT, "test/cases/three-hosts/lab.lock.json"), join(dir, "lab.lock.json"));
+      if (existsSync(join(ROOT, "test/cases/three-hosts", "hosts"))) cpSync(join(ROOT, "test/cases/three-hosts", "hosts"), join(dir, "hosts"), { recursive: true }); // the case's extra.nix files
+      const r = await compile({ configFile: join(dir, "lab.config.ts"), lockFile: join(dir, "lab.lock.json") });
+      if (!r.ok) throw new Error("three-hosts variant is invalid");
+      return r.model.ingress!.allow;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  it("three-hosts: the ingress host's bridge is added; the other hosts' LAN addresses are already in 192.168.20.0/24", async () => {
+    expect(await compiled((s) => s)).toEqual(["192.168.20.0/24", "100.64.0.0/10", "10.20.0.0/24"]);
+  });
+  it("without the LAN in the allow-list: other hosts' NAT bridges arrive as their LAN address, a routed bridge as itself", async () => {
+    const allow = await compiled((s) =>
+      s
+        .replace('allow: ["192.168.20.0/24", "100.64.0.0/10"]', 'allow: ["100.64.0.0/10"]')
+        .replace('"net-c": { host: "gamma", subnet: "10.22.0.0/24", nat: true,', '"net-c": { host: "gamma", subnet: "10.22.0.0/24", nat: false,'),
+    );
+    expect(allow).toEqual(["100.64.0.0/10", "10.20.0.0/24", "192.168.20.12/32", "10.22.0.0/24"]);
+  });
+});
+
 describe("reference lab Traefik config", () => {
   it("static config passes the v3 schema and our checks", async () => {
     expect(checkTraefikStatic((await reference()).static)).toEqual([]);
@@ -65,11 +97,24 @@ describe("reference lab Traefik config", () => {
   });
   it("web redirects to websecure, the file provider watches a directory, no API/dashboard, access log on", async () => {
     const s = parse((await reference()).static);
-    expect(s.entryPoints.web).toEqual({ address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } });
+    expect(s.entryPoints.web).toEqual({
+      address: ":80",
+      http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
+      transport: { respondingTimeouts: { readTimeout: "60s", writeTimeout: "60s", idleTimeout: "180s" } },
+    });
     expect(s.entryPoints.websecure.address).toBe(":443");
     expect(s.providers.file).toEqual({ directory: "/etc/traefik/dynamic", watch: true });
     expect(s.api).toBeUndefined();
     expect(s.accessLog).toEqual({});
+  });
+  // traefik/traefik docs/content/reference/install-configuration/entrypoints.md: readTimeout
+  // (the whole request, body included) defaults to 60s, which cuts long uploads; 0 = no timeout.
+  it("websecure's responding timeouts are explicit: no read or write limit for long uploads and downloads", async () => {
+    const s = parse((await reference()).static);
+    expect(s.entryPoints.websecure.transport.respondingTimeouts).toEqual({ readTimeout: "0s", writeTimeout: "0s", idleTimeout: "180s" });
+    // The schema knows these keys where they are written (a misplaced key would be refused).
+    const moved = { ...s, entryPoints: { ...s.entryPoints, websecure: { ...s.entryPoints.websecure, respondingTimeouts: {} } } };
+    expect(checkTraefikStatic(`${JSON.stringify(moved)}\n`).join("\n")).toMatch(/respondingTimeouts/);
   });
   it("one TLS router per route with Host(`name.domain`), services at instance addresses, allow-list and headers", async () => {
     const { model, dynamic } = await reference();
@@ -87,7 +132,9 @@ describe("reference lab Traefik config", () => {
       const inst = model.instances.find((i) => i.name === r.instance)!;
       expect(d.http.services[r.name].loadBalancer.servers).toEqual([{ url: `http://${inst.ipv4}:${r.port}` }]);
     }
-    expect(d.http.middlewares["lab-allowlist"]).toEqual({ ipAllowList: { sourceRange: ["192.168.1.0/24", "100.64.0.0/10", "fd7a:115c:a1e0::/48"] } });
+    // The configured sources, then the guests on the ingress host's bridge: its dnsmasq sends the
+    // route names to Traefik, so app-to-app calls must pass the allow-list too.
+    expect(d.http.middlewares["lab-allowlist"]).toEqual({ ipAllowList: { sourceRange: ["192.168.1.0/24", "100.64.0.0/10", "fd7a:115c:a1e0::/48", "10.10.0.0/24"] } });
     expect(dynamic).not.toMatch(/ipWhiteList/);
     expect(d.http.middlewares["lab-security-headers"].headers.stsSeconds).toBeGreaterThanOrEqual(31536000);
     expect(d.tls.options.default).toEqual({ minVersion: "VersionTLS12", sniStrict: true });

@@ -279,6 +279,29 @@ const CASES: RuleCase[] = [
     lab: I((l) => (l.instances.traefik.ports = [{ host: 443, instance: 443 }])),
     expect: [{ rule: "ingress-exposed", path: "instances.traefik.ports", message: "the Traefik instance must expose tcp 80 on the host: add { host: 80, instance: 80 } to its ports" }],
   },
+  // The generated Traefik files use v3 names and are pushed to /etc/traefik: only the Traefik
+  // image reads them (traefik/traefik docs/content/reference/install-configuration/boot-environment.md).
+  {
+    name: "ingress instance on a plain distribution image",
+    lab: I((l) => (l.instances.traefik.image = "images:debian/12")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "images:debian/12"' }],
+  },
+  {
+    name: "ingress instance on Traefik v2",
+    lab: I((l) => (l.instances.traefik.image = "docker:traefik:v2.11")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "docker:traefik:v2.11"' }],
+  },
+  {
+    name: "ingress instance on Traefik's latest tag (not pinned to v3)",
+    lab: I((l) => (l.instances.traefik.image = "docker:traefik:latest")),
+    expect: [{ rule: "ingress-traefik", path: "instances.traefik.image", message: 'the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "docker:traefik:latest"' }],
+  },
+  // lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds images:nixos/unstable and 26.05 only.
+  {
+    name: "a NixOS image release images.linuxcontainers.org no longer builds",
+    lab: B((l) => (l.instances.web.image = "images:nixos/25.11")),
+    expect: [{ rule: "image-built", path: "instances.web.image", message: 'images:nixos/25.11 is no longer built on images.linuxcontainers.org (it builds NixOS unstable and 26.05 only), so Incus cannot download it: use "images:nixos/26.05"' }],
+  },
   // --- static addresses
   {
     name: "static IP outside the subnet",
@@ -1043,6 +1066,18 @@ describe("semantic rules", () => {
     const v = validate(c.lab);
     const blocking = c.expect.some((e) => (e.severity ?? "error") === "error");
     expect(v.config === null).toBe(blocking);
+  });
+
+  it("ingress-traefik accepts the official image's v3 tags, with or without the v", () => {
+    for (const image of ["docker:traefik:v3.7.11", "docker:traefik:3.7", "docker:library/traefik:v3.7", "docker:traefik:v3"]) {
+      expect(found(I((l) => (l.instances.traefik.image = image))), image).toEqual([]);
+    }
+  });
+
+  it("image-built leaves releases it knows nothing about alone", () => {
+    for (const image of ["images:nixos/26.05", "images:nixos/unstable", "images:nixos/26.11", "images:debian/12"]) {
+      expect(found(B((l) => (l.instances.web.image = image))), image).toEqual([]);
+    }
   });
 
   it("all rules run: independent problems are all reported at once", () => {

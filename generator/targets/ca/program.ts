@@ -1,12 +1,13 @@
-import { shellProgram } from "../../printers/shell/index.ts";
+import { shellProgram, type ShellProgram } from "../../printers/shell/index.ts";
+import { CA_COMMANDS } from "./program-commands.ts";
 
 // The fixed program text of ca.sh. It is code, so it is a static literal; every lab-specific value
 // arrives through the readonly variables the planner assigns (names listed in plan.ts):
 //   CA_DOMAIN CA_DEFAULT_DIR ROOT_SUBJECT INTERMEDIATE_SUBJECT
 //   ROOT_DAYS INTERMEDIATE_DAYS LEAF_DAYS RENEW_BEFORE_DAYS
 // `$\{` below is bash's `${` (see shellProgram).
-// File names must match CA_FILES in generator/shared/ca.ts.
-export const CA_PROGRAM = shellProgram`
+// File names must match CA_FILES in generator/shared/ca.ts and CA_ISSUE_LAYOUT in types.ts.
+const CA_SETUP = shellProgram`
 shopt -s inherit_errexit
 # Keys are created under this mask, so they are never readable by others, not even briefly.
 umask 077
@@ -32,6 +33,14 @@ readonly INT_CRT=$CA_DIR/intermediate.crt
 readonly LEAF_KEY=$CA_DIR/leaf.key
 readonly LEAF_CRT=$CA_DIR/leaf.crt
 readonly FULLCHAIN=$CA_DIR/fullchain.crt
+# issue writes each certificate into issued/<serial>/ and then renames one symlink, current, onto
+# it: the switch is a single atomic rename. leaf.key, leaf.crt and fullchain.crt are fixed
+# symlinks into current/, so their paths never change.
+readonly ISSUED_DIR=$CA_DIR/issued
+readonly CURRENT=$CA_DIR/current
+# notBefore lies this far in the past, so a client whose clock is a little behind accepts a
+# certificate issued just now.
+readonly BACKDATE_SECONDS=300
 
 WORK=
 SERIAL=
@@ -142,14 +151,23 @@ CN = placeholder
 basicConstraints     = critical, CA:TRUE, pathlen:1
 keyUsage             = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
-nameConstraints      = critical, permitted;DNS:$CA_DOMAIN
+nameConstraints      = critical, @name_constraints
 
 [ int_ext ]
 basicConstraints       = critical, CA:TRUE, pathlen:0
 keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
-nameConstraints        = critical, permitted;DNS:$CA_DOMAIN
+nameConstraints        = critical, @name_constraints
+
+# A constraint binds only its own name form (RFC 5280, 4.2.1.10): without the IP exclusions a
+# leaked intermediate could sign any IPv4 or IPv6 address and every device trusting the root
+# would accept it. openssl writes an IP range as address/mask, the mask in address form
+# (crypto/x509/v3_utl.c, a2i_IPADDRESS_NC), so all of IPv6 is ::/:: rather than ::/0.
+[ name_constraints ]
+permitted;DNS.0 = $CA_DOMAIN
+excluded;IP.0   = 0.0.0.0/0.0.0.0
+excluded;IP.1   = ::/::
 
 [ leaf_ext ]
 basicConstraints       = critical, CA:FALSE
@@ -162,6 +180,21 @@ subjectAltName         = @leaf_san
 [ leaf_san ]
 DNS.1 = *.$CA_DOMAIN
 DNS.2 = $CA_DOMAIN
+
+# openssl ca (issue) is used only for its -startdate (backdating); its database is a scratch
+# file in the work directory, and paths are relative because it runs there.
+[ leaf_ca ]
+database        = index.txt
+new_certs_dir   = .
+serial          = serial
+default_md      = sha384
+policy          = leaf_policy
+unique_subject  = no
+copy_extensions = none
+email_in_dn     = no
+
+[ leaf_policy ]
+commonName = supplied
 EOF
 }
 
@@ -208,7 +241,7 @@ cmd_init() {
   local f
   # A CA is state: regenerating it would change the root every device trusts. Check before
   # touching anything, so a refusal changes nothing.
-  for f in "$ROOT_KEY" "$ROOT_CRT" "$INT_KEY" "$INT_CRT" "$LEAF_KEY" "$LEAF_CRT" "$FULLCHAIN"; do
+  for f in "$ROOT_KEY" "$ROOT_CRT" "$INT_KEY" "$INT_CRT" "$LEAF_KEY" "$LEAF_CRT" "$FULLCHAIN" "$CURRENT" "$ISSUED_DIR"; do
     if [[ -e $f || -L $f ]]; then
       die "refusing to overwrite the existing CA: $f exists (nothing was changed)"
     fi
@@ -238,153 +271,7 @@ cmd_init() {
   say "install $ROOT_CRT on hosts and devices; root.key is needed again only to re-create the intermediate, keep it offline"
   say "next: $PROG issue"
 }
-
-cmd_issue() {
-  require_files "$INT_KEY" "$INT_CRT" "$ROOT_CRT"
-  make_work
-
-  new_key P-256 "$WORK/leaf.key"
-  ossl req -new -utf8 -config "$WORK/openssl.cnf" \
-    -key "$WORK/leaf.key" -subj "/CN=*.$CA_DOMAIN" -out "$WORK/leaf.csr"
-  new_serial
-  ossl x509 -req -in "$WORK/leaf.csr" -CA "$INT_CRT" -CAkey "$INT_KEY" \
-    -set_serial "$SERIAL" -days "$LEAF_DAYS" -sha384 \
-    -extfile "$WORK/openssl.cnf" -extensions leaf_ext -out "$WORK/leaf.crt"
-  cat -- "$WORK/leaf.crt" "$INT_CRT" >"$WORK/fullchain.crt"
-  chmod 644 -- "$WORK/leaf.crt" "$WORK/fullchain.crt"
-
-  # Check the new certificate before it replaces anything.
-  ossl verify -x509_strict -purpose sslserver -CAfile "$ROOT_CRT" -untrusted "$INT_CRT" \
-    -verify_hostname "$CA_DOMAIN" "$WORK/leaf.crt"
-
-  # Each rename is atomic: a reader sees the old or the new file, never part of one.
-  mv -f -- "$WORK/leaf.key" "$LEAF_KEY"
-  mv -f -- "$WORK/leaf.crt" "$LEAF_CRT"
-  mv -f -- "$WORK/fullchain.crt" "$FULLCHAIN"
-
-  say "issued *.$CA_DOMAIN and $CA_DOMAIN, serial $SERIAL, valid until $(end_date "$LEAF_CRT")"
-  if ! openssl x509 -noout -checkend $((LEAF_DAYS * DAY)) -in "$INT_CRT" >/dev/null; then
-    warn "intermediate.crt expires before this certificate ($(end_date "$INT_CRT")); clients will reject the chain from then on"
-  fi
-}
-
-cmd_renew() {
-  local days=$RENEW_BEFORE_DAYS expires
-  while (($# > 0)); do
-    case $1 in
-      --days)
-        (($# >= 2)) || usage_error "renew: --days needs a number"
-        days=$2
-        shift 2
-        ;;
-      --days=*)
-        days=$\{1#--days=}
-        shift
-        ;;
-      *)
-        usage_error "renew: unknown argument: $1"
-        ;;
-    esac
-  done
-  is_count "$days" || usage_error "renew: --days wants a whole number of days, got: $days"
-  check_settings
-  need_openssl
-
-  if [[ -f $LEAF_CRT ]] && openssl x509 -noout -checkend $((days * DAY)) -in "$LEAF_CRT" >/dev/null 2>&1; then
-    expires=$(end_date "$LEAF_CRT")
-    say "still valid for more than $days days (until $expires); not renewed"
-    return 0
-  fi
-  say "the certificate is missing or expires within $days days; re-issuing"
-  cmd_issue
-}
-
-cmd_verify() {
-  require_files "$ROOT_CRT" "$INT_CRT" "$LEAF_CRT" "$LEAF_KEY" "$FULLCHAIN"
-  local host f
-  ossl verify -x509_strict -CAfile "$ROOT_CRT" "$INT_CRT"
-  say "ok: intermediate.crt is signed by root.crt and within its dates"
-  # The apex, and one name that only the wildcard covers.
-  for host in "$CA_DOMAIN" "verify-wildcard.$CA_DOMAIN"; do
-    ossl verify -x509_strict -purpose sslserver -CAfile "$ROOT_CRT" -untrusted "$INT_CRT" \
-      -verify_hostname "$host" "$LEAF_CRT"
-    say "ok: leaf.crt chains to root.crt and is valid for $host"
-  done
-  cat -- "$LEAF_CRT" "$INT_CRT" | cmp -s - "$FULLCHAIN" ||
-    die "fullchain.crt is not leaf.crt followed by intermediate.crt (run '$PROG issue')"
-  say "ok: fullchain.crt is leaf.crt + intermediate.crt"
-  key_matches "$LEAF_KEY" "$LEAF_CRT" || die "leaf.key does not belong to leaf.crt (run '$PROG issue')"
-  if [[ -f $INT_KEY ]]; then
-    key_matches "$INT_KEY" "$INT_CRT" || die "intermediate.key does not belong to intermediate.crt"
-  fi
-  if [[ -f $ROOT_KEY ]]; then
-    key_matches "$ROOT_KEY" "$ROOT_CRT" || die "root.key does not belong to root.crt"
-  fi
-  say "ok: the keys belong to their certificates"
-  for f in "$ROOT_CRT" "$INT_CRT" "$LEAF_CRT"; do
-    say "$(basename -- "$f") valid until $(end_date "$f")"
-  done
-  if ! openssl x509 -noout -checkend $((RENEW_BEFORE_DAYS * DAY)) -in "$LEAF_CRT" >/dev/null; then
-    warn "leaf.crt expires within $RENEW_BEFORE_DAYS days: run '$PROG renew'"
-  fi
-  say "verify: all checks passed"
-}
-
-cmd_paths() {
-  printf 'CA directory: %s\n' "$CA_DIR"
-  printf '  (configured: %s; LABGEN_CA_DIR overrides it)\n\n' "$CA_DEFAULT_DIR"
-  printf '%-7s %-16s %s\n' \
-    public root.crt "root certificate: install it on hosts and devices as the trust anchor" \
-    secret root.key "root key: needed only to (re-)create the intermediate; keep it offline" \
-    public intermediate.crt "intermediate certificate (also inside fullchain.crt)" \
-    secret intermediate.key "signs the server certificate (issue, renew)" \
-    public leaf.crt "server certificate for *.$CA_DOMAIN and $CA_DOMAIN" \
-    public fullchain.crt "leaf.crt + intermediate.crt: what the server sends (Traefik certFile)" \
-    secret leaf.key "server key (Traefik keyFile)"
-  printf '\nSecret files are mode 0600 and never belong in a repository.\n'
-}
-
-main() {
-  (($# > 0)) || usage_error "missing command"
-  local cmd=$1
-  shift
-  case $cmd in
-    init | issue | verify | paths)
-      (($# == 0)) || usage_error "$cmd takes no arguments"
-      ;;
-  esac
-  case $cmd in
-    init)
-      check_settings
-      need_openssl
-      cmd_init
-      ;;
-    issue)
-      check_settings
-      need_openssl
-      cmd_issue
-      ;;
-    renew)
-      cmd_renew "$@"
-      ;;
-    verify)
-      check_settings
-      need_openssl
-      cmd_verify
-      ;;
-    paths)
-      cmd_paths
-      ;;
-    help | -h | --help)
-      usage
-      printf '\n'
-      cmd_paths
-      ;;
-    *)
-      usage_error "unknown command: $cmd"
-      ;;
-  esac
-}
-
-main "$@"
 `;
+
+/** The whole program: settings, helpers and init (above), then issue, renew, verify, paths and main. */
+export const CA_PROGRAM = { text: `${CA_SETUP.text.replace(/\n*$/, "\n")}\n${CA_COMMANDS.text}` } as ShellProgram;

@@ -83,7 +83,7 @@ export function mermaid(model: Model): string {
     if (list) list.push(i);
     else byNetwork.set(i.nics[0].network, [i]);
   }
-  lines.push('  clients(["LAN + tailnet clients"])');
+  lines.push(`  clients(["${model.hosts.some((h) => h.tailscale) ? "LAN + tailnet clients" : "LAN clients"}"])`);
   for (const h of model.hosts) {
     lines.push(`  subgraph ${id("host", h.name)}["host ${h.name} (NixOS + ZFS + Incus)"]`);
     for (const p of h.zpools) lines.push(`    ${id(`pool_${h.name}`, p.name)}[("${p.name}: ${p.vdevs.map((v) => `${v.topology}×${v.disks.length}`).join(" + ")}")]`);
@@ -144,26 +144,40 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
       `Internal domain ${code(lab.domain)}, time zone ${code(lab.timezone)}. ` +
       `${model.hosts.length} host(s), ${model.networks.length} network(s), ${model.instances.length} instance(s), ${model.ingress?.routes.length ?? 0} route(s).`,
   );
+  // Only what this lab has: no Tailscale, GitOps or volume text for a lab without them.
+  const tailscale = model.hosts.some((h) => h.tailscale);
+  const gitops = model.hosts.some((h) => h.gitops);
+  const volumes = model.instances.some((i) => i.volumes.length > 0);
+  const foundation = ["bare metal", "ZFS", "the Incus daemon", "SSH", ...(tailscale ? ["Tailscale"] : []), ...(gitops ? ["the GitOps agent"] : [])];
   d.p(
-    "Three pillars, no overlap: NixOS is the foundation (bare metal, ZFS, the Incus daemon, SSH, Tailscale, the GitOps agent and nothing else); " +
+    `Three pillars, no overlap: NixOS is the foundation (${foundation.join(", ")} and nothing else); ` +
       "Incus is the engine (every application runs in a container or VM); OpenTofu is the brain (every Incus object is declared in `tofu/`). " +
-      "Code is disposable, state is sacred: everything here can be regenerated; ZFS datasets, Incus volumes, OpenTofu state, the CA keys and lab.lock.json are never touched by the generator.",
+      "Code is disposable, state is sacred: everything here can be regenerated, and the generator itself never writes to the lab's state " +
+      "(ZFS datasets, OpenTofu state, the CA keys; lab.lock.json only gains new allocations)." +
+      (volumes
+        ? " Application data lives on Incus custom volumes that outlive their instances; what protects them from a deploy is `prevent_destroy` in `tofu/volumes.tf` " +
+          "(OpenTofu refuses any plan that would destroy one) and the plan gate (`labgen plan` classifies such a change as destroy-data and refuses it unless `allowDestroy` names the volume)."
+        : ""),
   );
   d.h(2, "Diagram");
   d.fence("mermaid", large ? mermaidSummary(model) : mermaid(model));
 
   d.h(2, "Hosts");
   d.table(
-    ["host", "CPU", "RAM (reserve)", "LAN", "hostId", "Tailscale", "GitOps"],
+    ["host", "CPU", "RAM (reserve)", "LAN", "hostId", ...(tailscale ? ["Tailscale"] : []), ...(gitops ? ["GitOps"] : [])],
     model.hosts.map((h) => [
       h.name,
       `${h.cpu.model ? `${h.cpu.model}, ` : ""}${h.cpu.cores}c/${h.cpu.threads}t`,
       `${h.memory} (${h.memoryReserve})`,
       h.lan.mode === "static" ? `${h.lan.interface} ${h.lan.address}/${h.lan.prefixLength} via ${h.lan.gateway}` : `${h.lan.interface} DHCP`,
       code(h.hostId),
-      h.tailscale ? `yes${h.tailscale.advertiseRoutes.length ? `, routes ${h.tailscale.advertiseRoutes.join(", ")}` : ""}` : "no",
-      h.gitops ? `${h.gitops.repository} (${h.gitops.branch}, every ${h.gitops.interval})` : "no",
+      ...(tailscale ? [h.tailscale ? `yes${h.tailscale.advertiseRoutes.length ? `, routes ${h.tailscale.advertiseRoutes.join(", ")}` : ", no routes"}` : "no"] : []),
+      ...(gitops ? [h.gitops ? `${h.gitops.repository} (${h.gitops.branch}, every ${h.gitops.interval})` : "no"] : []),
     ]),
+  );
+  d.p(
+    `SSH accepts keys only. At a host's own console, root logs in with the password whose hash is in ${[...new Set(model.hosts.map((h) => h.consolePasswordFile))].map(code).join(", ")} on that host, ` +
+      "if you placed one there (docs/nixos.md, \"Console recovery\"); without the file there is no console login.",
   );
   for (const h of model.hosts) {
     d.h(3, `${h.name}: pools and datasets`);
@@ -244,7 +258,10 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   if (model.ingress) {
     const ing = model.ingress;
     d.h(2, "Routes");
-    d.p(`${ing.software} runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect.`);
+    d.p(
+      `${ing.software} runs in ${code(ing.instance)} (${ing.address}) on ${ing.host}; only ${ing.allow.map(code).join(", ")} may connect ` +
+        `(the configured sources, then the guests whose bridge DNS sends them to ${ing.software}). The domain name alone has no route.`,
+    );
     d.table(
       ["URL", "instance", "backend"],
       ing.routes.map((r) => [r.url, r.instance, code(r.backend)]),
@@ -315,6 +332,11 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
       `Keys and certificates live on the host in ${code(ca.dir)} (never in this repository); ${code("ca/ca.sh")} creates and renews them:`,
   );
   d.fence("sh", [`sudo out/ca/ca.sh init    # root + intermediate, once (refuses to overwrite)`, `sudo out/ca/ca.sh issue   # wildcard leaf, ${ca.leafDays} days`, `sudo out/ca/ca.sh renew   # re-issues when fewer than ${ca.renewBeforeDays} days remain`, `sudo out/ca/ca.sh verify`].join("\n"));
+  d.p(
+    `Every instance gets the root certificate as ${code(ca.files.guestRoot)} (OpenTofu pushes it from ${code(ca.files.rootCert)} on ${model.tofu.host}). ` +
+      "Debian, Ubuntu and Alpine guests trust it after `update-ca-certificates`; an application with its own store is pointed at the file " +
+      "(e.g. `NODE_EXTRA_CA_CERTS`, or `SSL_CERT_FILE` on a bundle that includes it).",
+  );
   renewalParagraph(d, model);
   d.p(`Trust the root certificate ${code(ca.files.rootCert)} (public; copy it off the host) on every client:`);
   d.list([
@@ -331,12 +353,18 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
     const traefikNet = model.networks.find((n) => n.name === model.instances.find((i) => i.name === ing.instance)?.nics[0].network);
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
-      `The route names (and ${code(ca.domain)} itself) resolve to ${ing.software}'s address ${ing.address}: the DNS server Incus runs on each bridge (dnsmasq) answers them, from host records in ${code("tofu/networks.tf")}. ` +
-        `The same records live in the Incus network zone ${code(ca.domain)} (${code("tofu/dns.tf")}), which Incus serves only by zone transfer, for a DNS server of your own.`,
+      `The route names resolve through the DNS server Incus runs on each bridge (dnsmasq), from host records in ${code("tofu/networks.tf")}; the guests ask it. ` +
+        `Each bridge answers with an address that reaches ${ing.software} from there: ${model.networks.map((n) => `${n.name} → ${n.ingressAddress ?? `none (no address reaches ${ing.software} from there)`}`).join(", ")}. ` +
+        `The domain name ${code(ca.domain)} itself has no route, so it has no record.`,
     );
+    const splitDns = host?.tailscale && traefikNet && host.tailscale.advertiseRoutes.some((r) => r === `${traefikNet.gateway}/32` || r === traefikNet.subnet);
     d.list([
-      `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet?.gateway ?? "the bridge gateway"} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. The subnet route the host advertises makes that address reachable from every tailnet device (approve it once in the admin console).`,
-      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} and ${code(ca.domain)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach ${ing.software}, which sees the client's own address.`,
+      ...(splitDns
+        ? [
+            `Tailscale split DNS: in the admin console, DNS → Nameservers → Add nameserver → Custom, enter ${traefikNet!.gateway} (the bridge gateway), tick "Restrict to domain" and enter ${code(ca.domain)}. ${ing.host} advertises routes to that address and to ${ing.software} (${host!.tailscale!.advertiseRoutes.join(", ")}; approve them once in the admin console).`,
+          ]
+        : []),
+      `LAN clients: the host's firewall opens only SSH and the exposed ports on the LAN, so point ${code(`*.${ca.domain}`)} at ${host?.lan.mode === "static" ? host.lan.address : `host ${ing.host}`} in your router's DNS (a local override) or in hosts files: ports 80 and 443 there reach ${ing.software}, which sees the client's own address.`,
     ]);
   }
 

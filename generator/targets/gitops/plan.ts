@@ -173,7 +173,10 @@ export function gitopsInput(model: Model, host: HostModel): GitopsScriptInput {
     incusParents: host.incusDatasets,
     tofuPassphraseFile: g.appliesTofu ? model.tofu.passphraseFile : null,
     tofuDir: TOFU_DIR_IN_REPO,
-    caFiles: g.appliesTofu && model.ingress !== null ? [model.ca.files.fullchain, model.ca.files.leafKey] : [],
+    // The ingress gets the chain and key; every instance gets the root (the guests' trust anchor).
+    caFiles: g.appliesTofu
+      ? [...(model.ingress !== null ? [model.ca.files.fullchain, model.ca.files.leafKey] : []), ...(model.instances.length > 0 ? [model.ca.files.rootCert] : [])]
+      : [],
     networkDeadline: NETWORK_DEADLINE_SECONDS,
     backoffBase: spanSeconds(g.interval),
     backoffMax: BACKOFF_MAX_SECONDS,

@@ -2,19 +2,25 @@
 // the ZFS-compatible kernel, pool import, scrub, trim and the host's own snapshots.
 import { nix, type NixBinding } from "../../printers/nix/index.ts";
 import type { HostModel } from "../../resolve/model.ts";
-import { espMountPoints } from "./layout.ts";
+import { GITOPS_UNIT } from "../../shared/gitops-unit.ts";
+import { BOOT_ESP_UNIT, espMountPoints, mountUnitName } from "./layout.ts";
 import { commentFor, wrap } from "./text.ts";
 
 const b = nix.bind;
 const e = nix.expr;
 const comment = commentFor("configuration");
 
-/** Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone. */
+/**
+ * Copies /boot to the other ESPs after every bootloader install, skipping one whose disk is gone
+ * and the one that is itself mounted on /boot (labgen-boot-esp bound it there).
+ */
 function espSyncScript(fallbacks: readonly string[]): string {
   return [
     "''",
     `  for esp in ${fallbacks.join(" ")}; do`,
-    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
+    '    if [ "$esp" -ef /boot ]; then',
+    '      echo "labgen: $esp is mounted on /boot and was installed directly"',
+    '    elif ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
     '      ${pkgs.rsync}/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/',
     "    else",
     '      echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2',
@@ -22,6 +28,57 @@ function espSyncScript(fallbacks: readonly string[]): string {
     "  done",
     "''",
   ].join("\n");
+}
+
+/**
+ * When the first boot disk dies, the firmware boots from a fallback ESP but /boot stays empty, and
+ * every bootloader install then refuses: systemd-boot's builder checks `findmnt <efiSysMountPoint>`
+ * first (nixpkgs nixos/modules/system/boot/loader/systemd-boot/systemd-boot.nix, checkMountpoints).
+ * This unit binds the first mounted fallback ESP onto /boot, so a degraded mirror still deploys.
+ * No automount: an autofs /boot passes findmnt but fails on the first write when its disk is gone.
+ */
+export function bootEspSection(host: HostModel): NixBinding[] {
+  const esps = espMountPoints(host);
+  const fallbacks = esps.slice(1);
+  if (fallbacks.length === 0) return [];
+  const script = [
+    "''",
+    `  for esp in ${fallbacks.join(" ")}; do`,
+    '    if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then',
+    '      ${pkgs.util-linux}/bin/mount --bind "$esp" /boot',
+    '      echo "labgen: /boot (the first boot disk\'s ESP) is missing; bound $esp there"',
+    "      exit 0",
+    "    fi",
+    "  done",
+    '  echo "labgen: no ESP is mounted; bootloader installs fail until a boot disk is back" >&2',
+    "  exit 1",
+    "''",
+  ].join("\n");
+  const before = host.gitops ? [`${GITOPS_UNIT.service}.service`] : [];
+  return [
+    b(
+      ["systemd", "services", BOOT_ESP_UNIT],
+      nix.attrs([
+        b("description", "labgen: mount a surviving ESP on /boot when the first boot disk is gone"),
+        b("wantedBy", nix.list(["multi-user.target"])),
+        ...(before.length > 0 ? [b("before", nix.list(before))] : []),
+        b(
+          "unitConfig",
+          nix.attrs([
+            b("ConditionPathIsMountPoint", "!/boot"),
+            // The ESP mounts are nofail, so local-fs.target does not wait for them: wait here.
+            b("After", esps.map(mountUnitName).join(" ")),
+          ]),
+        ),
+        b("serviceConfig", nix.attrs([b("Type", "oneshot"), b("RemainAfterExit", true)])),
+        b("script", e(script, { multiline: true })),
+      ]),
+      comment(
+        "A degraded boot mirror still deploys: systemd-boot installs only onto a mounted /boot, so the " +
+          "ESP that survived takes its place (extraInstallCommands then copies to the others).",
+      ),
+    ),
+  ];
 }
 
 export function bootSection(host: HostModel): NixBinding {

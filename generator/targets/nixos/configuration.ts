@@ -7,7 +7,7 @@
 // explains the choices.
 import { nix, type NixAttrs, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
 import type { HostModel, InstanceModel, Model } from "../../resolve/model.ts";
-import { bootSection, zfsMaintenance } from "./boot.ts";
+import { bootEspSection, bootSection, zfsMaintenance } from "./boot.ts";
 import { GITOPS_UNIT, gitopsLetEntries, gitopsSection, renews } from "./gitops.ts";
 import { adminCommands, keepsSecrets, secretsLetEntries, secretsSection } from "./secrets.ts";
 import { commentFor, wrap } from "./text.ts";
@@ -25,6 +25,16 @@ const REPO_ROOT_FROM_HOST_DIR = "../../..";
 export const INCUS_API_ADDRESS = "[::]:8443";
 export const TAILSCALE_INTERFACE = "tailscale0";
 export const INCUS_GROUP = "incus-admin";
+
+/** root's console password file (the Model's, from generator/shared/lab.ts): re-exported for tests and docs. */
+export { CONSOLE_PASSWORD_FILE } from "../../shared/lab.ts";
+
+/**
+ * Guests need exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host: Incus's own restrictive
+ * example (lxc/incus doc/howto/network_bridge_firewalld.md) opens those and nothing else. The
+ * bridges have no IPv6 (ipv6.address=none), so no DHCPv6 (udp/547).
+ */
+export const BRIDGE_PORTS = { tcp: [53], udp: [53, 67] } as const;
 
 export function configurationHeader(host: HostModel): string[] {
   const parts = ["ZFS", "the Incus daemon", ...(host.tailscale ? ["Tailscale"] : []), "SSH"];
@@ -90,13 +100,24 @@ function networkingSection(model: Model, host: HostModel): NixBinding {
   const firewall: NixBinding[] = [b("enable", true), b("allowedTCPPorts", nix.list(tcp), comment(tcpWhy))];
   if (ports.udp.length > 0) firewall.push(b("allowedUDPPorts", nix.list(ports.udp)));
 
-  const trusted = [...host.networks, ...(host.tailscale ? [TAILSCALE_INTERFACE] : [])];
-  if (trusted.length > 0) {
-    const why = [
-      ...(host.networks.length > 0 ? ["Guests get DHCP and DNS from Incus on their bridges"] : []),
-      ...(host.tailscale ? ["the tailnet is the admins' way in"] : []),
-    ];
-    firewall.push(b("trustedInterfaces", nix.list(trusted), comment(`${why.join("; ")}.`)));
+  if (host.networks.length > 0) {
+    const bridge = nix.attrs([
+      b("allowedTCPPorts", nix.list([...BRIDGE_PORTS.tcp])),
+      b("allowedUDPPorts", nix.list([...BRIDGE_PORTS.udp])),
+    ]);
+    firewall.push(
+      b(
+        "interfaces",
+        nix.attrs(host.networks.map((n) => b(n, bridge))),
+        comment(
+          "Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their bridges, " +
+            "nothing else of the host: no bridge is trusted.",
+        ),
+      ),
+    );
+  }
+  if (host.tailscale) {
+    firewall.push(b("trustedInterfaces", nix.list([TAILSCALE_INTERFACE]), comment("The tailnet is the admins' way in.")));
   }
   entries.push(
     b(["nftables", "enable"], true, {
@@ -140,15 +161,27 @@ function usersSection(model: Model, host: HostModel): NixBinding {
     );
     return b(a.name, nix.attrs(entries));
   });
+  const root: NixBinding[] = [
+    b(
+      "hashedPasswordFile",
+      host.consolePasswordFile,
+      comment(
+        "The console way in when the host cannot reach the network (emergency mode asks for root's " +
+          "password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at every activation; no file, no password. " +
+          "SSH never accepts passwords (services.openssh.settings).",
+      ),
+    ),
+  ];
   if (host.ssh.permitRootLogin === "prohibit-password") {
-    users.push(
+    root.push(
       b(
-        ["root", "openssh", "authorizedKeys", "keys"],
+        ["openssh", "authorizedKeys", "keys"],
         nix.list(model.admins.flatMap((a) => a.sshKeys)),
         comment("The admins' keys, for nixos-anywhere re-installs (root login by key only)."),
       ),
     );
   }
+  users.push(b("root", nix.attrs(root)));
   return b(
     "users",
     nix.attrs([
@@ -156,8 +189,8 @@ function usersSection(model: Model, host: HostModel): NixBinding {
         "mutableUsers",
         false,
         comment(
-          "Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody has " +
-            "a password, so there is no console login: recovery is the boot menu or the installer.",
+          "Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root may " +
+            "have a password, for the console (users.users.root.hashedPasswordFile).",
         ),
       ),
       b("users", nix.attrs(users)),
@@ -230,10 +263,13 @@ function tailscaleSection(host: HostModel): NixBinding[] {
     b("authKeyFile", ts.authKeyFile, comment("A file on the host, placed at install time: the key never enters the Nix store.")),
   ];
   if (routes.length > 0) {
-    entries.push(b("useRoutingFeatures", "server", comment("Subnet router for the guest bridges (turns on IP forwarding).")));
+    entries.push(b("useRoutingFeatures", "server", comment("Subnet router (turns on IP forwarding).")));
   }
-  const which =
-    routes.length > 0 ? "The guest bridges." : "No guest subnet (advertiseGuestNetworks is off): the empty value withdraws any.";
+  const which = ts.advertiseGuestNetworks
+    ? "The whole guest bridges (tailscale.advertiseGuestNetworks): tailnet clients reach every guest port directly."
+    : routes.length > 0
+      ? "Only what the ingress needs: Traefik and its bridge's DNS server (for split DNS); every other guest port stays off the tailnet (tailscale.advertiseGuestNetworks would open them)."
+      : "No route: the ingress is not on this host and advertiseGuestNetworks is off; the empty value withdraws any.";
   const flags = [`--advertise-routes=${routes.join(",")}`];
   // Without SNAT the guests (and Traefik's allow-list) see the tailnet client's 100.x address;
   // replies find their way back because the host is the guests' gateway.
@@ -287,6 +323,8 @@ export function configurationIr(model: Model, host: HostModel): HostModuleIR {
   };
   section(networkingSection(model, host));
   section(bootSection(host));
+  const esp = bootEspSection(host);
+  if (esp.length > 0) section(esp);
   section(zfsMaintenance(host));
   section(sshSection(host));
   section(usersSection(model, host));

@@ -102,10 +102,20 @@ function datasetComment(pool: ZpoolModel, d: DatasetModel): string | undefined {
   }
 }
 
+/**
+ * Mount options of a dataset on a data pool: only the boot pool may block boot. NixOS makes each
+ * pool's import service requiredBy the pool's mount units (nixpkgs
+ * nixos/modules/tasks/filesystems/zfs.nix, createImportService), so a pool that cannot import
+ * fails its mounts; without nofail a failed mount fails local-fs.target and the boot stops in
+ * emergency mode, before SSH and Tailscale.
+ */
+export const DATA_POOL_MOUNT_OPTIONS = ["nofail"] as const;
+
 function datasetEntry(pool: ZpoolModel, d: DatasetModel): NixBinding {
   const opts = datasetOptions(d);
   const entries: NixBinding[] = [b("type", "zfs_fs")];
   if (d.mountpoint !== null) entries.push(b("mountpoint", d.mountpoint));
+  if (d.mountpoint !== null && !pool.boot) entries.push(b("mountOptions", nix.list([...DATA_POOL_MOUNT_OPTIONS])));
   if (opts.length === 1) entries.push(b(["options", opts[0][0]], opts[0][1]));
   else entries.push(b("options", nix.attrs(opts.map(([k, v]) => b(k, v)))));
   const text = datasetComment(pool, d);

@@ -10,9 +10,17 @@ import { instancesOn } from "../../resolve/lookup.ts";
 export { HOST_SERVICES, HOST_UNITS, NixosTargetError, assertFoundationOnly } from "./guard.ts";
 export { flattenBindings, type OptionBinding } from "./walk.ts";
 export { GITOPS_UNIT } from "./gitops.ts";
-export { diskSlots, espMountPoints, espMountPoint } from "./layout.ts";
-export { POOL_OPTIONS, ROOT_FS_OPTIONS, ESP_MOUNT_OPTIONS, ESP_SIZE } from "./disko.ts";
-export { CA_ROOT_IN_REPO, INCUS_API_ADDRESS, INCUS_GROUP, TAILSCALE_INTERFACE, exposedPorts } from "./configuration.ts";
+export { BOOT_ESP_UNIT, diskSlots, espMountPoints, espMountPoint, mountUnitName } from "./layout.ts";
+export { POOL_OPTIONS, ROOT_FS_OPTIONS, ESP_MOUNT_OPTIONS, ESP_SIZE, DATA_POOL_MOUNT_OPTIONS } from "./disko.ts";
+export {
+  BRIDGE_PORTS,
+  CA_ROOT_IN_REPO,
+  CONSOLE_PASSWORD_FILE,
+  INCUS_API_ADDRESS,
+  INCUS_GROUP,
+  TAILSCALE_INTERFACE,
+  exposedPorts,
+} from "./configuration.ts";
 export type { HostModuleIR } from "./configuration.ts";
 
 export interface HostNixosIR {

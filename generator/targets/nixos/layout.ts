@@ -52,3 +52,17 @@ export function diskSlots(host: HostModel): DiskSlot[] {
 export function espMountPoints(host: HostModel): string[] {
   return diskSlots(host).flatMap((s) => (s.esp === null ? [] : [s.esp]));
 }
+
+/** The unit that binds a surviving ESP onto /boot when the first boot disk's ESP is missing. */
+export { BOOT_ESP_UNIT } from "../../shared/foundation.ts";
+
+/** systemd's unit name for a mount point (systemd-escape --path --suffix=mount). */
+export function mountUnitName(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  const escaped = [...trimmed.replace(/\/+/g, "/")]
+    .map((c, i) =>
+      c === "/" ? "-" : /[A-Za-z0-9:_]/.test(c) || (c === "." && i > 0) ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+    )
+    .join("");
+  return `${escaped === "" ? "-" : escaped}.mount`;
+}

@@ -1,1 +1,2 @@
 export { planTofu } from "./tofu.ts";
+export { GUEST_CA_ROOT_PATH } from "./instances.ts";

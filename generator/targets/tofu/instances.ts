@@ -101,6 +101,8 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     hcl.attr("config", hcl.object(config)),
   ];
   for (const d of devices) body.push(hcl.blank(), d);
+  body.push(hcl.blank());
+  for (const item of labRootFile(model)) body.push(item);
   for (const f of inst.files) {
     body.push(
       hcl.blank(),
@@ -120,9 +122,10 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
       body.push(hcl.blank());
       for (const item of f) body.push(item);
     }
-    if (inst.type === "virtual-machine") {
-      body.push(hcl.blank(), hcl.block("wait_for", [], [hcl.attr("type", "agent")]));
-    }
+  }
+  // The provider pushes files into a VM through its agent only.
+  if (inst.type === "virtual-machine") {
+    body.push(hcl.blank(), hcl.block("wait_for", [], [hcl.attr("type", "agent")]));
   }
   return resource("incus_instance", inst.name, inst.source, body);
 }
@@ -157,6 +160,27 @@ function proxy(inst: InstanceModel, port: ExposedPortModel, host: HostModel): [s
   return [
     ["connect", connect],
     ["listen", `${port.protocol}:0.0.0.0:${port.hostPort}`],
+  ];
+}
+
+/** Where every instance finds the lab's root certificate (model.ca.files.guestRoot), for tests. */
+export { GUEST_CA_ROOT_PATH } from "../../shared/lab.ts";
+
+/**
+ * The lab root for the guest to trust, pushed as a file: the one way that works for OCI
+ * application containers (no cloud-init), system containers and VMs alike. The path is the local
+ * trust directory of Debian, Ubuntu and Alpine, which `update-ca-certificates` adds to the system
+ * store; an application with its own store is pointed at the file.
+ */
+function labRootFile(model: Model): BodyItem[] {
+  return [
+    hcl.comment(`The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on ${model.tofu.host}.`),
+    hcl.block("file", [], [
+      hcl.attr("target_path", model.ca.files.guestRoot),
+      hcl.attr("source_path", model.ca.files.rootCert),
+      hcl.attr("mode", "0644"),
+      hcl.attr("create_directories", true),
+    ]),
   ];
 }
 

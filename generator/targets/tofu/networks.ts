@@ -12,9 +12,9 @@ export function planNetworksTf(model: Model): TofuFile {
 }
 
 function networks(model: Model): Body {
-  const records = hostRecords(model);
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
   return model.networks.flatMap((n) => {
+    const records = hostRecords(model, n.ingressAddress);
     const config: [string, Expr][] = [
       ["ipv4.address", n.address],
       ["ipv4.nat", String(n.nat)],
@@ -30,10 +30,15 @@ function networks(model: Model): Body {
     ];
     if (records !== null) {
       config.push(["raw.dnsmasq", records]);
-      const advertised = hosts.get(n.host)?.tailscale?.advertiseRoutes.includes(n.subnet) ?? false;
+      const routes = hosts.get(n.host)?.tailscale?.advertiseRoutes ?? [];
+      const advertised = routes.includes(n.subnet) || routes.includes(`${n.gateway}/32`);
+      const where =
+        n.host === model.ingress!.host
+          ? "Traefik's own address"
+          : `${model.ingress!.host}'s LAN address, where its proxy devices pass 80/443 to Traefik`;
       body.push(
         hcl.comment(
-          "dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried." +
+          `dnsmasq answers the route names itself (host records), with ${where}.` +
             (advertised
               ? `\nTailscale split DNS for ${model.lab.domain} can point at ${n.gateway}, which ${n.host} advertises.`
               : ""),
@@ -45,10 +50,12 @@ function networks(model: Model): Body {
   });
 }
 
-/** dnsmasq host records for the domain apex and every route, all at the ingress address. */
-function hostRecords(model: Model): string | null {
+/**
+ * dnsmasq host records for every route, at the address that reaches the ingress from this bridge.
+ * The apex has no router (the ingress would answer 404), so it gets no record.
+ */
+function hostRecords(model: Model, address: string | null): string | null {
   const ing = model.ingress;
-  if (!ing) return null;
-  const names = [model.lab.domain, ...ing.routes.map((r) => r.hostname)];
-  return names.map((name) => `host-record=${name},${ing.address}`).join("\n");
+  if (!ing || address === null || ing.routes.length === 0) return null;
+  return ing.routes.map((r) => `host-record=${r.hostname},${address}`).join("\n");
 }

@@ -1,6 +1,6 @@
 // OpenTofu target: out/tofu/*.tf, one root module for the lxc/incus provider (">= 1.1.1, < 2.0": checked
 // against the v1.1.1 schema), split by concern: versions, variables, providers, storage,
-// networks, profiles, instances, volumes, dns, outputs. Every resource carries a comment naming
+// networks, profiles, instances, volumes, outputs. Every resource carries a comment naming
 // the config entry that made it, and sets `remote` to the host it lives on.
 //
 // Provider and Incus limitations, and what the output does about them:
@@ -30,14 +30,14 @@
 //    mode (1.1.1 uses 0755). An ingress that runs as root in its container is unaffected.
 //  - OCI images (`docker:…`, `ghcr:…`) need Incus ≥ 6.3 (the feature channel) and get no
 //    cloud-init; they are configured through pushed files.
-//  - Incus's built-in DNS server answers zone transfers (AXFR) only, never plain queries, so the
-//    network zone in dns.tf is for transfer to a real DNS server; names resolve through each
-//    bridge's dnsmasq (`raw.dnsmasq` host records, networks.tf).
+//  - Incus's built-in DNS server answers zone transfers (AXFR) only, never plain queries, and
+//    nothing in the lab would transfer a network zone (no DNS server runs on the hosts): so there
+//    is none. Route names resolve through each bridge's dnsmasq (`raw.dnsmasq` host records,
+//    networks.tf), which guests ask and tailnet clients reach by split DNS.
 //  - Remote hosts are trusted out of band (`incus remote add` with a one-time token): a token in
 //    the provider block would put a secret in the repository.
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
-import { planDnsTf } from "./dns.ts";
 import { printTofuFile, type TofuFile } from "./file.ts";
 import { planInstancesTf } from "./instances.ts";
 import { planNetworksTf } from "./networks.ts";
@@ -59,7 +59,6 @@ const FILES: readonly ((model: Model) => TofuFile | null)[] = [
   planProfilesTf,
   planInstancesTf,
   planVolumesTf,
-  planDnsTf,
   planOutputsTf,
 ];
 

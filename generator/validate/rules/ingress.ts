@@ -3,6 +3,12 @@ import { INCUS_NAME_RE } from "../../config/schema.ts";
 import { tofuHostOf } from "../../shared/lab.ts";
 import { type Rule, entries } from "./common.ts";
 
+// Traefik's official image on Docker Hub (docker.io/library/traefik), v3 tags only; its version
+// tags come with and without the "v", e.g. "v2.9.4, 2.9.4, v2.9, 2.9" in
+// docker-library/official-images library/traefik. Codenames and "latest" are refused: they do
+// not say v3.
+const TRAEFIK_IMAGE_RE = /^docker:(library\/)?traefik:v?3(\.[0-9]+){0,2}$/;
+
 export const INGRESS_RULES: Rule[] = [
   {
     id: "ref-ingress",
@@ -45,6 +51,20 @@ export const INGRESS_RULES: Rule[] = [
       for (const port of [443, 80])
         if (!traefik.ports.some((p) => p.host === port && p.instance === port && p.protocol === "tcp"))
           d.error("ingress-exposed", ["instances", ing.instance, "ports"], `the Traefik instance must expose tcp ${port} on the host: add { host: ${port}, instance: ${port} } to its ports`);
+    },
+  },
+  {
+    id: "ingress-traefik",
+    summary: "the ingress instance runs a Traefik v3 OCI image",
+    check(lab, d) {
+      const ing = lab.ingress;
+      const traefik = ing && lab.instances[ing.instance];
+      if (!ing || !traefik) return;
+      // The generated traefik.yml/dynamic.yml use v3-only names (ipAllowList), and OpenTofu pushes
+      // them to /etc/traefik/, where Traefik looks for its static configuration
+      // (traefik/traefik docs/content/reference/install-configuration/boot-environment.md).
+      if (!TRAEFIK_IMAGE_RE.test(traefik.image))
+        d.error("ingress-traefik", ["instances", ing.instance, "image"], `the ingress instance must run Traefik v3, which reads the generated /etc/traefik files: use the official image "docker:traefik:v3.7" (or any other v3 tag: v3, v3.N, v3.N.M, with or without the v), not "${traefik.image}"`);
     },
   },
   {

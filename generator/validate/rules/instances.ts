@@ -3,6 +3,13 @@ import { sizeBytes } from "../../shared/units.ts";
 import type { PathSegment } from "../../shared/diagnostics.ts";
 import { type Rule, entries, instancesByHost, UnknownNames } from "./common.ts";
 
+// NixOS releases of images:nixos/<release>: lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds only
+// "unstable" and "26.05"; its history removed 23.11 (2024-08-16), 24.05 (2025-01-29), 24.11
+// (2025-07-01), 25.05 (2026-01-02) and 25.11 (2026-07-01). An image no longer built leaves the
+// image server, and `tofu apply` fails on it. Releases not listed here are not judged.
+const NIXOS_IMAGES_BUILT = ["unstable", "26.05"] as const;
+const NIXOS_IMAGES_NO_LONGER_BUILT = new Set(["23.11", "24.05", "24.11", "25.05", "25.11"]);
+
 export const INSTANCES_RULES: Rule[] = [
   {
     id: "ref-host",
@@ -128,6 +135,17 @@ export const INSTANCES_RULES: Rule[] = [
         if (inst.image.startsWith("images:")) continue;
         if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
         if (inst.cloudInit !== undefined) d.error("oci-image", ["instances", n, "cloudInit"], "OCI application containers do not run cloud-init: drop cloudInit or use an images:…/cloud image");
+      }
+    },
+  },
+  {
+    id: "image-built",
+    summary: "images: NixOS releases that images.linuxcontainers.org still builds",
+    check(lab, d) {
+      for (const [n, inst] of entries(lab.instances)) {
+        const m = /^images:nixos\/([0-9]{2}\.[0-9]{2})(\/|$)/.exec(inst.image);
+        if (m && NIXOS_IMAGES_NO_LONGER_BUILT.has(m[1]))
+          d.error("image-built", ["instances", n, "image"], `images:nixos/${m[1]} is no longer built on images.linuxcontainers.org (it builds NixOS ${NIXOS_IMAGES_BUILT.join(" and ")} only), so Incus cannot download it: use "images:nixos/${NIXOS_IMAGES_BUILT[NIXOS_IMAGES_BUILT.length - 1]}"`);
       }
     },
   },

@@ -238,6 +238,7 @@
           backup = {
             type = "zfs_fs";
             mountpoint = "/srv/backup";
+            mountOptions = [ "nofail" ];
             options = {
               mountpoint = "legacy";
               recordsize = "1M";

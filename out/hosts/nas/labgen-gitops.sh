@@ -40,7 +40,8 @@ readonly KNOWN_HOSTS='github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm
 readonly ALLOWED_SIGNERS=''
 # Files the first apply needs (ca.sh init + issue makes them); the agent waits for them.
 readonly CA_FILES='/var/lib/labgen/ca/fullchain.crt
-/var/lib/labgen/ca/leaf.key'
+/var/lib/labgen/ca/leaf.key
+/var/lib/labgen/ca/root.crt'
 # Seconds the repository may be unreachable after a switch before switching back.
 readonly NETWORK_DEADLINE='120'
 # Retry delay after a failed deploy, doubled per failure of the same commit, up to BACKOFF_MAX.

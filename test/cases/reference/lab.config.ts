@@ -119,7 +119,7 @@ export default defineLab({
     ...lab.instances,
     nixbox: {
       host: "nas",
-      image: "images:nixos/25.11",
+      image: "images:nixos/26.05",
       description: "A NixOS container for experiments (no preset: a plain system container)",
       cpu: 2,
       memory: "2GiB",

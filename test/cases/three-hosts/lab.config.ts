@@ -135,7 +135,7 @@ export default defineLab({
   instances: {
     traefik: {
       host: "alpha",
-      image: "images:debian/12",
+      image: "docker:traefik:v3.7",
       description: "Reverse proxy",
       cpu: 1,
       memory: "512MiB",

@@ -48,7 +48,7 @@ export default defineLab({
     },
     traefik: {
       host: "nas",
-      image: "images:debian/12",
+      image: "docker:traefik:v3.7",
       cpu: 1,
       memory: "512MiB",
       storage: "fast",

@@ -57,6 +57,14 @@ resource "incus_instance" "grafana" {
       source   = "/var/lib/labgen/secrets/instances/grafana"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.jellyfin
@@ -123,6 +131,14 @@ resource "incus_instance" "jellyfin" {
       pool   = incus_storage_volume.jellyfin-media.pool
       source = incus_storage_volume.jellyfin-media.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -197,6 +213,14 @@ resource "incus_instance" "mqtt" {
     }
   }
 
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+
   # instances.mqtt.files[0]
   file {
     target_path        = "/mosquitto/config/mosquitto.conf"
@@ -263,6 +287,14 @@ resource "incus_instance" "navidrome" {
       readonly = "true"
       source   = "${incus_storage_volume.jellyfin-media.name}/music"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -332,6 +364,14 @@ resource "incus_instance" "nextcloud" {
       source   = "/var/lib/labgen/secrets/instances/nextcloud"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.nextcloud-db
@@ -393,6 +433,14 @@ resource "incus_instance" "nextcloud-db" {
       source   = "/var/lib/labgen/secrets/instances/nextcloud-db"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.status
@@ -439,6 +487,14 @@ resource "incus_instance" "status" {
       pool   = incus_storage_volume.status-data.pool
       source = incus_storage_volume.status-data.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -496,6 +552,14 @@ resource "incus_instance" "traefik" {
       listen  = "tcp:192.168.1.10:443"
       nat     = "true"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 
   file {

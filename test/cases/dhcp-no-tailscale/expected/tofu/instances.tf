@@ -51,6 +51,14 @@ resource "incus_instance" "mqtt" {
       listen  = "udp:0.0.0.0:1883"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on mini.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.notes
@@ -96,5 +104,13 @@ resource "incus_instance" "notes" {
       connect = "tcp:10.50.0.128:8080"
       listen  = "tcp:0.0.0.0:8080"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on mini.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }

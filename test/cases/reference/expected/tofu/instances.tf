@@ -58,6 +58,14 @@ resource "incus_instance" "forgejo" {
       source = incus_storage_volume.forgejo-data.name
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.grafana
@@ -120,6 +128,14 @@ resource "incus_instance" "grafana" {
       source   = "/var/lib/labgen/secrets/instances/grafana"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.homeassistant
@@ -169,6 +185,14 @@ resource "incus_instance" "homeassistant" {
       pool   = incus_storage_volume.homeassistant-config.pool
       source = incus_storage_volume.homeassistant-config.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 
   # instances.homeassistant.files[0]
@@ -249,6 +273,14 @@ resource "incus_instance" "jellyfin" {
       source = incus_storage_volume.jellyfin-media.name
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.nextcloud
@@ -319,6 +351,14 @@ resource "incus_instance" "nextcloud" {
       source   = "/var/lib/labgen/secrets/instances/nextcloud"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.nextcloud-db
@@ -380,6 +420,14 @@ resource "incus_instance" "nextcloud-db" {
       source   = "/var/lib/labgen/secrets/instances/nextcloud-db"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.nixbox
@@ -388,7 +436,7 @@ resource "incus_instance" "nixbox" {
   description = "A NixOS container for experiments (no preset: a plain system container)"
   remote      = "nas"
   type        = "container"
-  image       = "images:nixos/25.11"
+  image       = "images:nixos/26.05"
   profiles    = [incus_profile.base["nas"].name, incus_profile.nesting["nas"].name]
   running     = true
 
@@ -416,6 +464,14 @@ resource "incus_instance" "nixbox" {
       "ipv4.address" = "10.10.0.131"
       network        = incus_network.lab0.name
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -473,6 +529,14 @@ resource "incus_instance" "traefik" {
       listen  = "tcp:192.168.1.10:443"
       nat     = "true"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 
   file {
@@ -564,6 +628,14 @@ resource "incus_instance" "vaultwarden" {
       shift    = "true"
       source   = "/var/lib/labgen/secrets/instances/vaultwarden"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on nas.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 

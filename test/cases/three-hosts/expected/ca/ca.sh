@@ -43,6 +43,14 @@ readonly INT_CRT=$CA_DIR/intermediate.crt
 readonly LEAF_KEY=$CA_DIR/leaf.key
 readonly LEAF_CRT=$CA_DIR/leaf.crt
 readonly FULLCHAIN=$CA_DIR/fullchain.crt
+# issue writes each certificate into issued/<serial>/ and then renames one symlink, current, onto
+# it: the switch is a single atomic rename. leaf.key, leaf.crt and fullchain.crt are fixed
+# symlinks into current/, so their paths never change.
+readonly ISSUED_DIR=$CA_DIR/issued
+readonly CURRENT=$CA_DIR/current
+# notBefore lies this far in the past, so a client whose clock is a little behind accepts a
+# certificate issued just now.
+readonly BACKDATE_SECONDS=300
 
 WORK=
 SERIAL=
@@ -153,14 +161,23 @@ CN = placeholder
 basicConstraints     = critical, CA:TRUE, pathlen:1
 keyUsage             = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
-nameConstraints      = critical, permitted;DNS:$CA_DOMAIN
+nameConstraints      = critical, @name_constraints
 
 [ int_ext ]
 basicConstraints       = critical, CA:TRUE, pathlen:0
 keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
-nameConstraints        = critical, permitted;DNS:$CA_DOMAIN
+nameConstraints        = critical, @name_constraints
+
+# A constraint binds only its own name form (RFC 5280, 4.2.1.10): without the IP exclusions a
+# leaked intermediate could sign any IPv4 or IPv6 address and every device trusting the root
+# would accept it. openssl writes an IP range as address/mask, the mask in address form
+# (crypto/x509/v3_utl.c, a2i_IPADDRESS_NC), so all of IPv6 is ::/:: rather than ::/0.
+[ name_constraints ]
+permitted;DNS.0 = $CA_DOMAIN
+excluded;IP.0   = 0.0.0.0/0.0.0.0
+excluded;IP.1   = ::/::
 
 [ leaf_ext ]
 basicConstraints       = critical, CA:FALSE
@@ -173,6 +190,21 @@ subjectAltName         = @leaf_san
 [ leaf_san ]
 DNS.1 = *.$CA_DOMAIN
 DNS.2 = $CA_DOMAIN
+
+# openssl ca (issue) is used only for its -startdate (backdating); its database is a scratch
+# file in the work directory, and paths are relative because it runs there.
+[ leaf_ca ]
+database        = index.txt
+new_certs_dir   = .
+serial          = serial
+default_md      = sha384
+policy          = leaf_policy
+unique_subject  = no
+copy_extensions = none
+email_in_dn     = no
+
+[ leaf_policy ]
+commonName = supplied
 EOF
 }
 
@@ -219,7 +251,7 @@ cmd_init() {
   local f
   # A CA is state: regenerating it would change the root every device trusts. Check before
   # touching anything, so a refusal changes nothing.
-  for f in "$ROOT_KEY" "$ROOT_CRT" "$INT_KEY" "$INT_CRT" "$LEAF_KEY" "$LEAF_CRT" "$FULLCHAIN"; do
+  for f in "$ROOT_KEY" "$ROOT_CRT" "$INT_KEY" "$INT_CRT" "$LEAF_KEY" "$LEAF_CRT" "$FULLCHAIN" "$CURRENT" "$ISSUED_DIR"; do
     if [[ -e $f || -L $f ]]; then
       die "refusing to overwrite the existing CA: $f exists (nothing was changed)"
     fi
@@ -250,6 +282,21 @@ cmd_init() {
   say "next: $PROG issue"
 }
 
+# UTC time in openssl ca's GeneralizedTime form, from seconds since the epoch.
+asn1_time() {
+  date -u -d "@$1" +%Y%m%d%H%M%SZ
+}
+
+# Replaces a regular file left by an older ca.sh with the fixed symlink into current/.
+link_into_current() {
+  local name=$1
+  if [[ -L $CA_DIR/$name ]]; then
+    return 0
+  fi
+  ln -sfn -- "current/$name" "$CA_DIR/.$name.link"
+  mv -fT -- "$CA_DIR/.$name.link" "$CA_DIR/$name"
+}
+
 cmd_issue() {
   require_files "$INT_KEY" "$INT_CRT" "$ROOT_CRT"
   make_work
@@ -258,9 +305,19 @@ cmd_issue() {
   ossl req -new -utf8 -config "$WORK/openssl.cnf" \
     -key "$WORK/leaf.key" -subj "/CN=*.$CA_DOMAIN" -out "$WORK/leaf.csr"
   new_serial
-  ossl x509 -req -in "$WORK/leaf.csr" -CA "$INT_CRT" -CAkey "$INT_KEY" \
-    -set_serial "$SERIAL" -days "$LEAF_DAYS" -sha384 \
-    -extfile "$WORK/openssl.cnf" -extensions leaf_ext -out "$WORK/leaf.crt"
+  local now start end previous
+  now=$(date -u +%s)
+  start=$((now - BACKDATE_SECONDS))
+  # Exactly LEAF_DAYS of validity, counted from the backdated start.
+  end=$((start + LEAF_DAYS * DAY))
+  : >"$WORK/index.txt"
+  printf '%s\n' "${SERIAL#0x}" >"$WORK/serial"
+  (
+    cd -- "$WORK"
+    ossl ca -batch -notext -config openssl.cnf -name leaf_ca -in leaf.csr \
+      -cert "$INT_CRT" -keyfile "$INT_KEY" -startdate "$(asn1_time "$start")" \
+      -enddate "$(asn1_time "$end")" -extfile openssl.cnf -extensions leaf_ext -out leaf.crt
+  )
   cat -- "$WORK/leaf.crt" "$INT_CRT" >"$WORK/fullchain.crt"
   chmod 644 -- "$WORK/leaf.crt" "$WORK/fullchain.crt"
 
@@ -268,10 +325,29 @@ cmd_issue() {
   ossl verify -x509_strict -purpose sslserver -CAfile "$ROOT_CRT" -untrusted "$INT_CRT" \
     -verify_hostname "$CA_DOMAIN" "$WORK/leaf.crt"
 
-  # Each rename is atomic: a reader sees the old or the new file, never part of one.
-  mv -f -- "$WORK/leaf.key" "$LEAF_KEY"
-  mv -f -- "$WORK/leaf.crt" "$LEAF_CRT"
-  mv -f -- "$WORK/fullchain.crt" "$FULLCHAIN"
+  # The new set in its own directory, then one rename of the current symlink: a reader sees the
+  # old key, certificate and chain or the new ones, never a mix.
+  local serial_dir=${SERIAL#0x}
+  mkdir -p -- "$ISSUED_DIR"
+  mkdir -- "$ISSUED_DIR/$serial_dir"
+  mv -- "$WORK/leaf.key" "$WORK/leaf.crt" "$WORK/fullchain.crt" "$ISSUED_DIR/$serial_dir/"
+  previous=
+  if [[ -L $CURRENT ]]; then
+    previous=$(readlink -- "$CURRENT")
+  fi
+  ln -sfn -- "issued/$serial_dir" "$CA_DIR/.current.link"
+  mv -fT -- "$CA_DIR/.current.link" "$CURRENT"
+  link_into_current leaf.key
+  link_into_current leaf.crt
+  link_into_current fullchain.crt
+  # Keep the previous set (a reader may still hold it open), remove older ones.
+  local d name
+  for d in "$ISSUED_DIR"/*; do
+    name=$(basename -- "$d")
+    if [[ $name != "$serial_dir" && issued/$name != "$previous" ]]; then
+      rm -rf -- "$d"
+    fi
+  done
 
   say "issued *.$CA_DOMAIN and $CA_DOMAIN, serial $SERIAL, valid until $(end_date "$LEAF_CRT")"
   if ! openssl x509 -noout -checkend $((LEAF_DAYS * DAY)) -in "$INT_CRT" >/dev/null; then

@@ -55,6 +55,14 @@ resource "incus_instance" "files" {
       source = incus_storage_volume.files-share.name
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on alpha.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
 }
 
 # instances.forgejo
@@ -101,6 +109,14 @@ resource "incus_instance" "forgejo" {
       listen  = "tcp:192.168.20.11:22"
       nat     = "true"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on alpha.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 }
 
@@ -159,6 +175,18 @@ resource "incus_instance" "game" {
       nat     = "true"
     }
   }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on alpha.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
+  }
+
+  wait_for {
+    type = "agent"
+  }
 }
 
 # instances.traefik
@@ -167,7 +195,7 @@ resource "incus_instance" "traefik" {
   description = "Reverse proxy"
   remote      = "alpha"
   type        = "container"
-  image       = "images:debian/12"
+  image       = "docker:traefik:v3.7"
   profiles    = [incus_profile.base["alpha"].name]
   running     = true
 
@@ -215,6 +243,14 @@ resource "incus_instance" "traefik" {
       listen  = "tcp:192.168.20.11:443"
       nat     = "true"
     }
+  }
+
+  # The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on alpha.
+  file {
+    target_path        = "/usr/local/share/ca-certificates/labgen-root.crt"
+    source_path        = "/var/lib/labgen/ca/root.crt"
+    mode               = "0644"
+    create_directories = true
   }
 
   file {

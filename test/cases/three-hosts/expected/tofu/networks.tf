@@ -5,14 +5,14 @@ resource "incus_network" "net-a" {
   remote      = "alpha"
   type        = "bridge"
 
-  # dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried.
+  # dnsmasq answers the route names itself (host records), with Traefik's own address.
   # Tailscale split DNS for rack.home.arpa can point at 10.20.0.1, which alpha advertises.
   config = {
     "ipv4.address" = "10.20.0.1/24"
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "net-a.rack.home.arpa"
-    "raw.dnsmasq"  = "host-record=rack.home.arpa,10.20.0.10\nhost-record=git.rack.home.arpa,10.20.0.10"
+    "raw.dnsmasq"  = "host-record=git.rack.home.arpa,10.20.0.10"
   }
 }
 
@@ -23,14 +23,13 @@ resource "incus_network" "net-b" {
   remote      = "beta"
   type        = "bridge"
 
-  # dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried.
-  # Tailscale split DNS for rack.home.arpa can point at 10.21.0.1, which beta advertises.
+  # dnsmasq answers the route names itself (host records), with alpha's LAN address, where its proxy devices pass 80/443 to Traefik.
   config = {
     "ipv4.address" = "10.21.0.1/24"
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "net-b.rack.home.arpa"
-    "raw.dnsmasq"  = "host-record=rack.home.arpa,10.20.0.10\nhost-record=git.rack.home.arpa,10.20.0.10"
+    "raw.dnsmasq"  = "host-record=git.rack.home.arpa,192.168.20.11"
   }
 }
 
@@ -41,12 +40,12 @@ resource "incus_network" "net-c" {
   remote      = "gamma"
   type        = "bridge"
 
-  # dnsmasq answers the ingress names itself (host records): the Incus zone in dns.tf cannot be queried.
+  # dnsmasq answers the route names itself (host records), with alpha's LAN address, where its proxy devices pass 80/443 to Traefik.
   config = {
     "ipv4.address" = "10.22.0.1/24"
     "ipv4.nat"     = "true"
     "ipv6.address" = "none"
     "dns.domain"   = "net-c.rack.home.arpa"
-    "raw.dnsmasq"  = "host-record=rack.home.arpa,10.20.0.10\nhost-record=git.rack.home.arpa,10.20.0.10"
+    "raw.dnsmasq"  = "host-record=git.rack.home.arpa,192.168.20.11"
   }
 }

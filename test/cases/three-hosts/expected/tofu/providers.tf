@@ -22,6 +22,12 @@ provider "incus" {
   }
 
   remote {
+    name     = "docker"
+    address  = "https://docker.io"
+    protocol = "oci"
+  }
+
+  remote {
     name     = "images"
     address  = "https://images.linuxcontainers.org"
     protocol = "simplestreams"

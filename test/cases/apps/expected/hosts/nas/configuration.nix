@@ -54,8 +54,17 @@ in
         443
         1883
       ];
-      # Guests get DHCP and DNS from Incus on their bridges.
-      trustedInterfaces = [ "lab0" ];
+      # Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their
+      # bridges, nothing else of the host: no bridge is trusted.
+      interfaces = {
+        lab0 = {
+          allowedTCPPorts = [ 53 ];
+          allowedUDPPorts = [
+            53
+            67
+          ];
+        };
+      };
     };
   };
 
@@ -120,8 +129,8 @@ in
   };
 
   users = {
-    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody
-    # has a password, so there is no console login: recovery is the boot menu or the installer.
+    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root
+    # may have a password, for the console (users.users.root.hashedPasswordFile).
     mutableUsers = false;
     users = {
       alice = {
@@ -134,10 +143,17 @@ in
           "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
         ];
       };
-      # The admins' keys, for nixos-anywhere re-installs (root login by key only).
-      root.openssh.authorizedKeys.keys = [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
-      ];
+      root = {
+        # The console way in when the host cannot reach the network (emergency mode asks for root's
+        # password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at
+        # every activation; no file, no password. SSH never accepts passwords
+        # (services.openssh.settings).
+        hashedPasswordFile = "/var/lib/labgen-console/root.hash";
+        # The admins' keys, for nixos-anywhere re-installs (root login by key only).
+        openssh.authorizedKeys.keys = [
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
+        ];
+      };
     };
   };
 

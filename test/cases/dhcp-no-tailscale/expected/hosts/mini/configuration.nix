@@ -33,8 +33,17 @@
         8080
       ];
       allowedUDPPorts = [ 1883 ];
-      # Guests get DHCP and DNS from Incus on their bridges.
-      trustedInterfaces = [ "br0" ];
+      # Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their
+      # bridges, nothing else of the host: no bridge is trusted.
+      interfaces = {
+        br0 = {
+          allowedTCPPorts = [ 53 ];
+          allowedUDPPorts = [
+            53
+            67
+          ];
+        };
+      };
     };
   };
 
@@ -99,8 +108,8 @@
   };
 
   users = {
-    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody
-    # has a password, so there is no console login: recovery is the boot menu or the installer.
+    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root
+    # may have a password, for the console (users.users.root.hashedPasswordFile).
     mutableUsers = false;
     users = {
       carol = {
@@ -113,6 +122,13 @@
         openssh.authorizedKeys.keys = [
           "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDhcpN0Ta1lsca1eCaseKeyAAAAAAAAAAAAAAAAAAAAA carol@laptop"
         ];
+      };
+      root = {
+        # The console way in when the host cannot reach the network (emergency mode asks for root's
+        # password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at
+        # every activation; no file, no password. SSH never accepts passwords
+        # (services.openssh.settings).
+        hashedPasswordFile = "/var/lib/labgen-console/root.hash";
       };
     };
   };

@@ -97,11 +97,19 @@ in
         80
         443
       ];
-      # Guests get DHCP and DNS from Incus on their bridges; the tailnet is the admins' way in.
-      trustedInterfaces = [
-        "net-a"
-        "tailscale0"
-      ];
+      # Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their
+      # bridges, nothing else of the host: no bridge is trusted.
+      interfaces = {
+        net-a = {
+          allowedTCPPorts = [ 53 ];
+          allowedUDPPorts = [
+            53
+            67
+          ];
+        };
+      };
+      # The tailnet is the admins' way in.
+      trustedInterfaces = [ "tailscale0" ];
     };
   };
 
@@ -115,7 +123,9 @@ in
         # /boot to the others, so the firmware boots any disk alone (EFI/BOOT/BOOTX64.EFI).
         extraInstallCommands = ''
           for esp in /boot-fallback; do
-            if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then
+            if [ "$esp" -ef /boot ]; then
+              echo "labgen: $esp is mounted on /boot and was installed directly"
+            elif ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then
               ${pkgs.rsync}/bin/rsync --recursive --times --modify-window=1 --delete /boot/ "$esp"/
             else
               echo "labgen: $esp is not mounted; its copy of /boot is out of date" >&2
@@ -134,6 +144,33 @@ in
       # Never force-import: a pool last used by another hostId stays untouched.
       forceImportRoot = false;
     };
+  };
+
+  # A degraded boot mirror still deploys: systemd-boot installs only onto a mounted /boot, so
+  # the ESP that survived takes its place (extraInstallCommands then copies to the others).
+  systemd.services.labgen-boot-esp = {
+    description = "labgen: mount a surviving ESP on /boot when the first boot disk is gone";
+    wantedBy = [ "multi-user.target" ];
+    before = [ "labgen-gitops.service" ];
+    unitConfig = {
+      ConditionPathIsMountPoint = "!/boot";
+      After = "boot.mount boot\\x2dfallback.mount";
+    };
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+    };
+    script = ''
+      for esp in /boot-fallback; do
+        if ${pkgs.util-linux}/bin/mountpoint -q "$esp"; then
+          ${pkgs.util-linux}/bin/mount --bind "$esp" /boot
+          echo "labgen: /boot (the first boot disk's ESP) is missing; bound $esp there"
+          exit 0
+        fi
+      done
+      echo "labgen: no ESP is mounted; bootloader installs fail until a boot disk is back" >&2
+      exit 1
+    '';
   };
 
   services.zfs = {
@@ -177,8 +214,8 @@ in
   };
 
   users = {
-    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody
-    # has a password, so there is no console login: recovery is the boot menu or the installer.
+    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root
+    # may have a password, for the console (users.users.root.hashedPasswordFile).
     mutableUsers = false;
     users = {
       alice = {
@@ -203,11 +240,18 @@ in
           "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
         ];
       };
-      # The admins' keys, for nixos-anywhere re-installs (root login by key only).
-      root.openssh.authorizedKeys.keys = [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
-      ];
+      root = {
+        # The console way in when the host cannot reach the network (emergency mode asks for root's
+        # password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at
+        # every activation; no file, no password. SSH never accepts passwords
+        # (services.openssh.settings).
+        hashedPasswordFile = "/var/lib/labgen-console/root.hash";
+        # The admins' keys, for nixos-anywhere re-installs (root login by key only).
+        openssh.authorizedKeys.keys = [
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
+        ];
+      };
     };
   };
 
@@ -237,13 +281,15 @@ in
     enable = true;
     # A file on the host, placed at install time: the key never enters the Nix store.
     authKeyFile = "/var/lib/labgen/secrets/tailscale-auth.key";
-    # Subnet router for the guest bridges (turns on IP forwarding).
+    # Subnet router (turns on IP forwarding).
     useRoutingFeatures = "server";
-    # The guest bridges. `tailscale set` runs at every boot and switch, extraUpFlags only at the
-    # first login: routes follow the config. No SNAT: guests see tailnet clients' own addresses
-    # (Traefik's allow-list needs them).
+    # Only what the ingress needs: Traefik and its bridge's DNS server (for split DNS); every
+    # other guest port stays off the tailnet (tailscale.advertiseGuestNetworks would open them).
+    # `tailscale set` runs at every boot and switch, extraUpFlags only at the first login:
+    # routes follow the config. No SNAT: guests see tailnet clients' own addresses (Traefik's
+    # allow-list needs them).
     extraSetFlags = [
-      "--advertise-routes=10.20.0.0/24"
+      "--advertise-routes=10.20.0.1/32,10.20.0.10/32"
       "--snat-subnet-routes=false"
     ];
   };

@@ -288,6 +288,7 @@
           media = {
             type = "zfs_fs";
             mountpoint = "/srv/media";
+            mountOptions = [ "nofail" ];
             options = {
               mountpoint = "legacy";
               recordsize = "1M";

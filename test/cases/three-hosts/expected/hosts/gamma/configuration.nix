@@ -40,11 +40,19 @@
         27015
       ];
       allowedUDPPorts = [ 27015 ];
-      # Guests get DHCP and DNS from Incus on their bridges; the tailnet is the admins' way in.
-      trustedInterfaces = [
-        "net-c"
-        "tailscale0"
-      ];
+      # Guests get exactly DHCP (udp/67) and DNS (udp+tcp/53) from the host's dnsmasq on their
+      # bridges, nothing else of the host: no bridge is trusted.
+      interfaces = {
+        net-c = {
+          allowedTCPPorts = [ 53 ];
+          allowedUDPPorts = [
+            53
+            67
+          ];
+        };
+      };
+      # The tailnet is the admins' way in.
+      trustedInterfaces = [ "tailscale0" ];
     };
   };
 
@@ -111,8 +119,8 @@
   };
 
   users = {
-    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Nobody
-    # has a password, so there is no console login: recovery is the boot menu or the installer.
+    # Accounts come from lab.config.ts alone (an admin removed there is removed here). Only root
+    # may have a password, for the console (users.users.root.hashedPasswordFile).
     mutableUsers = false;
     users = {
       alice = {
@@ -137,11 +145,18 @@
           "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
         ];
       };
-      # The admins' keys, for nixos-anywhere re-installs (root login by key only).
-      root.openssh.authorizedKeys.keys = [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
-      ];
+      root = {
+        # The console way in when the host cannot reach the network (emergency mode asks for root's
+        # password): a crypt(3) hash (openssl passwd -6, mkpasswd) placed there by hand, read at
+        # every activation; no file, no password. SSH never accepts passwords
+        # (services.openssh.settings).
+        hashedPasswordFile = "/var/lib/labgen-console/root.hash";
+        # The admins' keys, for nixos-anywhere re-installs (root login by key only).
+        openssh.authorizedKeys.keys = [
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0yQ0xk5m3cVb2m2aJ8k0vM2pWQ8n9w4xF3yKJtq7e alice@laptop"
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb0bKeyForTheThreeHostsLabAAAAAAAAAAAAAAAAA bob@desk"
+        ];
+      };
     };
   };
 
@@ -175,9 +190,9 @@
     enable = true;
     # A file on the host, placed at install time: the key never enters the Nix store.
     authKeyFile = "/var/lib/labgen/secrets/tailscale-auth.key";
-    # No guest subnet (advertiseGuestNetworks is off): the empty value withdraws any. `tailscale
-    # set` runs at every boot and switch, extraUpFlags only at the first login: routes follow
-    # the config.
+    # No route: the ingress is not on this host and advertiseGuestNetworks is off; the empty
+    # value withdraws any. `tailscale set` runs at every boot and switch, extraUpFlags only at
+    # the first login: routes follow the config.
     extraSetFlags = [ "--advertise-routes=" ];
   };
 
