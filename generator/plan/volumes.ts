@@ -82,13 +82,13 @@ export function ingress(p: Plan, base: Model, next: Model): void {
     // and lab.json leaves them out: a base read from it has none.
     for (const f of differing(bi, ni, ["source", "routes", "allow", "address", "instance", "host", "software", "files"]))
       p.add("change", "route", f, ["ingress"], `ingress: ${f} changes`);
-  // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records) and the network
-  // zone has one record per route (targets/tofu): both follow the hostnames and Traefik's address.
+  // Every bridge's dnsmasq answers the ingress names (raw.dnsmasq host records, targets/tofu):
+  // they follow the hostnames and the address that reaches Traefik.
   // A raw.dnsmasq change sets the bridge up again, which kills and restarts its dnsmasq
   // (lxc/incus internal/server/network/driver_bridge.go, Update → setup).
   const names = (i: typeof bi) => (i ? { address: i.address, hostnames: i.routes.map((r) => r.hostname).sort() } : null);
   if (bi && ni && !same(names(bi), names(ni)))
-    p.add("change", "dns", next.lab.domain, ["ingress", "routes"], "the ingress DNS names change: dnsmasq host records on every bridge (Incus restarts the bridge's dnsmasq) and the network zone records");
+    p.add("change", "dns", next.lab.domain, ["ingress", "routes"], "the ingress DNS names change: dnsmasq host records on every bridge (Incus restarts the bridge's dnsmasq)");
   if (!bi && ni && base.hosts.length) p.add("add", "route", "ingress", ["ingress"], `ingress through ${ni.instance}`);
   if (bi && !ni) p.add("change", "route", "ingress", ["ingress"], "ingress is removed");
 
