@@ -49,4 +49,11 @@ describe("a lab past the README's detail limit", () => {
     expect(md).toMatch(/```mermaid\nflowchart LR\n/);
     expect(md).toContain('net_br1["bridge br1: 100 instance(s)"]');
   });
+
+  it("AGENTS.md counts instances and volumes instead of naming each one (lab.json names them)", () => {
+    const agents = file("AGENTS.md");
+    expect(agents).toContain(`${README_DETAIL_LIMIT + 50} Incus instance(s) (every one in \`out/lab.json\`)`);
+    expect(agents).toContain("63 custom volume(s) (`volume:<instance>-<volume>`)");
+    expect(agents).not.toContain("app17");
+  });
 });

@@ -3,6 +3,7 @@
 // an agent must never do. A pure function of the Model, like README.md.
 import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
+import { README_DETAIL_LIMIT } from "./docs.ts";
 import { md } from "./markdown.ts";
 
 const code = (s: string) => `\`${s}\``;
@@ -13,8 +14,13 @@ export function planAgents(model: Model): OutputFile[] {
   return [{ path: AGENTS_MD, content: renderAgents(model), sources: ["(agents)"] }];
 }
 
+/** Names listed one by one up to the README's limit; past it, a count (lab.json has them all). */
+const names = (xs: readonly { name: string }[]): string =>
+  xs.length > README_DETAIL_LIMIT ? `every one in ${code("out/lab.json")}` : xs.map((x) => x.name).join(", ") || "none";
+
 function renderAgents(model: Model): string {
   const { lab } = model;
+  const large = model.instances.length > README_DETAIL_LIMIT;
   const gitops = model.hosts.filter((h) => h.gitops).map((h) => h.name);
   const d = md();
   d.h(1, `AGENTS.md: working on the ${lab.name} lab`);
@@ -22,8 +28,8 @@ function renderAgents(model: Model): string {
 
   d.h(2, "What this lab is");
   d.p(
-    `${model.hosts.length} host(s) (${model.hosts.map((h) => h.name).join(", ") || "none"}) running NixOS + ZFS + Incus, ` +
-      `${model.instances.length} Incus instance(s) (${model.instances.map((i) => i.name).join(", ") || "none"}) on ${model.networks.length} bridge(s), ` +
+    `${model.hosts.length} host(s) (${names(model.hosts)}) running NixOS + ZFS + Incus, ` +
+      `${model.instances.length} Incus instance(s) (${names(model.instances)}) on ${model.networks.length} bridge(s), ` +
       `${model.ingress?.routes.length ?? 0} HTTPS route(s) under ${code(lab.domain)}. ` +
       "NixOS is the foundation (no application runs on a host), every application runs in an Incus instance, and OpenTofu declares every Incus object.",
   );
@@ -63,9 +69,18 @@ function renderAgents(model: Model): string {
   d.p(
     "A plan change marked `destroy-data` deletes one of these. It happens only when `allowDestroy` in the config names it (as below), and only when the user asked for it.",
   );
+  const volumes = model.instances.reduce((n, i) => n + i.volumes.length, 0);
   d.list([
-    ...model.instances.flatMap((i) => i.volumes.map((v) => `${code(`volume:${v.incusName}`)}: ${v.size} of data at ${v.path} in ${i.name}, on storage pool ${v.storage}`)),
-    ...model.instances.map((i) => `${code(`instance:${i.name}`)}: its root disk (${i.rootDisk.size} on ${i.rootDisk.storage})`),
+    // A large lab's objects are counted here and listed in lab.json (`labgen explain <name>`).
+    ...(large
+      ? [
+          `${volumes} custom volume(s) (${code("volume:<instance>-<volume>")}): the application data; each with its size, path and pool in ${code("out/lab.json")}`,
+          `${model.instances.length} instance root disk(s) (${code("instance:<name>")})`,
+        ]
+      : [
+          ...model.instances.flatMap((i) => i.volumes.map((v) => `${code(`volume:${v.incusName}`)}: ${v.size} of data at ${v.path} in ${i.name}, on storage pool ${v.storage}`)),
+          ...model.instances.map((i) => `${code(`instance:${i.name}`)}: its root disk (${i.rootDisk.size} on ${i.rootDisk.storage})`),
+        ]),
     ...model.storagePools.map((s) => `${code(`storagePool:${s.name}`)}: ZFS dataset ${code(s.dataset)} on ${s.host}`),
     ...model.hosts.flatMap((h) =>
       h.zpools.flatMap((p) =>
