@@ -78,19 +78,18 @@ function emptyLike(next: Model): Model {
 
 export function planLab(base: Model | null, next: Model): LabPlan {
   const p = new Plan();
-  if (base === null) {
-    firstDeploy(p, next);
-  } else {
-    hosts(p, base, next);
-    lab(p, base, next);
-    storagePools(p, base, next);
-    networks(p, base, next);
-    profiles(p, base, next);
-    instances(p, base, next);
-    volumes(p, base, next);
-    ingress(p, base, next);
-    unclassified(p, base, next);
-  }
+  // A first deploy is the same walk against an empty lab, which yields only additions; lab-wide
+  // settings and unknown fields have nothing to differ from then.
+  const from = base ?? emptyLike(next);
+  hosts(p, from, next);
+  if (base) lab(p, base, next);
+  storagePools(p, from, next);
+  networks(p, from, next);
+  profiles(p, from, next);
+  instances(p, from, next);
+  volumes(p, from, next);
+  ingress(p, from, next);
+  if (base) unclassified(p, base, next);
   const allow = new Set(next.allowDestroy ?? []);
   const changes = p.changes
     .map((c) => (c.risk === "destroy-data" ? { ...c, allowed: allow.has(allowKey(c)) } : c))
@@ -141,14 +140,3 @@ function unclassified(p: Plan, base: Model, next: Model): void {
     p.add("change", "lab", f, [f], `${f} changes (labgen plan does not classify it: review what it deploys)`);
 }
 
-function firstDeploy(p: Plan, next: Model): void {
-  // Everything is new: the same walk as against an empty lab, which yields only additions.
-  const empty = emptyLike(next);
-  hosts(p, empty, next);
-  storagePools(p, empty, next);
-  networks(p, empty, next);
-  profiles(p, empty, next);
-  instances(p, empty, next);
-  volumes(p, empty, next);
-  ingress(p, empty, next);
-}
