@@ -11,6 +11,11 @@
 //    (`x = {`, `x = [`, `x = f({` have unbalanced brackets). So runs never span nesting levels.
 //  - fmt never adds or removes line breaks (blank lines, `{}` vs `{\n}` are kept as written) and
 //    only adds the final newline; the layout choices below are ours, made once, deterministically.
+//  - Blank lines are ours too: none at the start or end of a body, never two in a row, and (top
+//    level, by default) one around every block, a comment staying attached to the item below it.
+//
+// The text is written straight into one array of pieces, joined once; the only lines held back are
+// those of the current alignment run, until the line that ends it shows how wide its keys are.
 //  - fmt rewrites three things besides whitespace, which the printer therefore never emits:
 //    labels are re-encoded with hclwrite's escaper (ours is identical, see escape.ts), an
 //    attribute whose whole value is `"${expr}"` is unwrapped to `expr` (we throw instead of
@@ -21,8 +26,7 @@ import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
 import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter } from "./inline.ts";
 import type { Path } from "./inline.ts";
-import { layout, normalizeBlanks, commentLines } from "./layout.ts";
-import type { Line, Multi } from "./layout.ts";
+import { attachedKind, commentLines, indent, padEq } from "./layout.ts";
 
 export interface PrintOptions {
   /**
@@ -37,51 +41,118 @@ export interface PrintOptions {
 /** Print a body (a whole file) as canonical HCL, ending in a newline (empty body → ""). */
 export function printHcl(body: Body, options: PrintOptions = {}): string {
   const printer = new Printer(options.tupleWidth ?? 80);
-  const lines = printer.body(body, 0, null, options.separateTopLevelBlocks ?? true);
-  return lines.length === 0 ? "" : layout(lines);
+  printer.body(body, 0, null, options.separateTopLevelBlocks ?? true);
+  return printer.finish();
 }
 
 class Printer extends InlineWriter {
+  /** The output so far, in pieces (joined once by finish). */
+  private readonly out: string[] = [];
+  // The pending alignment run: single-line `key = value` lines of one body, held until a line that
+  // is not one ends the run. Runs never nest (every other line flushes the run before it is
+  // written), so one buffer serves all levels.
+  private readonly runKeys: string[] = [];
+  private readonly runCols: number[] = [];
+  private readonly runValues: string[] = [];
+  private runLength = 0;
+  private runDepth = 0;
+  private runWidest = 0;
+
   constructor(private readonly tupleWidth: number) {
     super();
+  }
+
+  finish(): string {
+    this.flush();
+    return this.out.join("");
+  }
+
+  /** Writes the pending run, each `=` one column after the widest key (fmt's formatCells). */
+  private flush(): void {
+    const n = this.runLength;
+    if (n === 0) return;
+    const ind = indent(this.runDepth);
+    const widest = this.runWidest;
+    const out = this.out;
+    for (let k = 0; k < n; k++) {
+      out.push(ind, this.runKeys[k], padEq(widest - this.runCols[k] + 1), this.runValues[k], "\n");
+    }
+    this.runLength = 0;
+    this.runWidest = 0;
+  }
+
+  /** A line without an assign cell (it ends any alignment run). */
+  private line(depth: number, text: string): void {
+    if (this.runLength > 0) this.flush();
+    this.out.push(indent(depth), text, "\n");
+  }
+
+  /** A single-line `key = value`: joins the current run. */
+  private aligned(depth: number, key: string, cols: number, value: string): void {
+    const n = this.runLength;
+    // Runs are siblings of one body by construction; a depth change would be a printer bug.
+    if (n > 0 && depth !== this.runDepth) throw new HclPrintError("internal: alignment run across nesting levels");
+    this.runKeys[n] = key;
+    this.runCols[n] = cols;
+    this.runValues[n] = value;
+    this.runLength = n + 1;
+    this.runDepth = depth;
+    if (cols > this.runWidest) this.runWidest = cols;
   }
 
   // ------------------------------------------------------------------------------------------
   // Bodies
 
-  /** Appends the body's lines to `lines` (one shared array: no copying per nesting level). */
-  body(items: Body, depth: number, path: Path, separateBlocks: boolean, lines: Line[] = []): Line[] {
-    const norm = normalizeBlanks(items, separateBlocks);
-    const names = new Set<string>();
-    for (const item of norm) {
-      switch (item.kind) {
-        case "blank":
-          lines.push({ depth: 0, text: "" });
-          break;
+  /**
+   * Writes a body's items. Blank lines are decided as the items go: a blank is only written once
+   * an item follows it, so none ends a body and none starts one.
+   */
+  body(items: Body, depth: number, path: Path, separateBlocks: boolean): void {
+    let names: Set<string> | undefined;
+    let prevKind: string | undefined; // kind of the last item written; undefined before the first
+    let blankPending = false;
+    for (let idx = 0; idx < items.length; idx++) {
+      const item = items[idx];
+      const kind = item.kind;
+      if (kind === "blank") {
+        if (prevKind !== undefined) blankPending = true;
+        continue;
+      }
+      // A comment belongs to the item right below it, so it is separated as that item would be,
+      // and nothing is inserted between a comment and its item.
+      if (separateBlocks && prevKind !== undefined && !blankPending && prevKind !== "comment") {
+        if (prevKind === "block" || attachedKind(items, idx) === "block") blankPending = true;
+      }
+      if (blankPending) {
+        this.line(0, "");
+        blankPending = false;
+      }
+      switch (kind) {
         case "comment":
-          for (const text of commentLines(item.text, path)) lines.push({ depth, text });
+          for (const text of commentLines(item.text, path)) this.line(depth, text);
           break;
         case "attribute": {
           checkIdent(item.name, "attribute name", path);
           // A repeated argument is a parse error ("Attribute redefined"), even for fmt.
+          names ??= new Set<string>();
           if (names.has(item.name)) throw new HclPrintError(`duplicate attribute ${q(item.name)}${at(path)}`);
           names.add(item.name);
           const here = child(path, item.name);
           this.checkFmtRewrites(item.name, item.value, path, here);
-          this.assignment(lines, item.name, item.name.length, item.value, depth, here);
+          this.assignment(item.name, item.name.length, item.value, depth, here);
           break;
         }
         case "block":
-          this.block(lines, item, depth, path);
+          this.block(item, depth, path);
           break;
         default:
           throw new HclPrintError(`unknown body item ${JSON.stringify(item)}${at(path)}`);
       }
+      prevKind = kind;
     }
-    return lines;
   }
 
-  block(lines: Line[], b: Block, depth: number, path: Path): void {
+  block(b: Block, depth: number, path: Path): void {
     checkIdent(b.type, "block type", path);
     let header = b.type;
     for (const label of b.labels) {
@@ -100,12 +171,21 @@ class Printer extends InlineWriter {
       }
       header += ' "' + escaped + '"';
     }
-    const here = childBlock(path, b.type, b.labels);
-    const headerAt = lines.length;
-    lines.push({ depth, text: header + " {" });
-    this.body(b.body, depth + 1, here, false, lines);
-    if (lines.length === headerAt + 1) lines[headerAt] = { depth, text: header + " {}" };
-    else lines.push({ depth, text: "}" });
+    // A body of blank lines only prints nothing: `{}` on the header line.
+    let empty = true;
+    for (const item of b.body) {
+      if (item.kind !== "blank") {
+        empty = false;
+        break;
+      }
+    }
+    if (empty) {
+      this.line(depth, header + " {}");
+      return;
+    }
+    this.line(depth, header + " {");
+    this.body(b.body, depth + 1, childBlock(path, b.type, b.labels), false);
+    this.line(depth, "}");
   }
 
   /** fmt would rewrite these; refuse them rather than print text that fmt then changes. */
@@ -138,24 +218,11 @@ class Printer extends InlineWriter {
     }
   }
 
-  /** `key = value`: one aligned line if the value fits on a line, else head / body / tail. */
-  assignment(
-    lines: Line[],
-    key: string,
-    keyCols: number,
-    value: Expr,
-    depth: number,
-    path: Path,
-  ): void {
+  /** `key = value`: one aligned line if the value fits on a line, else over several lines. */
+  assignment(key: string, keyCols: number, value: Expr, depth: number, path: Path): void {
     const one = this.oneLine(value, path);
-    if (one !== undefined) {
-      lines.push({ depth, text: key, cols: keyCols, assign: one });
-      return;
-    }
-    const m = this.multi(value, depth, path);
-    lines.push({ depth, text: key + " = " + m.head });
-    for (const l of m.body) lines.push(l);
-    lines.push({ depth, text: m.tail });
+    if (one !== undefined) this.aligned(depth, key, keyCols, one);
+    else this.multi(value, depth, path, key + " = ", "");
   }
 
   // ------------------------------------------------------------------------------------------
@@ -203,14 +270,21 @@ class Printer extends InlineWriter {
     return this.inline(items, null).text.length > this.tupleWidth;
   }
 
-  multi(e: Expr, depth: number, path: Path): Multi {
+  /**
+   * A value over several lines: `prefix` + its opening line, its items one level deeper, then its
+   * closing line + `suffix` (prefix and suffix carry what surrounds it: `key = `, `f(`, `,`, `)`).
+   */
+  multi(e: Expr, depth: number, path: Path, prefix: string, suffix: string): void {
     const items = Array.isArray(e) ? e : isNode(e) && e.kind === "tuple" ? e.items : undefined;
     if (items !== undefined) {
-      return { head: "[", body: this.listItems(items, depth + 1, path, "item"), tail: "]" };
+      this.line(depth, prefix + "[");
+      this.listItems(items, depth + 1, path, "item");
+      this.line(depth, "]" + suffix);
+      return;
     }
     const node = e as ExprNode;
     if (node.kind === "object") {
-      const body: Line[] = [];
+      this.line(depth, prefix + "{");
       const keys = new Set<string>();
       for (const entry of node.entries) {
         // Terraform rejects duplicate object keys when it evaluates the object.
@@ -219,9 +293,10 @@ class Printer extends InlineWriter {
           keys.add(entry.key);
         }
         const k = this.key(entry.key, path);
-        this.assignment(body, k.text, k.cols, entry.value, depth + 1, child(path, k.text));
+        this.assignment(k.text, k.cols, entry.value, depth + 1, child(path, k.text));
       }
-      return { head: "{", body, tail: "}" };
+      this.line(depth, "}" + suffix);
+      return;
     }
     if (node.kind === "call") {
       const name = this.callName(node.name, path);
@@ -230,32 +305,27 @@ class Printer extends InlineWriter {
       const firstMulti = args.findIndex((a) => this.isMultiline(a));
       if (firstMulti === args.length - 1) {
         // Hug the only multi-line argument, the last one: `f(a, {` … `})` (as jsonencode({…})).
-        const lead = args.slice(0, -1).map((a) => this.inline(a, here).text);
-        const m = this.multi(args[args.length - 1], depth, here);
-        const prefix = name + "(" + lead.map((t) => t + ", ").join("");
-        return { head: prefix + m.head, body: m.body, tail: m.tail + ")" };
+        let head = prefix + name + "(";
+        for (let i = 0; i < args.length - 1; i++) head += this.inline(args[i], here).text + ", ";
+        this.multi(args[args.length - 1], depth, here, head, ")" + suffix);
+        return;
       }
       // Otherwise one argument per line: hugging two would give fmt's odd `}, {` indentation.
-      return { head: name + "(", body: this.listItems(args, depth + 1, here, "arg"), tail: ")" };
+      this.line(depth, prefix + name + "(");
+      this.listItems(args, depth + 1, here, "arg");
+      this.line(depth, ")" + suffix);
+      return;
     }
     throw new HclPrintError(`internal: ${node.kind} is never multi-line${at(path)}`);
   }
 
   /** Tuple items / call arguments, one per line, each followed by a comma. */
-  listItems(items: readonly Expr[], depth: number, path: Path, what: string): Line[] {
-    const lines: Line[] = [];
-    items.forEach((item, i) => {
+  listItems(items: readonly Expr[], depth: number, path: Path, what: string): void {
+    for (let i = 0; i < items.length; i++) {
       const here = childAt(path, what, i);
-      const one = this.oneLine(item, here);
-      if (one !== undefined) {
-        lines.push({ depth, text: one + "," });
-        return;
-      }
-      const m = this.multi(item, depth, here);
-      lines.push({ depth, text: m.head });
-      for (const l of m.body) lines.push(l);
-      lines.push({ depth, text: m.tail + "," });
-    });
-    return lines;
+      const one = this.oneLine(items[i], here);
+      if (one !== undefined) this.line(depth, one + ",");
+      else this.multi(items[i], depth, here, "", ",");
+    }
   }
 }
