@@ -229,6 +229,18 @@ describe("printHcl layout", () => {
     expect(hclFmt(out)).toBe(out);
   });
 
+  it("checks duplicate names per body and per object, not across levels", () => {
+    const body: Body = [
+      hcl.attr("a", 1),
+      hcl.block("b", [], [hcl.attr("a", 2), hcl.attr("m", hcl.object({ a: 3, b: hcl.object({ a: 4 }) }))]),
+      hcl.attr("m", hcl.object(Array.from({ length: 20 }, (_, i) => [`k${i}`, i] as [string, Expr]))),
+    ];
+    const text = printHcl(body);
+    expect(text).toContain("  a = 2\n");
+    expect(text).toContain("      a = 4\n");
+    expect(text).toContain("  k19 = 19\n");
+  });
+
   it("is deterministic and ends with exactly one newline (empty body: empty text)", () => {
     const body: Body = [hcl.attr("a", hcl.object({ b: [1, 2] }))];
     expect(printHcl(body)).toBe(printHcl(body));
@@ -265,6 +277,9 @@ describe("printHcl refuses IR it cannot print faithfully", () => {
     ["object inside a template", () => printHcl([hcl.attr("a", hcl.tpl`x${hcl.object({ k: 1 })}`)]), /cannot be interpolated/],
     ["duplicate attribute", () => printHcl([hcl.attr("a", 1), hcl.attr("a", 2)]), /duplicate attribute "a"/],
     ["duplicate object key", () => printHcl([hcl.attr("m", hcl.object([["k", 1], ["k", 2]]))]), /duplicate object key "k" \(at m\)/],
+    // Past a few names the printer checks with a Set instead of scanning: both ways must refuse.
+    ["duplicate attribute in a long body", () => printHcl([hcl.block("b", [], [...Array.from({ length: 40 }, (_, i) => hcl.attr(`a${i}`, i)), hcl.attr("a7", 0)])]), /duplicate attribute "a7" \(at b\)/],
+    ["duplicate object key in a long object", () => printHcl([hcl.attr("m", hcl.object([...Array.from({ length: 40 }, (_, i) => [`k${i}`, "v"] as [string, Expr]), ["k30", "w"]]))]), /duplicate object key "k30" \(at m\)/],
     ["control character in a comment", () => printHcl([hcl.comment("a\u001bb")]), /control character/],
   ];
   for (const [name, fn, message, errorClass = HclPrintError] of cases) {

@@ -129,6 +129,7 @@ export interface Comment {
 // ---------------------------------------------------------------------------------------------
 // Constructors
 
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 const ROOT_OR_STEP = /^([A-Za-z_][A-Za-z0-9_-]*)|^\.([A-Za-z_][A-Za-z0-9_-]*)|^\[(\d+)\]|^\[\*\]/;
 
 /**
@@ -137,6 +138,13 @@ const ROOT_OR_STEP = /^([A-Za-z_][A-Za-z0-9_-]*)|^\.([A-Za-z_][A-Za-z0-9_-]*)|^\
  * malformed or injected reference throws here instead of printing broken HCL.
  */
 function parseRef(path: string): TraversalExpr {
+  // The usual reference, dotted names only (`incus_network.lab0.name`): one test and a split.
+  if (typeof path === "string" && DOTTED.test(path)) {
+    const names = path.split(".");
+    const steps: TraversalStep[] = new Array(names.length - 1);
+    for (let i = 1; i < names.length; i++) steps[i - 1] = { attr: names[i] };
+    return { kind: "traversal", root: names[0], steps };
+  }
   let rest = path;
   let root: string | undefined;
   const steps: TraversalStep[] = [];

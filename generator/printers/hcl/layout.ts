@@ -23,8 +23,15 @@ export function attachedKind(items: Body, idx: number): BodyItem["kind"] {
   return i < items.length && i > idx ? items[i].kind : items[idx].kind;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function commentLines(text: string, path: Path): string[] {
   if (typeof text !== "string") throw new HclPrintError(`comment is not a string${at(path)}`);
+  // The usual comment: one line of printable ASCII (no split, no per-line check).
+  if (PRINTABLE_ASCII.test(text)) {
+    const trimmed = text.trimEnd();
+    return [trimmed === "" ? "#" : "# " + trimmed];
+  }
   return text.split(/\r\n|\n/).map((line) => {
     // Any other control character could end the comment or corrupt the file.
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) {

@@ -21,10 +21,10 @@
 //    attribute whose whole value is `"${expr}"` is unwrapped to `expr` (we throw instead of
 //    silently changing its type), and a `variable` block's legacy `type = "string"` / `list` /
 //    `map` / `set` is rewritten (we throw).
-import { escapeHclString, HclPrintError } from "./escape.ts";
+import { escapeHclString, HclPrintError, isHclIdentifier } from "./escape.ts";
 import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
-import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter } from "./inline.ts";
+import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter, KEYWORD_KEYS } from "./inline.ts";
 import type { Path } from "./inline.ts";
 import { attachedKind, commentLines, indent, padEq } from "./layout.ts";
 
@@ -40,14 +40,33 @@ export interface PrintOptions {
 
 /** Print a body (a whole file) as canonical HCL, ending in a newline (empty body → ""). */
 export function printHcl(body: Body, options: PrintOptions = {}): string {
-  const printer = new Printer(options.tupleWidth ?? 80);
+  // One printer serves every call (a big file is printed a resource at a time): its buffers are
+  // reset here, also after a call that threw.
+  const printer = (shared ??= new Printer());
+  printer.reset(options.tupleWidth ?? 80);
   printer.body(body, 0, null, options.separateTopLevelBlocks ?? true);
   return printer.finish();
 }
 
+let shared: Printer | undefined;
+
+/** Most names a body or object checks for duplicates by scanning before it switches to a Set. */
+const SCAN_LIMIT = 16;
+
+/** Directly inside a top-level `variable "name"` block (its path step is the type plus a label). */
+function inVariable(parent: Path): boolean {
+  return parent !== null && parent.parent === null && parent.name === "variable" && (parent.labels?.length ?? 0) > 0;
+}
+
 class Printer extends InlineWriter {
+  private tupleWidth = 80;
   /** The output so far, in pieces (joined once by finish). */
-  private readonly out: string[] = [];
+  private out: string[] = [];
+  /**
+   * Attribute names / object keys of the bodies and objects being printed, as one stack: each
+   * level scans only its own segment (a Set only for a long one), so no Set is built per body.
+   */
+  private readonly seen: string[] = [];
   // The pending alignment run: single-line `key = value` lines of one body, held until a line that
   // is not one ends the run. Runs never nest (every other line flushes the run before it is
   // written), so one buffer serves all levels.
@@ -58,13 +77,38 @@ class Printer extends InlineWriter {
   private runDepth = 0;
   private runWidest = 0;
 
-  constructor(private readonly tupleWidth: number) {
-    super();
+  reset(tupleWidth: number): void {
+    this.tupleWidth = tupleWidth;
+    this.out = [];
+    this.seen.length = 0;
+    this.runLength = 0;
+    this.runWidest = 0;
   }
 
   finish(): string {
     this.flush();
-    return this.out.join("");
+    const text = this.out.join("");
+    this.out = [];
+    return text;
+  }
+
+  /**
+   * Records `name` in the current level (segment from `base`, or `set` once the level is long);
+   * returns the Set to use from now on, and throws `duplicate` for a name seen before.
+   */
+  private unique(base: number, set: Set<string> | undefined, name: string, duplicate: () => string): Set<string> | undefined {
+    if (set !== undefined) {
+      if (set.has(name)) throw new HclPrintError(duplicate());
+      set.add(name);
+      return set;
+    }
+    const seen = this.seen;
+    for (let i = base; i < seen.length; i++) if (seen[i] === name) throw new HclPrintError(duplicate());
+    seen.push(name);
+    if (seen.length - base <= SCAN_LIMIT) return undefined;
+    const big = new Set(seen.slice(base));
+    seen.length = base;
+    return big;
   }
 
   /** Writes the pending run, each `=` one column after the widest key (fmt's formatCells). */
@@ -108,6 +152,7 @@ class Printer extends InlineWriter {
    * an item follows it, so none ends a body and none starts one.
    */
   body(items: Body, depth: number, path: Path, separateBlocks: boolean): void {
+    const base = this.seen.length;
     let names: Set<string> | undefined;
     let prevKind: string | undefined; // kind of the last item written; undefined before the first
     let blankPending = false;
@@ -132,14 +177,19 @@ class Printer extends InlineWriter {
           for (const text of commentLines(item.text, path)) this.line(depth, text);
           break;
         case "attribute": {
-          checkIdent(item.name, "attribute name", path);
+          const name = item.name;
+          checkIdent(name, "attribute name", path);
           // A repeated argument is a parse error ("Attribute redefined"), even for fmt.
-          names ??= new Set<string>();
-          if (names.has(item.name)) throw new HclPrintError(`duplicate attribute ${q(item.name)}${at(path)}`);
-          names.add(item.name);
-          const here = child(path, item.name);
-          this.checkFmtRewrites(item.name, item.value, path, here);
-          this.assignment(item.name, item.name.length, item.value, depth, here);
+          names = this.unique(base, names, name, () => `duplicate attribute ${q(name)}${at(path)}`);
+          const value = item.value;
+          // The usual value, a string literal: nothing to check, no path to build.
+          if (typeof value === "string" && !(name === "type" && inVariable(path))) {
+            this.aligned(depth, name, name.length, '"' + escapeHclString(value) + '"');
+            break;
+          }
+          const here = child(path, name);
+          this.checkFmtRewrites(name, value, path, here);
+          this.assignment(name, name.length, value, depth, here);
           break;
         }
         case "block":
@@ -150,6 +200,7 @@ class Printer extends InlineWriter {
       }
       prevKind = kind;
     }
+    this.seen.length = base;
   }
 
   block(b: Block, depth: number, path: Path): void {
@@ -199,10 +250,7 @@ class Printer extends InlineWriter {
         );
       }
     }
-    // A top-level `variable "name"` block (its path step is the type plus at least one label).
-    const inVariable =
-      parent !== null && parent.parent === null && parent.name === "variable" && (parent.labels?.length ?? 0) > 0;
-    if (inVariable && name === "type") {
+    if (name === "type" && inVariable(parent)) {
       const legacy =
         (typeof value === "string" && ["string", "list", "map"].includes(value)) ||
         (isNode(value) &&
@@ -285,16 +333,23 @@ class Printer extends InlineWriter {
     const node = e as ExprNode;
     if (node.kind === "object") {
       this.line(depth, prefix + "{");
-      const keys = new Set<string>();
+      const base = this.seen.length;
+      let keys: Set<string> | undefined;
       for (const entry of node.entries) {
+        const key = entry.key;
         // Terraform rejects duplicate object keys when it evaluates the object.
-        if (typeof entry.key === "string") {
-          if (keys.has(entry.key)) throw new HclPrintError(`duplicate object key ${q(entry.key)}${at(path)}`);
-          keys.add(entry.key);
+        if (typeof key === "string") keys = this.unique(base, keys, key, () => `duplicate object key ${q(key)}${at(path)}`);
+        const value = entry.value;
+        // The usual entry, a bare key and a string: no key object, no path.
+        if (typeof value === "string" && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
+          this.aligned(depth + 1, key, key.length, '"' + escapeHclString(value) + '"');
+          continue;
         }
-        const k = this.key(entry.key, path);
-        this.assignment(k.text, k.cols, entry.value, depth + 1, child(path, k.text));
+        const k = this.key(key, path);
+        if (typeof value === "string") this.aligned(depth + 1, k.text, k.cols, '"' + escapeHclString(value) + '"');
+        else this.assignment(k.text, k.cols, value, depth + 1, child(path, k.text));
       }
+      this.seen.length = base;
       this.line(depth, "}" + suffix);
       return;
     }
@@ -322,10 +377,15 @@ class Printer extends InlineWriter {
   /** Tuple items / call arguments, one per line, each followed by a comma. */
   listItems(items: readonly Expr[], depth: number, path: Path, what: string): void {
     for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item === "string") {
+        this.line(depth, '"' + escapeHclString(item) + '",');
+        continue;
+      }
       const here = childAt(path, what, i);
-      const one = this.oneLine(items[i], here);
+      const one = this.oneLine(item, here);
       if (one !== undefined) this.line(depth, one + ",");
-      else this.multi(items[i], depth, here, "", ",");
+      else this.multi(item, depth, here, "", ",");
     }
   }
 }
