@@ -199,7 +199,10 @@ export const hcl = {
     const list = Array.isArray(entries)
       ? (entries as readonly (readonly [ObjectKey, Expr])[])
       : Object.entries(entries as Record<string, Expr>);
-    return { kind: "object", entries: list.map(([key, value]) => ({ key, value })) };
+    // A plain loop (no destructuring): objects are built for every resource of a big lab.
+    const out: ObjectEntry[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = { key: list[i][0], value: list[i][1] };
+    return { kind: "object", entries: out };
   },
   key(expr: Expr): KeyExpr {
     return { kind: "key", expr };

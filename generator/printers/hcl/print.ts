@@ -67,6 +67,8 @@ class Printer extends InlineWriter {
    * level scans only its own segment (a Set only for a long one), so no Set is built per body.
    */
   private readonly seen: string[] = [];
+  /** Top of the `seen` stack (the array itself is never shrunk: no length writes). */
+  private seenTop = 0;
   // The pending alignment run: single-line `key = value` lines of one body, held until a line that
   // is not one ends the run. Runs never nest (every other line flushes the run before it is
   // written), so one buffer serves all levels.
@@ -80,7 +82,7 @@ class Printer extends InlineWriter {
   reset(tupleWidth: number): void {
     this.tupleWidth = tupleWidth;
     this.out = [];
-    this.seen.length = 0;
+    this.seenTop = 0;
     this.runLength = 0;
     this.runWidest = 0;
   }
@@ -103,11 +105,15 @@ class Printer extends InlineWriter {
       return set;
     }
     const seen = this.seen;
-    for (let i = base; i < seen.length; i++) if (seen[i] === name) throw new HclPrintError(duplicate());
-    seen.push(name);
-    if (seen.length - base <= SCAN_LIMIT) return undefined;
-    const big = new Set(seen.slice(base));
-    seen.length = base;
+    const top = this.seenTop;
+    for (let i = base; i < top; i++) if (seen[i] === name) throw new HclPrintError(duplicate());
+    seen[top] = name;
+    if (top + 1 - base <= SCAN_LIMIT) {
+      this.seenTop = top + 1;
+      return undefined;
+    }
+    const big = new Set(seen.slice(base, top + 1));
+    this.seenTop = base;
     return big;
   }
 
@@ -119,7 +125,7 @@ class Printer extends InlineWriter {
     const widest = this.runWidest;
     const out = this.out;
     for (let k = 0; k < n; k++) {
-      out.push(ind, this.runKeys[k], padEq(widest - this.runCols[k] + 1), this.runValues[k], "\n");
+      out.push(ind + this.runKeys[k] + padEq(widest - this.runCols[k] + 1) + this.runValues[k] + "\n");
     }
     this.runLength = 0;
     this.runWidest = 0;
@@ -128,7 +134,7 @@ class Printer extends InlineWriter {
   /** A line without an assign cell (it ends any alignment run). */
   private line(depth: number, text: string): void {
     if (this.runLength > 0) this.flush();
-    this.out.push(indent(depth), text, "\n");
+    this.out.push(indent(depth) + text + "\n");
   }
 
   /** A single-line `key = value`: joins the current run. */
@@ -152,7 +158,7 @@ class Printer extends InlineWriter {
    * an item follows it, so none ends a body and none starts one.
    */
   body(items: Body, depth: number, path: Path, separateBlocks: boolean): void {
-    const base = this.seen.length;
+    const base = this.seenTop;
     let names: Set<string> | undefined;
     let prevKind: string | undefined; // kind of the last item written; undefined before the first
     let blankPending = false;
@@ -174,7 +180,10 @@ class Printer extends InlineWriter {
       }
       switch (kind) {
         case "comment":
-          for (const text of commentLines(item.text, path)) this.line(depth, text);
+        {
+          const lines = commentLines(item.text, path);
+          for (let i = 0; i < lines.length; i++) this.line(depth, lines[i]);
+        }
           break;
         case "attribute": {
           const name = item.name;
@@ -200,13 +209,15 @@ class Printer extends InlineWriter {
       }
       prevKind = kind;
     }
-    this.seen.length = base;
+    this.seenTop = base;
   }
 
   block(b: Block, depth: number, path: Path): void {
     checkIdent(b.type, "block type", path);
     let header = b.type;
-    for (const label of b.labels) {
+    const labels = b.labels;
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i];
       if (typeof label !== "string") {
         throw new HclPrintError(`block label ${String(label)} is not a string${at(path)}`);
       }
@@ -224,8 +235,8 @@ class Printer extends InlineWriter {
     }
     // A body of blank lines only prints nothing: `{}` on the header line.
     let empty = true;
-    for (const item of b.body) {
-      if (item.kind !== "blank") {
+    for (let i = 0; i < b.body.length; i++) {
+      if (b.body[i].kind !== "blank") {
         empty = false;
         break;
       }
@@ -276,7 +287,15 @@ class Printer extends InlineWriter {
   // ------------------------------------------------------------------------------------------
   // Expressions
 
+  /** Whether any of `items` (the first `end` of them) is printed over several lines. */
+  anyMultiline(items: readonly Expr[], end = items.length): boolean {
+    for (let i = 0; i < end; i++) if (this.isMultiline(items[i])) return true;
+    return false;
+  }
+
   isMultiline(e: Expr): boolean {
+    // Strings, numbers, booleans and null: one line.
+    if (typeof e !== "object" || e === null) return false;
     if (Array.isArray(e)) return this.tupleIsMultiline(e);
     if (!isNode(e)) return false;
     switch (e.kind) {
@@ -285,7 +304,7 @@ class Printer extends InlineWriter {
       case "tuple":
         return this.tupleIsMultiline(e.items);
       case "call":
-        return e.args.some((a) => this.isMultiline(a));
+        return this.anyMultiline(e.args);
       default:
         return false;
     }
@@ -301,19 +320,19 @@ class Printer extends InlineWriter {
     if (isNode(e)) {
       if (e.kind === "object" && e.entries.length > 0) return undefined;
       if (e.kind === "tuple") return this.tupleOneLine(e.items, path);
-      if (e.kind === "call" && e.args.some((a) => this.isMultiline(a))) return undefined;
+      if (e.kind === "call" && this.anyMultiline(e.args)) return undefined;
     }
     return this.inline(e, path).text;
   }
 
   tupleOneLine(items: readonly Expr[], path: Path): string | undefined {
-    if (items.some((i) => this.isMultiline(i))) return undefined;
+    if (this.anyMultiline(items)) return undefined;
     const text = this.inline(items, path).text;
     return text.length > this.tupleWidth ? undefined : text;
   }
 
   tupleIsMultiline(items: readonly Expr[]): boolean {
-    if (items.some((i) => this.isMultiline(i))) return true;
+    if (this.anyMultiline(items)) return true;
     // Our own layout choice (fmt never breaks lines), so plain string length is good enough.
     return this.inline(items, null).text.length > this.tupleWidth;
   }
@@ -333,9 +352,11 @@ class Printer extends InlineWriter {
     const node = e as ExprNode;
     if (node.kind === "object") {
       this.line(depth, prefix + "{");
-      const base = this.seen.length;
+      const base = this.seenTop;
       let keys: Set<string> | undefined;
-      for (const entry of node.entries) {
+      const entries = node.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i];
         const key = entry.key;
         // Terraform rejects duplicate object keys when it evaluates the object.
         if (typeof key === "string") keys = this.unique(base, keys, key, () => `duplicate object key ${q(key)}${at(path)}`);
@@ -349,7 +370,7 @@ class Printer extends InlineWriter {
         if (typeof value === "string") this.aligned(depth + 1, k.text, k.cols, '"' + escapeHclString(value) + '"');
         else this.assignment(k.text, k.cols, value, depth + 1, child(path, k.text));
       }
-      this.seen.length = base;
+      this.seenTop = base;
       this.line(depth, "}" + suffix);
       return;
     }
@@ -357,8 +378,8 @@ class Printer extends InlineWriter {
       const name = this.callName(node.name, path);
       const here = child(path, name + "()");
       const args = node.args;
-      const firstMulti = args.findIndex((a) => this.isMultiline(a));
-      if (firstMulti === args.length - 1) {
+      // Hug when the last argument is the first (so the only) multi-line one.
+      if (args.length > 0 && !this.anyMultiline(args, args.length - 1) && this.isMultiline(args[args.length - 1])) {
         // Hug the only multi-line argument, the last one: `f(a, {` … `})` (as jsonencode({…})).
         let head = prefix + name + "(";
         for (let i = 0; i < args.length - 1; i++) head += this.inline(args[i], here).text + ", ";

@@ -22,7 +22,7 @@ function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
   if (inst.snapshots) {
     config.push(["snapshots.expiry", inst.snapshots.expiry], ["snapshots.schedule", inst.snapshots.schedule]);
   }
-  return resource("incus_storage_volume", v.incusName, v.source, [
+  const body: BodyItem[] = [
     hcl.attr("name", v.incusName),
     hcl.attr("remote", pool.host),
     hcl.attr("pool", hcl.ref(`incus_storage_pool.${v.storage}.name`)),
@@ -30,13 +30,17 @@ function volume(model: Model, inst: InstanceModel, v: VolumeModel): BodyItem[] {
     hcl.blank(),
     hcl.attr("config", hcl.object(config)),
     hcl.blank(),
-    // prevent_destroy makes OpenTofu reject any plan that deletes or replaces the volume while this
-    // block exists; allowDestroy (checked by `labgen plan`) is the one way to lift it for a deploy.
-    ...(model.allowDestroy.includes(`volume:${v.incusName}`)
-      ? [
-          hcl.comment("allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards."),
-          hcl.block("lifecycle", [], [hcl.attr("prevent_destroy", false)]),
-        ]
-      : [hcl.preventDestroy()]),
-  ]);
+  ];
+  // prevent_destroy makes OpenTofu reject any plan that deletes or replaces the volume while this
+  // block exists; allowDestroy (checked by `labgen plan`) is the one way to lift it for a deploy.
+  if (model.allowDestroy.includes(`volume:${v.incusName}`)) {
+    body.push(
+      hcl.comment("allowDestroy names this volume: this deploy may delete it with its data. Remove the entry afterwards."),
+      hcl.block("lifecycle", [], [hcl.attr("prevent_destroy", false)]),
+    );
+  } else body.push(PREVENT_DESTROY);
+  return resource("incus_storage_volume", v.incusName, v.source, body);
 }
+
+/** The same block for every volume (the IR is immutable, so one copy serves them all). */
+const PREVENT_DESTROY = hcl.preventDestroy();
