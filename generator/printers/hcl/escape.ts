@@ -12,17 +12,8 @@ export class HclPrintError extends Error {
 // simply quoted, which is always valid.
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-// The same few names (argument names, block types, resource types) are checked again for every
-// resource: a Set lookup of a name seen before is cheaper than the regex. Only names that passed
-// are kept, and only up to a bound, so the cache stays small whatever the input.
-const KNOWN_IDENTIFIERS = new Set<string>();
-const KNOWN_IDENTIFIERS_MAX = 4096;
-
 export function isHclIdentifier(name: string): boolean {
-  if (KNOWN_IDENTIFIERS.has(name)) return true;
-  if (!IDENTIFIER.test(name)) return false;
-  if (KNOWN_IDENTIFIERS.size < KNOWN_IDENTIFIERS_MAX) KNOWN_IDENTIFIERS.add(name);
-  return true;
+  return IDENTIFIER.test(name);
 }
 
 export function assertHclIdentifier(name: string, what: string): void {
