@@ -105,7 +105,7 @@ export interface EscapeOptions {
  *    review and in diffs.
  * Throws HclPrintError for strings HCL cannot read back unchanged (see hclStringProblem).
  */
-export function escapeHclString(s: string, options: EscapeOptions = {}): string {
+export function escapeHclString(s: string, options?: EscapeOptions): string {
   if (PLAIN_ASCII.test(s)) return s;
   const problem = hclStringProblem(s);
   if (problem !== undefined) throw new HclPrintError(`string ${JSON.stringify(s)} ${problem}`);
@@ -133,7 +133,7 @@ export function escapeHclString(s: string, options: EscapeOptions = {}): string 
       case "%": {
         const next = chars[i + 1];
         if (next === "{") out += ch + ch;
-        else if (next === undefined && ch === "$" && options.beforeInterpolation) out += "\\u0024";
+        else if (next === undefined && ch === "$" && options?.beforeInterpolation) out += "\\u0024";
         else out += ch;
         continue;
       }

@@ -53,6 +53,30 @@ let shared: Printer | undefined;
 /** Most names a body or object checks for duplicates by scanning before it switches to a Set. */
 const SCAN_LIMIT = 16;
 
+/**
+ * The text of a string, boolean, null or finite number, which needs no path (the errors it can
+ * raise name the string itself); undefined for anything else, which takes the general path.
+ */
+function literalText(e: Expr): string | undefined {
+  switch (typeof e) {
+    case "string":
+      return '"' + escapeHclString(e) + '"';
+    case "boolean":
+      return e ? "true" : "false";
+    case "number":
+      // JS's shortest round-trip form is valid HCL number syntax (see numberText).
+      return Number.isFinite(e) ? String(e) : undefined;
+    case "bigint":
+      return String(e);
+    default:
+      return e === null ? "null" : undefined;
+  }
+}
+
+function duplicate(what: string, name: string, path: Path): HclPrintError {
+  return new HclPrintError(`duplicate ${what} ${q(name)}${at(path)}`);
+}
+
 /** Directly inside a top-level `variable "name"` block (its path step is the type plus a label). */
 function inVariable(parent: Path): boolean {
   return parent !== null && parent.parent === null && parent.name === "variable" && (parent.labels?.length ?? 0) > 0;
@@ -96,17 +120,17 @@ class Printer extends InlineWriter {
 
   /**
    * Records `name` in the current level (segment from `base`, or `set` once the level is long);
-   * returns the Set to use from now on, and throws `duplicate` for a name seen before.
+   * returns the Set to use from now on, and throws for a name seen before.
    */
-  private unique(base: number, set: Set<string> | undefined, name: string, duplicate: () => string): Set<string> | undefined {
+  private unique(base: number, set: Set<string> | undefined, name: string, what: string, path: Path): Set<string> | undefined {
     if (set !== undefined) {
-      if (set.has(name)) throw new HclPrintError(duplicate());
+      if (set.has(name)) throw duplicate(what, name, path);
       set.add(name);
       return set;
     }
     const seen = this.seen;
     const top = this.seenTop;
-    for (let i = base; i < top; i++) if (seen[i] === name) throw new HclPrintError(duplicate());
+    for (let i = base; i < top; i++) if (seen[i] === name) throw duplicate(what, name, path);
     seen[top] = name;
     if (top + 1 - base <= SCAN_LIMIT) {
       this.seenTop = top + 1;
@@ -189,12 +213,17 @@ class Printer extends InlineWriter {
           const name = item.name;
           checkIdent(name, "attribute name", path);
           // A repeated argument is a parse error ("Attribute redefined"), even for fmt.
-          names = this.unique(base, names, name, () => `duplicate attribute ${q(name)}${at(path)}`);
+          names = this.unique(base, names, name, "attribute", path);
           const value = item.value;
           // The usual value, a string literal: nothing to check, no path to build.
-          if (typeof value === "string" && !(name === "type" && inVariable(path))) {
-            this.aligned(depth, name, name.length, '"' + escapeHclString(value) + '"');
-            break;
+          // The usual value, a literal: nothing for fmt to rewrite, no path to build. (A string
+          // `type` in a variable block is the one literal fmt rewrites: checked below.)
+          if (!(name === "type" && inVariable(path))) {
+            const text = literalText(value);
+            if (text !== undefined) {
+              this.aligned(depth, name, name.length, text);
+              break;
+            }
           }
           const here = child(path, name);
           this.checkFmtRewrites(name, value, path, here);
@@ -315,7 +344,8 @@ class Printer extends InlineWriter {
    * a tuple that fits is printed once, not once to measure and again to emit.
    */
   oneLine(e: Expr, path: Path): string | undefined {
-    if (typeof e === "string") return '"' + escapeHclString(e) + '"';
+    const literal = literalText(e);
+    if (literal !== undefined) return literal;
     if (Array.isArray(e)) return this.tupleOneLine(e, path);
     if (isNode(e)) {
       if (e.kind === "object" && e.entries.length > 0) return undefined;
@@ -359,15 +389,16 @@ class Printer extends InlineWriter {
         const entry = entries[i];
         const key = entry.key;
         // Terraform rejects duplicate object keys when it evaluates the object.
-        if (typeof key === "string") keys = this.unique(base, keys, key, () => `duplicate object key ${q(key)}${at(path)}`);
+        if (typeof key === "string") keys = this.unique(base, keys, key, "object key", path);
         const value = entry.value;
-        // The usual entry, a bare key and a string: no key object, no path.
-        if (typeof value === "string" && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
-          this.aligned(depth + 1, key, key.length, '"' + escapeHclString(value) + '"');
+        // The usual entry, a bare key and a literal: no key object, no path.
+        const text = literalText(value);
+        if (text !== undefined && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
+          this.aligned(depth + 1, key, key.length, text);
           continue;
         }
         const k = this.key(key, path);
-        if (typeof value === "string") this.aligned(depth + 1, k.text, k.cols, '"' + escapeHclString(value) + '"');
+        if (text !== undefined) this.aligned(depth + 1, k.text, k.cols, text);
         else this.assignment(k.text, k.cols, value, depth + 1, child(path, k.text));
       }
       this.seenTop = base;
@@ -399,8 +430,9 @@ class Printer extends InlineWriter {
   listItems(items: readonly Expr[], depth: number, path: Path, what: string): void {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (typeof item === "string") {
-        this.line(depth, '"' + escapeHclString(item) + '",');
+      const text = literalText(item);
+      if (text !== undefined) {
+        this.line(depth, text + ",");
         continue;
       }
       const here = childAt(path, what, i);
