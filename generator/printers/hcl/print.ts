@@ -40,15 +40,13 @@ export interface PrintOptions {
 
 /** Print a body (a whole file) as canonical HCL, ending in a newline (empty body → ""). */
 export function printHcl(body: Body, options: PrintOptions = {}): string {
-  // One printer serves every call (a big file is printed a resource at a time): its buffers are
-  // reset here, also after a call that threw.
-  const printer = (shared ??= new Printer());
+  // A new printer per call, on purpose: a long-lived one would sit in V8's old generation, and
+  // every string stored into its buffers would then pay the write barrier (measured).
+  const printer = new Printer();
   printer.reset(options.tupleWidth ?? 80);
   printer.body(body, 0, null, options.separateTopLevelBlocks ?? true);
   return printer.finish();
 }
-
-let shared: Printer | undefined;
 
 /** Most names a body or object checks for duplicates by scanning before it switches to a Set. */
 const SCAN_LIMIT = 16;
