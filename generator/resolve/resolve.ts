@@ -1,4 +1,4 @@
-// Resolve: schema-valid config + lock → frozen Model (+ the lock with any new allocations).
+// Resolve: schema-valid config + lock → the read-only Model (+ the lock with any new allocations).
 // The only stage that computes: defaults that depend on other fields, allocations, sorting.
 // This file allocates (hostIds, MACs, addresses); build.ts turns config + lock into the Model.
 import type { LabConfig } from "../config/schema.ts";
@@ -18,18 +18,24 @@ export interface Resolved {
 }
 
 /**
- * Freezes the Model so no target can change what another target reads. One pass over objects and
- * arrays only: strings and numbers are never visited, and arrays are walked by index (a for…in
- * over an array makes a string per index).
+ * Whether resolve freezes the Model. Targets read it through readonly types; the runtime freeze
+ * proves they never write to it (a write to a frozen object throws in strict code), and it is on
+ * wherever the output is checked: in the test suite (every golden case, every target test) and
+ * with LABGEN_FREEZE_MODEL=1. A plain generate skips the walk, which visits every object of the
+ * Model (about 30 ms of 170 at 10,000 instances).
  */
-function deepFreeze<T>(o: T): T {
-  freezeNode(o as object);
+export const FREEZE_MODEL = typeof process !== "undefined" && (process.env.VITEST !== undefined || process.env.LABGEN_FREEZE_MODEL === "1");
+
+/** Freezes every object and array reachable from `o` (strings and numbers are never visited). */
+export function deepFreeze<T>(o: T): T {
+  if (typeof o === "object" && o !== null && !Object.isFrozen(o)) freezeNode(o);
   return o;
 }
 
 function freezeNode(o: object): void {
   Object.freeze(o);
   if (Array.isArray(o)) {
+    // By index: a for…in over an array makes a string per index.
     for (let i = 0; i < o.length; i++) {
       const v: unknown = o[i];
       if (typeof v === "object" && v !== null && !Object.isFrozen(v)) freezeNode(v);
@@ -249,7 +255,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   if (diagnostics.length) return { resolved: null, diagnostics };
 
   const model = buildModel(lab, lock, gateways);
-  return { resolved: { model: deepFreeze(model), lock, allocated }, diagnostics };
+  return { resolved: { model: FREEZE_MODEL ? deepFreeze(model) : model, lock, allocated }, diagnostics };
 }
 
 /** The addresses [start, end) then [low, start), as positions: nothing is materialised. */
