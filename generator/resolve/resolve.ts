@@ -11,7 +11,7 @@ import type * as M from "./model.ts";
 
 export interface Resolved {
   readonly model: M.Model;
-  /** The lock including any allocation made now. */
+  /** The lock including any allocation made now (the lock passed in, when nothing changed). */
   readonly lock: Lock;
   /** Human-readable list of allocations made in this run (empty when the lock was complete). */
   readonly allocated: readonly string[];
@@ -68,9 +68,13 @@ interface Pending {
 /** Diagnostics found while allocating (collisions with the lock) are returned, not thrown. */
 export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  // New containers, shared entries: resolve never changes an entry, it replaces it, so the
-  // caller's lock stays as it was without a deep copy of every entry.
-  const lock: Lock = { version: lockIn.version, hosts: { ...lockIn.hosts }, nics: { ...lockIn.nics } };
+  // Copy on write, and then only the containers: resolve never changes an entry, it replaces it,
+  // so the caller's lock stays as it was, and a complete lock (the usual run) is not copied at all.
+  let lock: Lock = lockIn;
+  const writable = (): Lock => {
+    if (lock === lockIn) lock = { version: lockIn.version, hosts: { ...lockIn.hosts }, nics: { ...lockIn.nics } };
+    return lock;
+  };
   const allocated: string[] = [];
 
   // --- hostIds -------------------------------------------------------------------------------
@@ -81,7 +85,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       const id = candidate("hostid", `${lab.name}/${h}`, i).toString("hex").slice(0, 8);
       if (id !== "00000000" && !usedIds.has(id)) {
         usedIds.add(id);
-        lock.hosts[h] = { hostId: id };
+        writable().hosts[h] = { hostId: id };
         allocated.push(`hostId ${id} for host ${h}`);
         break;
       }
@@ -182,7 +186,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       }
       // Static addresses live in the config, so the lock records none for them.
       const lockedIp = nic.ipv4 ? null : ipv4;
-      if (entry.network !== nic.network || entry.ipv4 !== lockedIp) lock.nics[key] = { mac: entry.mac, network: nic.network, ipv4: lockedIp };
+      if (entry.network !== nic.network || entry.ipv4 !== lockedIp) writable().nics[key] = { mac: entry.mac, network: nic.network, ipv4: lockedIp };
     }
   }
 
@@ -248,7 +252,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
         allocated.push(`IPv4 ${ipv4} for ${key}`);
       }
       // Static addresses live in the config, so the lock records none for them.
-      lock.nics[key] = { mac: mac!, network: nic.network, ipv4: nic.ipv4 ? null : ipv4 };
+      writable().nics[key] = { mac: mac!, network: nic.network, ipv4: nic.ipv4 ? null : ipv4 };
     }
   }
   if (nicProblems.length) for (const p of nicProblems.sort((a, b) => (a.key < b.key ? -1 : 1))) diagnostics.push(p.d);
