@@ -108,7 +108,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   // Who holds each locked address, per network: one index (built only when some NIC has a static
   // address), so checking N static addresses costs N look-ups rather than N scans of the lock.
   let lockedBy: Map<string, string[]> | undefined;
-  const holdersOf = (at: string): string[] | undefined => {
+  const holdersOf = (network: string, ipv4: string): string[] | undefined => {
     if (!lockedBy) {
       lockedBy = new Map();
       for (const k in lockIn.nics) {
@@ -120,7 +120,8 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
         else lockedBy.set(a, [k]);
       }
     }
-    return lockedBy.get(at);
+    // A lock that holds no address (every NIC static, or no lock yet): no key to build per NIC.
+    return lockedBy.size === 0 ? undefined : lockedBy.get(`${network}/${ipv4}`);
   };
 
   // One pass in config order settles every NIC the lock already covers; only NICs that need an
@@ -138,7 +139,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       const entry: NicLock | undefined = lockIn.nics[key];
       if (nic.ipv4) {
         // A static address that the lock already gave to another NIC would be a silent clash.
-        const holder = holdersOf(`${nic.network}/${nic.ipv4}`)?.find((k) => k !== key);
+        const holder = holdersOf(nic.network, nic.ipv4)?.find((k) => k !== key);
         if (holder)
           diagnostics.push({
             severity: "error",
