@@ -1,7 +1,7 @@
 // Instances and the profiles they use, as the Model lists them.
 import type { LabConfig } from "../config/schema.ts";
 import { sizeBytes } from "../shared/units.ts";
-import type { Lock } from "./lock.ts";
+import type { Lock, NicLock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
@@ -17,8 +17,11 @@ export function instanceIpOf(lab: LabConfig, lock: Lock): (inst: string) => stri
   };
 }
 
-/** Every instance, sorted by name; `routes` gives each its URLs. */
-export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.RouteModel[]): M.InstanceModel[] {
+/**
+ * Every instance, sorted by name; `routes` gives each its URLs. `nicLocks` holds every NIC's lock
+ * entry in config order (instances, then their NICs), the order of the walk below.
+ */
+export function buildInstances(lab: LabConfig, nicLocks: readonly NicLock[], routes: readonly M.RouteModel[]): M.InstanceModel[] {
   const ingress = lab.ingress ?? null;
   const routesByInstance = groupBy(routes, (r) => r.instance);
   // Labs repeat a handful of sizes: each is parsed once.
@@ -32,10 +35,11 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
   // pairs, no empty intermediates): at 10,000 instances every allocation here is 10,000 more for
   // the garbage collector to copy while the Model is live.
   const out: M.InstanceModel[] = [];
+  let nicAt = 0;
   for (const name in lab.instances) {
     const i = lab.instances[name];
     const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
-      const e = lock.nics[`${name}/${n.name}`];
+      const e = nicLocks[nicAt++];
       return {
         name: n.name,
         network: n.network,
@@ -96,6 +100,8 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
       source: `instances.${name}`,
     });
   }
+  // Out of step would put one NIC's MAC on another: fail loudly rather than print that.
+  if (nicAt !== nicLocks.length) throw new Error(`internal error: ${nicLocks.length} NIC lock entries for ${nicAt} NICs`);
   return byName(out);
 }
 

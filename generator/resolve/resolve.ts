@@ -61,6 +61,8 @@ interface Pending {
   readonly inst: string;
   readonly idx: number;
   readonly entry: NicLock | undefined;
+  /** Its position in `nicLocks`. */
+  readonly slot: number;
   /** False when the NIC keeps its locked (or static) address and needs only a MAC. */
   readonly needsIp: boolean;
 }
@@ -129,6 +131,10 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   // only ever reads what is taken, which this pass does not change, so the result is the same as
   // walking every NIC in key order.
   const pending: Pending[] = [];
+  // Every NIC's final lock entry, in config order (instances, then their NICs): the Model's
+  // builder walks the config in the same order and takes them in turn instead of looking each
+  // up again by its "<instance>/<nic>" key.
+  const nicLocks: NicLock[] = [];
   // Lock problems, reported in NIC-key order (as a walk in key order would find them).
   const nicProblems: { key: string; d: Diagnostic }[] = [];
   for (const inst in lab.instances) {
@@ -182,12 +188,14 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
       }
       const needsIp = !nic.ipv4 && !keep;
       if (!entry || needsIp) {
-        pending.push({ key, inst, idx, entry, needsIp });
+        pending.push({ key, inst, idx, entry, slot: nicLocks.length, needsIp });
+        nicLocks.push(entry!); // replaced once allocated
         continue;
       }
       // Static addresses live in the config, so the lock records none for them.
       const lockedIp = nic.ipv4 ? null : ipv4;
-      if (entry.network !== nic.network || entry.ipv4 !== lockedIp) writable().nics[key] = { mac: entry.mac, network: nic.network, ipv4: lockedIp };
+      if (entry.network !== nic.network || entry.ipv4 !== lockedIp) nicLocks.push((writable().nics[key] = { mac: entry.mac, network: nic.network, ipv4: lockedIp }));
+      else nicLocks.push(entry);
     }
   }
 
@@ -205,7 +213,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
     for (const inst in lab.instances) for (const n of lab.instances[inst].nics) if (n.ipv4) takenIn(n.network).add(ipToInt(n.ipv4));
     const cursor = new Map<string, number>();
 
-    for (const { key, inst, idx, entry, needsIp } of pending) {
+    for (const { key, inst, idx, entry, slot, needsIp } of pending) {
       const nic = lab.instances[inst].nics[idx];
       let mac = entry?.mac;
       if (!mac) {
@@ -253,13 +261,13 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
         allocated.push(`IPv4 ${ipv4} for ${key}`);
       }
       // Static addresses live in the config, so the lock records none for them.
-      writable().nics[key] = { mac: mac!, network: nic.network, ipv4: nic.ipv4 ? null : ipv4 };
+      nicLocks[slot] = writable().nics[key] = { mac: mac!, network: nic.network, ipv4: nic.ipv4 ? null : ipv4 };
     }
   }
   if (nicProblems.length) for (const p of nicProblems.sort((a, b) => (a.key < b.key ? -1 : 1))) diagnostics.push(p.d);
   if (diagnostics.length) return { resolved: null, diagnostics };
 
-  const model = buildModel(lab, lock, gateways);
+  const model = buildModel(lab, lock, gateways, nicLocks);
   return { resolved: { model: FREEZE_MODEL ? deepFreeze(model) : model, lock, allocated }, diagnostics };
 }
 
