@@ -139,17 +139,19 @@ export function parseLock(text: string): Lock {
   }
   const problems: LockProblem[] = [];
   const macs = new Map<string, string>();
-  const ips = new Map<string, string>();
+  // Holders of each address, per network (no "<network>/<address>" string per entry).
+  const ips = new Map<string, Map<string, string>>();
   for (const key in lock.nics) {
     const nic = lock.nics[key];
     const m = macs.get(nic.mac);
     if (m) problems.push(located(["nics", key, "mac"], `MAC ${nic.mac} is also given to ${m}: two NICs cannot share a MAC; ${RESTORE}`));
     macs.set(nic.mac, key);
     if (nic.ipv4) {
-      const ipKey = `${nic.network}/${nic.ipv4}`;
-      const o = ips.get(ipKey);
+      let onNet = ips.get(nic.network);
+      if (!onNet) ips.set(nic.network, (onNet = new Map()));
+      const o = onNet.get(nic.ipv4);
       if (o) problems.push(located(["nics", key, "ipv4"], `${nic.ipv4} on ${nic.network} is also given to ${o}; ${RESTORE}`));
-      ips.set(ipKey, key);
+      onNet.set(nic.ipv4, key);
     }
   }
   const ids = new Map<string, string>();
