@@ -11,13 +11,13 @@
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
+import { planLab } from "../../generator/plan/plan.ts";
 import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import type { OutputFile } from "../../generator/targets/types.ts";
-import { baseLab, type Obj } from "../support/lab-fixtures.ts";
+import { baseLab, type Obj, REPO_ROOT } from "../support/lab-fixtures.ts";
 import { hclFmtCheckFiles, hclToJson } from "../support/hcl.ts";
 import { validateIncusHcl } from "../support/incus-schema.ts";
-import { REPO_ROOT } from "../support/lab-fixtures.ts";
 
 type Json = any; // hcl2json output
 
@@ -71,6 +71,10 @@ describe("local:<alias> images (the GitOps VM test's lab)", () => {
     expect(two.model.instances.map((i) => i.name).sort()).toEqual(["db", "web"]);
     const webOf = (m: typeof one.model) => JSON.stringify(m.instances.find((i) => i.name === "web"));
     expect(webOf(two.model)).toBe(webOf(one.model));
+    // What the agent's plan gate sees (labgen plan --base <commit 1>): one add, nothing blocked.
+    const plan = planLab(one.model, two.model);
+    expect(plan.changes.map((c) => `${c.risk} ${c.kind} ${c.name}`)).toEqual(["add instance db"]);
+    expect(plan.blocked).toEqual([]);
   });
 
   it("mix with images from servers in one lab", async () => {
