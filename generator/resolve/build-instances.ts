@@ -5,7 +5,7 @@ import type { Lock, NicLock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
-import { parseOciImage } from "../shared/image.ts";
+import { imageRemoteOf, isOciImage, parseOciImage } from "../shared/image.ts";
 import { SECRETS_LAYOUT } from "../shared/secrets.ts";
 
 /** An instance's address: its first NIC's, from the config or the lock. */
@@ -57,14 +57,14 @@ export function buildInstances(lab: LabConfig, nicLocks: readonly NicLock[], rou
       source: `instances.${name}.ports[${idx}]`,
     }));
     if (ports.length > 1) ports.sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.hostPort - b.hostPort));
-    const oci = !i.image.startsWith("images:");
+    const oci = isOciImage(i.image);
     const routed = routesByInstance.get(name);
     out.push({
       name,
       host: i.host,
       type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
       image: i.image,
-      imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.ImageRemote,
+      imageRemote: imageRemoteOf(i.image) as M.ImageRemote,
       imageTag: oci ? parseOciImage(i.image).tag : null,
       oci,
       description: i.description,
