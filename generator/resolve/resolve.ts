@@ -82,7 +82,7 @@ export function resolve(lab: LabConfig, lockIn: Lock): { resolved: Resolved | nu
   // --- hostIds -------------------------------------------------------------------------------
   const usedIds = new Set(Object.values(lock.hosts).map((h) => h.hostId));
   for (const h of Object.keys(lab.hosts).sort()) {
-    if (lock.hosts[h]) continue;
+    if (Object.hasOwn(lock.hosts, h)) continue;
     for (let i = 0; ; i++) {
       const id = candidate("hostid", `${lab.name}/${h}`, i).toString("hex").slice(0, 8);
       if (id !== "00000000" && !usedIds.has(id)) {

@@ -182,6 +182,19 @@ describe("parseLock", () => {
 });
 
 describe("allocation", () => {
+  // The lock is a plain JSON object: a host named like an Object.prototype member must not count
+  // as already having a hostId.
+  it("a host named 'constructor' gets its own hostId", () => {
+    const lab = baseLab();
+    lab.hosts = { constructor: lab.hosts.nas };
+    for (const k of ["networks", "storage"]) for (const v of Object.values(lab[k] as Record<string, Obj>)) if (v.host === "nas") v.host = "constructor";
+    for (const i of Object.values(lab.instances as Record<string, Obj>)) if (i.host === "nas") i.host = "constructor";
+    const r = resolveOk(lab);
+    expect(Object.hasOwn(r.lock.hosts, "constructor")).toBe(true);
+    expect(r.lock.hosts.constructor.hostId).toMatch(/^[0-9a-f]{8}$/);
+    expect(r.model.hosts[0].hostId).toBe(r.lock.hosts.constructor.hostId);
+  });
+
   it("allocates hostIds, MACs and addresses deterministically (two machines agree without a lock)", () => {
     const a = resolveOk(baseLab());
     const b = resolveOk(baseLab());
