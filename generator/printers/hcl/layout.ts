@@ -16,6 +16,12 @@ export function padEq(n: number): string {
   return (PAD_EQ[n] ??= " ".repeat(n) + "= ");
 }
 
+const PAD_EQ_QUOTE: string[] = [];
+/** padEq and the opening quote of a string value. */
+export function padEqQuote(n: number): string {
+  return (PAD_EQ_QUOTE[n] ??= " ".repeat(n) + '= "');
+}
+
 /** The kind of item a run of comments starting at `idx` is attached to (the item below it). */
 export function attachedKind(items: Body, idx: number): BodyItem["kind"] {
   let i = idx;

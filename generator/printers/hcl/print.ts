@@ -26,7 +26,7 @@ import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
 import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter, KEYWORD_KEYS } from "./inline.ts";
 import type { Path } from "./inline.ts";
-import { attachedKind, commentLines, indent, padEq } from "./layout.ts";
+import { attachedKind, commentLines, indent, padEq, padEqQuote } from "./layout.ts";
 
 export interface PrintOptions {
   /**
@@ -97,6 +97,8 @@ class Printer extends InlineWriter {
   private readonly runKeys: string[] = [];
   private readonly runCols: number[] = [];
   private readonly runValues: string[] = [];
+  /** Whether a run value is the escaped body of a string (its quotes are added when written). */
+  private readonly runQuoted: boolean[] = [];
   private runLength = 0;
   private runDepth = 0;
   private runWidest = 0;
@@ -147,7 +149,10 @@ class Printer extends InlineWriter {
     const widest = this.runWidest;
     const out = this.out;
     for (let k = 0; k < n; k++) {
-      out.push(ind + this.runKeys[k] + padEq(widest - this.runCols[k] + 1) + this.runValues[k] + "\n");
+      const pad = widest - this.runCols[k] + 1;
+      // A string's quotes go with the padding and the newline: two string joins fewer per line.
+      if (this.runQuoted[k]) out.push(ind + this.runKeys[k] + padEqQuote(pad) + this.runValues[k] + '"\n');
+      else out.push(ind + this.runKeys[k] + padEq(pad) + this.runValues[k] + "\n");
     }
     this.runLength = 0;
     this.runWidest = 0;
@@ -160,13 +165,14 @@ class Printer extends InlineWriter {
   }
 
   /** A single-line `key = value`: joins the current run. */
-  private aligned(depth: number, key: string, cols: number, value: string): void {
+  private aligned(depth: number, key: string, cols: number, value: string, quoted = false): void {
     const n = this.runLength;
     // Runs are siblings of one body by construction; a depth change would be a printer bug.
     if (n > 0 && depth !== this.runDepth) throw new HclPrintError("internal: alignment run across nesting levels");
     this.runKeys[n] = key;
     this.runCols[n] = cols;
     this.runValues[n] = value;
+    this.runQuoted[n] = quoted;
     this.runLength = n + 1;
     this.runDepth = depth;
     if (cols > this.runWidest) this.runWidest = cols;
@@ -217,6 +223,10 @@ class Printer extends InlineWriter {
           // The usual value, a literal: nothing for fmt to rewrite, no path to build. (A string
           // `type` in a variable block is the one literal fmt rewrites: checked below.)
           if (!(name === "type" && inVariable(path))) {
+            if (typeof value === "string") {
+              this.aligned(depth, name, name.length, escapeHclString(value), true);
+              break;
+            }
             const text = literalText(value);
             if (text !== undefined) {
               this.aligned(depth, name, name.length, text);
@@ -390,6 +400,10 @@ class Printer extends InlineWriter {
         if (typeof key === "string") keys = this.unique(base, keys, key, "object key", path);
         const value = entry.value;
         // The usual entry, a bare key and a literal: no key object, no path.
+        if (typeof value === "string" && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
+          this.aligned(depth + 1, key, key.length, escapeHclString(value), true);
+          continue;
+        }
         const text = literalText(value);
         if (text !== undefined && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
           this.aligned(depth + 1, key, key.length, text);
