@@ -2,7 +2,7 @@
 // the real evaluator, and refusal of IR that cannot be printed faithfully.
 
 import { describe, expect, it } from "vitest";
-import { hcl, HclPrintError, printHcl } from "../../generator/printers/hcl/index.ts";
+import { escapeHclString, hcl, HclPrintError, isHclIdentifier, printHcl } from "../../generator/printers/hcl/index.ts";
 import type { Body, BodyItem, Expr } from "../../generator/printers/hcl/index.ts";
 import { hclFmt, hclFmtCheckFiles, hclTool, hclToJson, terraformEval } from "../support/hcl.ts";
 import { RandomHcl } from "../support/hcl-random.ts";
@@ -247,6 +247,29 @@ describe("printHcl layout", () => {
     expect(printHcl(body).endsWith("}\n")).toBe(true);
     expect(printHcl([])).toBe("");
     expect(printHcl([hcl.blank()])).toBe("");
+  });
+});
+
+describe("the printer's char-loop checks state the same rules as their regexes", () => {
+  // The regexes are the rules as written in escape.ts; the loops are what runs (faster).
+  const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+  const PLAIN = /^[\x20-\x21\x23\x26-\x5b\x5d-\x7e]*$/;
+  const samples: string[] = ["", "a", "_", "-", "1", "a-b_c9", "é", "a b"];
+  for (let c = 0; c < 0x180; c++) {
+    const ch = String.fromCharCode(c);
+    samples.push(ch, "a" + ch, ch + "a", "ab" + ch + "cd");
+  }
+  it("identifiers", () => {
+    for (const s of samples) expect([s, isHclIdentifier(s)]).toEqual([s, IDENT.test(s)]);
+  });
+  it("strings that need no escaping come back as they are; a quote, backslash, control or ${ / %{ never does", () => {
+    for (const s of samples) if (PLAIN.test(s)) expect(escapeHclString(s)).toBe(s);
+    for (let c = 0; c < 0x80; c++) {
+      const ch = String.fromCharCode(c);
+      if (c < 0x20 || c === 0x7f || ch === '"' || ch === "\\") expect([c, escapeHclString("a" + ch + "b")]).not.toEqual([c, "a" + ch + "b"]);
+    }
+    expect(escapeHclString("a${b")).toBe("a$${b");
+    expect(escapeHclString("a%{b")).toBe("a%%{b");
   });
 });
 
