@@ -163,6 +163,8 @@ function parseRef(path: string): TraversalExpr {
   return { kind: "traversal", root, steps };
 }
 
+const BLANK: BlankLine = Object.freeze({ kind: "blank" });
+
 /** Small constructors so targets read like the HCL they produce. */
 export const hcl = {
   attr(name: string, value: Expr): Attribute {
@@ -171,8 +173,9 @@ export const hcl = {
   block(type: string, labels: readonly string[], body: Body): Block {
     return { kind: "block", type, labels, body };
   },
+  /** One shared, frozen node: a blank line carries nothing, and big bodies have thousands. */
   blank(): BlankLine {
-    return { kind: "blank" };
+    return BLANK;
   },
   comment(text: string): Comment {
     return { kind: "comment", text };
