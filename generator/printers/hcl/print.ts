@@ -13,14 +13,17 @@
 //    only adds the final newline; the layout choices below are ours, made once, deterministically.
 //  - Blank lines are ours too: none at the start or end of a body, never two in a row, and (top
 //    level, by default) one around every block, a comment staying attached to the item below it.
-//
-// The text is written straight into one array of pieces, joined once; the only lines held back are
-// those of the current alignment run, until the line that ends it shows how wide its keys are.
 //  - fmt rewrites three things besides whitespace, which the printer therefore never emits:
 //    labels are re-encoded with hclwrite's escaper (ours is identical, see escape.ts), an
 //    attribute whose whole value is `"${expr}"` is unwrapped to `expr` (we throw instead of
 //    silently changing its type), and a `variable` block's legacy `type = "string"` / `list` /
 //    `map` / `set` is rewritten (we throw).
+//
+// The text is written as it is decided, one string per line, joined once: no line objects and no
+// layout pass. The only lines held back are those of the current alignment run, until the line
+// that ends it shows how wide its keys are. Most of this runs for every resource of a big lab,
+// largely before V8 optimizes it, so the usual cases (a literal value, a bare key, a dotted
+// reference) take short paths that build no path object, closure or intermediate array.
 import { escapeHclString, HclPrintError, isHclIdentifier } from "./escape.ts";
 import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
@@ -42,8 +45,7 @@ export interface PrintOptions {
 export function printHcl(body: Body, options: PrintOptions = {}): string {
   // A new printer per call, on purpose: a long-lived one would sit in V8's old generation, and
   // every string stored into its buffers would then pay the write barrier (measured).
-  const printer = new Printer();
-  printer.reset(options.tupleWidth ?? 80);
+  const printer = new Printer(options.tupleWidth ?? 80);
   printer.body(body, 0, null, options.separateTopLevelBlocks ?? true);
   return printer.finish();
 }
@@ -81,9 +83,8 @@ function inVariable(parent: Path): boolean {
 }
 
 class Printer extends InlineWriter {
-  private tupleWidth = 80;
-  /** The output so far, in pieces (joined once by finish). */
-  private out: string[] = [];
+  /** The output so far, one string per line (joined once by finish). */
+  private readonly out: string[] = [];
   /**
    * Attribute names / object keys of the bodies and objects being printed, as one stack: each
    * level scans only its own segment (a Set only for a long one), so no Set is built per body.
@@ -103,19 +104,13 @@ class Printer extends InlineWriter {
   private runDepth = 0;
   private runWidest = 0;
 
-  reset(tupleWidth: number): void {
-    this.tupleWidth = tupleWidth;
-    this.out = [];
-    this.seenTop = 0;
-    this.runLength = 0;
-    this.runWidest = 0;
+  constructor(private readonly tupleWidth: number) {
+    super();
   }
 
   finish(): string {
     this.flush();
-    const text = this.out.join("");
-    this.out = [];
-    return text;
+    return this.out.join("");
   }
 
   /**
