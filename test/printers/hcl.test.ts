@@ -262,6 +262,15 @@ describe("the printer's char-loop checks state the same rules as their regexes",
   it("identifiers", () => {
     for (const s of samples) expect([s, isHclIdentifier(s)]).toEqual([s, IDENT.test(s)]);
   });
+  it("dotted references (scanned without a regex) parse as the general parser does, and bad ones still throw", () => {
+    expect(hcl.ref("incus_network.br-0.name")).toEqual(hcl.traversal("incus_network", [{ attr: "br-0" }, { attr: "name" }]));
+    expect(hcl.ref("var")).toEqual(hcl.traversal("var", []));
+    expect(hcl.ref("a.b[0].c[*]")).toEqual(hcl.traversal("a", [{ attr: "b" }, { index: 0 }, { attr: "c" }, { splat: true }]));
+    for (const bad of ["", ".", "a.", ".a", "a..b", "1a", "a.1b", "a.b c", "a.é", "a-.b.", "a.b-"]) {
+      if (/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/.test(bad)) expect(hcl.ref(bad).root).toBe(bad.split(".")[0]);
+      else expect(() => hcl.ref(bad), bad).toThrow(TypeError);
+    }
+  });
   it("strings that need no escaping come back as they are; a quote, backslash, control or ${ / %{ never does", () => {
     for (const s of samples) if (PLAIN.test(s)) expect(escapeHclString(s)).toBe(s);
     for (let c = 0; c < 0x80; c++) {

@@ -129,8 +129,32 @@ export interface Comment {
 // ---------------------------------------------------------------------------------------------
 // Constructors
 
-const DOTTED = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 const ROOT_OR_STEP = /^([A-Za-z_][A-Za-z0-9_-]*)|^\.([A-Za-z_][A-Za-z0-9_-]*)|^\[(\d+)\]|^\[\*\]/;
+
+/**
+ * `a.b.c` (identifiers joined by dots, as /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/
+ * says) as a traversal, or undefined for anything else (the general parser decides).
+ */
+function parseDotted(path: string): TraversalExpr | undefined {
+  let root: string | undefined;
+  const steps: TraversalStep[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (i === start) return undefined; // empty name
+      const name = path.slice(start, i);
+      if (root === undefined) root = name;
+      else steps.push({ attr: name });
+      start = i + 1;
+    } else if (i === start) {
+      if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95)) return undefined;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45)) {
+      return undefined;
+    }
+  }
+  return root === undefined ? undefined : { kind: "traversal", root, steps };
+}
 
 /**
  * Parse a dotted reference such as `incus_network.lab0.name` or `aws.x[0].y[*].z`. Only
@@ -138,13 +162,9 @@ const ROOT_OR_STEP = /^([A-Za-z_][A-Za-z0-9_-]*)|^\.([A-Za-z_][A-Za-z0-9_-]*)|^\
  * malformed or injected reference throws here instead of printing broken HCL.
  */
 function parseRef(path: string): TraversalExpr {
-  // The usual reference, dotted names only (`incus_network.lab0.name`): one test and a split.
-  if (typeof path === "string" && DOTTED.test(path)) {
-    const names = path.split(".");
-    const steps: TraversalStep[] = new Array(names.length - 1);
-    for (let i = 1; i < names.length; i++) steps[i - 1] = { attr: names[i] };
-    return { kind: "traversal", root: names[0], steps };
-  }
+  // The usual reference, dotted names only (`incus_network.lab0.name`): one scan, no regex.
+  const dotted = typeof path === "string" ? parseDotted(path) : undefined;
+  if (dotted !== undefined) return dotted;
   let rest = path;
   let root: string | undefined;
   const steps: TraversalStep[] = [];

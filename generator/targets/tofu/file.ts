@@ -24,7 +24,7 @@ export function printTofuFile(file: TofuFile): OutputFile | null {
     if (chunk !== "") chunks.push(chunk);
   }
   const text = chunks.join("\n");
-  return text === "" ? null : { path: `tofu/${file.name}`, content: text, sources: [...new Set(file.sources)].sort() };
+  return text === "" ? null : { path: `tofu/${file.name}`, content: text, sources: Array.from(new Set(file.sources)).sort() };
 }
 
 /** `# <config path>` above `resource "<type>" "<name>" { … }`: the provenance of the resource. */
