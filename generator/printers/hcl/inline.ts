@@ -85,6 +85,26 @@ export function numberText(n: number | bigint, interpStart: boolean, path: Path)
   return interpStart && text.startsWith("-") ? "- " + text.slice(1) : text;
 }
 
+/**
+ * The text of a string, boolean, null or finite number, which needs no path (the errors it can
+ * raise name the string itself); undefined for anything else, which takes the general path.
+ */
+export function literalText(e: Expr): string | undefined {
+  switch (typeof e) {
+    case "string":
+      return '"' + escapeHclString(e) + '"';
+    case "boolean":
+      return e ? "true" : "false";
+    case "number":
+      // JS's shortest round-trip form is valid HCL number syntax (see numberText).
+      return Number.isFinite(e) ? String(e) : undefined;
+    case "bigint":
+      return String(e);
+    default:
+      return e === null ? "null" : undefined;
+  }
+}
+
 export function mergeParts(parts: readonly TemplatePart[]): TemplatePart[] {
   const out: TemplatePart[] = [];
   for (const p of parts) {

@@ -27,9 +27,10 @@
 import { escapeHclString, HclPrintError, isHclIdentifier } from "./escape.ts";
 import { literalTokenCount } from "./columns.ts";
 import type { Block, Body, Expr, ExprNode } from "./ir.ts";
-import { child, childAt, childBlock, checkIdent, at, q, isNode, mergeParts, InlineWriter, KEYWORD_KEYS } from "./inline.ts";
+import { child, childAt, childBlock, checkIdent, at, q, isNode, InlineWriter, KEYWORD_KEYS, literalText } from "./inline.ts";
 import type { Path } from "./inline.ts";
 import { attachedKind, commentLines, indent, padEq, padEqQuote } from "./layout.ts";
+import { checkFmtRewrites, inVariable } from "./rewrites.ts";
 
 export interface PrintOptions {
   /**
@@ -53,33 +54,8 @@ export function printHcl(body: Body, options: PrintOptions = {}): string {
 /** Most names a body or object checks for duplicates by scanning before it switches to a Set. */
 const SCAN_LIMIT = 16;
 
-/**
- * The text of a string, boolean, null or finite number, which needs no path (the errors it can
- * raise name the string itself); undefined for anything else, which takes the general path.
- */
-function literalText(e: Expr): string | undefined {
-  switch (typeof e) {
-    case "string":
-      return '"' + escapeHclString(e) + '"';
-    case "boolean":
-      return e ? "true" : "false";
-    case "number":
-      // JS's shortest round-trip form is valid HCL number syntax (see numberText).
-      return Number.isFinite(e) ? String(e) : undefined;
-    case "bigint":
-      return String(e);
-    default:
-      return e === null ? "null" : undefined;
-  }
-}
-
 function duplicate(what: string, name: string, path: Path): HclPrintError {
   return new HclPrintError(`duplicate ${what} ${q(name)}${at(path)}`);
-}
-
-/** Directly inside a top-level `variable "name"` block (its path step is the type plus a label). */
-function inVariable(parent: Path): boolean {
-  return parent !== null && parent.parent === null && parent.name === "variable" && (parent.labels?.length ?? 0) > 0;
 }
 
 class Printer extends InlineWriter {
@@ -229,7 +205,7 @@ class Printer extends InlineWriter {
             }
           }
           const here = child(path, name);
-          this.checkFmtRewrites(name, value, path, here);
+          checkFmtRewrites(name, value, path, here);
           this.assignment(name, name.length, value, depth, here);
           break;
         }
@@ -280,33 +256,6 @@ class Printer extends InlineWriter {
     this.line(depth, header + " {");
     this.body(b.body, depth + 1, childBlock(path, b.type, b.labels), false);
     this.line(depth, "}");
-  }
-
-  /** fmt would rewrite these; refuse them rather than print text that fmt then changes. */
-  checkFmtRewrites(name: string, value: Expr, parent: Path, here: Path): void {
-    if (isNode(value) && value.kind === "template") {
-      const parts = mergeParts(value.parts);
-      if (parts.length === 1 && "interp" in parts[0]) {
-        throw new HclPrintError(
-          `attribute ${name}: a template that is only "\${…}" is unwrapped by terraform fmt; ` +
-            `use the expression itself (or tostring(…)) instead${at(here)}`,
-        );
-      }
-    }
-    if (name === "type" && inVariable(parent)) {
-      const legacy =
-        (typeof value === "string" && ["string", "list", "map"].includes(value)) ||
-        (isNode(value) &&
-          value.kind === "traversal" &&
-          value.steps.length === 0 &&
-          ["list", "map", "set"].includes(value.root));
-      if (legacy) {
-        throw new HclPrintError(
-          `variable type ${JSON.stringify(value)} is rewritten by terraform fmt; write the type ` +
-            `expression in full, e.g. hcl.raw("list(string)")${at(here)}`,
-        );
-      }
-    }
   }
 
   /** `key = value`: one aligned line if the value fits on a line, else over several lines. */
@@ -393,20 +342,16 @@ class Printer extends InlineWriter {
         const key = entry.key;
         // Terraform rejects duplicate object keys when it evaluates the object.
         if (typeof key === "string") keys = this.unique(base, keys, key, "object key", path);
+        // The usual key is a bare name (no key object) and the usual value a literal (no path).
+        const bare = typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key);
+        const k = bare ? undefined : this.key(key, path);
+        const kText = k === undefined ? (key as string) : k.text;
+        const kCols = k === undefined ? kText.length : k.cols;
         const value = entry.value;
-        // The usual entry, a bare key and a literal: no key object, no path.
-        if (typeof value === "string" && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
-          this.aligned(depth + 1, key, key.length, escapeHclString(value), true);
-          continue;
-        }
-        const text = literalText(value);
-        if (text !== undefined && typeof key === "string" && isHclIdentifier(key) && !KEYWORD_KEYS.has(key)) {
-          this.aligned(depth + 1, key, key.length, text);
-          continue;
-        }
-        const k = this.key(key, path);
-        if (text !== undefined) this.aligned(depth + 1, k.text, k.cols, text);
-        else this.assignment(k.text, k.cols, value, depth + 1, child(path, k.text));
+        const text = typeof value === "string" ? undefined : literalText(value);
+        if (typeof value === "string") this.aligned(depth + 1, kText, kCols, escapeHclString(value), true);
+        else if (text !== undefined) this.aligned(depth + 1, kText, kCols, text);
+        else this.assignment(kText, kCols, value, depth + 1, child(path, kText));
       }
       this.seenTop = base;
       this.line(depth, "}" + suffix);
