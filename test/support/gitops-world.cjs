@@ -81,10 +81,12 @@ function zfs(argv) {
   const [cmd, ...rest] = argv;
   const w = load();
   if (cmd === "list") {
-    // zfs list -H -o name -t snapshot (-d 1 | -r) <dataset>...
+    // zfs list -H -o name -t snapshot [-s createtxg] (-d 1 | -r) <dataset>...: snapshots in the
+    // order they were taken (createtxg).
     const args = [...rest];
     const want = ["-H", "-o", "name", "-t", "snapshot"];
-    for (const x of want) if (args.shift() !== x) refuse(`list: the stand-in knows only "zfs list -H -o name -t snapshot -d 1|-r <dataset>..."`);
+    for (const x of want) if (args.shift() !== x) refuse(`list: the stand-in knows only "zfs list -H -o name -t snapshot [-s createtxg] -d 1|-r <dataset>..."`);
+    if (args[0] === "-s" && args.splice(0, 2)[1] !== "createtxg") refuse("list: the stand-in sorts only by createtxg");
     const depth = args.shift();
     if (depth === "-d" && args.shift() !== "1") refuse("list: only -d 1");
     else if (depth !== "-d" && depth !== "-r") refuse("list: -d 1 or -r");

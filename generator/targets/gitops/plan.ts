@@ -11,6 +11,7 @@ import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
 import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
 import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
+import { DATASETS } from "../../shared/lab.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -251,7 +252,14 @@ export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
       "<commit>: NixOS back to the generation before that deploy, OpenTofu applies the commit before it;",
       "with --data, instances and volumes back to the labgen snapshot Incus took before it.",
     ],
-    assignments: commonAssignments(input),
+    assignments: [
+      ...commonAssignments(input),
+      {
+        name: "INCUS_DB_DATASET",
+        value: input.undoDatasets.find((ds) => ds.endsWith(`/${DATASETS.incusDaemon}`)) ?? "",
+        comment: "Incus's database (/var/lib/incus): rolled back to a set's snapshot when the generation restored runs an older Incus.",
+      },
+    ],
     body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
   };
 }

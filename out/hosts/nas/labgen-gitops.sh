@@ -353,6 +353,7 @@ take_snapshot() {
       printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
     fi
   done <<<"$volumes"
+  record_db_objects "$manifest" "$instances" "$volumes" || return 1
   for ds in "${UNDO[@]}"; do
     by_pool[${ds%%/*}]+="$ds "
   done
@@ -365,6 +366,36 @@ take_snapshot() {
     done
   done
   printf 'complete\n' >>"$manifest"
+}
+
+# Appends to manifest $1 the local instances ($2, one per line) and custom volumes ($3,
+# "pool<TAB>volume" lines) with their snapshots: what Incus's database knows right now. An object
+# is named by one field: the instance, or "pool/volume" (pool names have no "/").
+record_db_objects() {
+  local manifest=$1 inst pool vol listing snap
+  printf 'db-known\n' >>"$manifest"
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      listing=$(incus_snapshots_of instance "$inst") || return 1
+      printf 'db-object\tinstance\t%s\n' "$inst" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tinstance\t%s\t%s\n' "$inst" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$2"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      listing=$(incus_snapshots_of volume "$pool" "$vol") || return 1
+      printf 'db-object\tvolume\t%s/%s\n' "$pool" "$vol" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tvolume\t%s/%s\t%s\n' "$pool" "$vol" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$3"
 }
 
 # Whether Incus object <kind> (instance|volume) has snapshot <name>: "instance NAME" or
