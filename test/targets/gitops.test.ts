@@ -711,6 +711,152 @@ describe("labgen-rollback across an Incus upgrade (issue 14 item 4: Incus's data
   });
 });
 
+// three-hosts: alpha applies OpenTofu and reaches beta and gamma as Incus remotes; beta has an
+// agent of its own, gamma none.
+const THREE = join(REPO_ROOT, "test/cases/three-hosts");
+let three: Model;
+beforeAll(async () => {
+  const r = await compile({ configFile: join(THREE, "lab.config.ts"), lockFile: join(THREE, "lab.lock.json") });
+  if (!r.ok) throw new Error(`three-hosts does not compile: ${JSON.stringify(r.diagnostics)}`);
+  three = r.model;
+});
+
+function setupThree(name: string): { host: FakeHost; agent: string; rollback: string } {
+  const datasetsOf = (h: HostModel): string[] => h.zpools.flatMap((p) => [p.name, ...p.datasets.map((d) => `${p.name}/${d.name}`)]);
+  const me = three.hosts.find((h) => h.name === name)!;
+  const others = three.hosts.filter((h) => h.name !== name);
+  const host = makeFakeHost({
+    datasets: datasetsOf(me),
+    configFile: join(THREE, "lab.config.ts"),
+    lockFile: join(THREE, "lab.lock.json"),
+    host: name,
+    remotes: me.gitops!.appliesTofu ? Object.fromEntries(others.map((h) => [h.name, datasetsOf(h)])) : {},
+    files: { "hosts/beta/extra.nix": readFileSync(join(THREE, "hosts/beta/extra.nix"), "utf8") },
+  });
+  hosts.push(host);
+  const m = structuredClone(three) as { hosts: HostModel[] } & Model;
+  m.hosts = m.hosts.map((h) => (h.gitops === null ? h : { ...h, gitops: { ...h.gitops, repository: host.origin } }));
+  const files = planGitops(m);
+  const agent = join(host.dir, "labgen-gitops.sh");
+  const rollback = join(host.dir, "labgen-rollback.sh");
+  writeFileSync(agent, files.find((f) => f.path === `hosts/${name}/${GITOPS_UNIT.script}`)!.content, { mode: 0o755 });
+  writeFileSync(rollback, files.find((f) => f.path === `hosts/${name}/${GITOPS_UNIT.rollbackScript}`)!.content, { mode: 0o755 });
+  return { host, agent, rollback };
+}
+
+describe("a lab of several hosts: one undo point for everything an apply changes (issue 14 items 3-4)", () => {
+  it("the applying agent snapshots the instances and volumes of every host it manages, through their remotes, before its switch", () => {
+    const { host, agent, rollback } = setupThree("alpha");
+    host.makeCa();
+    deploy(host, agent, "initial generation");
+    expect(Object.keys(host.world().remotes.beta.incus.instances)).toEqual(["files"]);
+    host.clearCommands();
+    const sha = deploy(host, agent, "files described", (c) => c.replace('description: "File server"', 'description: "File server (SMB)"'));
+    const name = snap(2, sha);
+    const cmds = commands(host).filter((c) => c.startsWith("incus") || c.startsWith("zfs") || c.startsWith("nixos-rebuild"));
+    expect(cmds).toEqual([
+      `incus snapshot create --no-expiry forgejo ${name}`,
+      `incus snapshot create --no-expiry traefik ${name}`,
+      `incus snapshot create --no-expiry beta:files ${name}`,
+      `incus storage volume snapshot create --no-expiry beta:bulk files-share ${name}`,
+      `incus snapshot create --no-expiry gamma:game ${name}`,
+      `zfs snapshot rpool/incusd@${name} rpool/labgen/tofu@${name}`,
+      "nixos-rebuild switch --flake $DIR/state/checkout#alpha",
+    ]);
+    const w = host.world();
+    expect(w.remotes.beta.incus.records).toEqual({ "instance/files": [name], "volume/bulk/files-share": [name] });
+    expect(w.remotes.gamma.incus.records).toEqual({ "instance/game": [name] });
+    // What alpha's database knows is alpha's own objects only.
+    const manifest = read(stateFile(host, `snapshots/${name}`));
+    expect(manifest.split("\n").filter((l) => l.startsWith("db-"))).toEqual([
+      "db-known",
+      "db-object\tinstance\tforgejo",
+      `db-snapshot\tinstance\tforgejo\t${name}`,
+      "db-object\tinstance\ttraefik",
+      `db-snapshot\tinstance\ttraefik\t${name}`,
+    ]);
+
+    // labgen-rollback on alpha restores beta's data through the same remote.
+    host.clearCommands();
+    const dry = runScript(host, rollback, ["--dry-run", "--data=files,files-share", sha]);
+    expect(dry.out).toContain("    instance beta:files\n");
+    expect(dry.out).toContain("    volume beta:bulk/files-share\n");
+    const r = runScript(host, rollback, ["--data=files,files-share", sha]);
+    expect(r.status).toBe(0);
+    expect(commands(host)).toContain(`incus snapshot restore beta:files ${name}`);
+    expect(host.world().remotes.beta.restored).toEqual([`tank/incus/bulk/containers/files@snapshot-${name}`, `tank/incus/bulk/custom/default_files-share@snapshot-${name}`]);
+    expect(host.refusals()).toEqual([]);
+  });
+
+  it("an agent whose host the applying agent manages snapshots no instance, only its Incus database, and records what that database knows", () => {
+    const { host, agent } = setupThree("beta");
+    // What alpha's first apply made on beta, through its remote.
+    host.editWorld((w) => {
+      w.zfs.datasets.push("tank/incus/bulk", ...["containers", "custom", "containers/files", "custom/default_files-share"].map((d) => `tank/incus/bulk/${d}`));
+      w.incus.pools.bulk = { source: "tank/incus/bulk" };
+      w.incus.volumes["bulk/files-share"] = {};
+      w.incus.instances.files = { type: "container", pool: "bulk", volumes: [{ pool: "bulk", name: "files-share" }] };
+    });
+    expect(run("incus", ["snapshot", "create", "files", "snap0"], { env: host.env() }).status).toBe(0);
+    host.clearCommands();
+    const sha = deploy(host, agent, "initial generation");
+    const name = snap(1, sha);
+    expect(commands(host)).toEqual(["labgen diff", `zfs snapshot rpool/incusd@${name}`, "nixos-rebuild switch --flake $DIR/state/checkout#beta"]);
+    expect(read(stateFile(host, `snapshots/${name}`)).split("\n").filter((l) => l.startsWith("db-"))).toEqual([
+      "db-known",
+      "db-object\tinstance\tfiles",
+      "db-snapshot\tinstance\tfiles\tsnap0",
+      "db-object\tvolume\tbulk/files-share",
+    ]);
+  });
+
+  it("beta rolled back across its Incus upgrade: the OpenTofu host's later snapshots of beta's instances go before beta's database does", () => {
+    const { host, agent, rollback } = setupThree("beta");
+    host.editWorld((w) => {
+      w.zfs.datasets.push("tank/incus/bulk", ...["containers", "custom", "containers/files", "custom/default_files-share"].map((d) => `tank/incus/bulk/${d}`));
+      w.incus.pools.bulk = { source: "tank/incus/bulk" };
+      w.incus.volumes["bulk/files-share"] = {};
+      w.incus.instances.files = { type: "container", pool: "bulk", volumes: [{ pool: "bulk", name: "files-share" }] };
+    });
+    deploy(host, agent, "beta on LTS", (c) => c.replace('      incus: { channel: "feature" },\n', ""));
+    const upgraded = deploy(host, agent, "beta on the feature channel", (c) => c.replace("      // hosts/beta/extra.nix", '      incus: { channel: "feature" },\n      // hosts/beta/extra.nix'));
+    expect(host.world().incus.daemon.version).toBe("7.3.0");
+    // alpha's next apply snapshots beta's instance and volume through its remote (its own sequence).
+    const env = host.env();
+    expect(run("incus", ["snapshot", "create", "files", "labgen-000007-0123456789ab"], { env }).status).toBe(0);
+    expect(run("incus", ["storage", "volume", "snapshot", "create", "bulk", "files-share", "labgen-000007-0123456789ab"], { env }).status).toBe(0);
+    // Incus's own schedule (snapshots.schedule "@daily") took one too.
+    expect(run("incus", ["snapshot", "create", "files", "snap0"], { env }).status).toBe(0);
+    host.clearCommands();
+    let r = runScript(host, rollback, [upgraded]);
+    expect(r.stderr).toContain("instance files has snapshots taken since (snap0)");
+    expect(r.status).toBe(1);
+    r = runScript(host, rollback, ["--delete-later-snapshots", upgraded]);
+    expect(r.status).toBe(0);
+    expect(commands(host)).toEqual(
+      expect.arrayContaining([
+        "incus snapshot delete files labgen-000007-0123456789ab",
+        "incus storage volume snapshot delete bulk files-share labgen-000007-0123456789ab",
+        "incus snapshot delete files snap0",
+      ]),
+    );
+    expect(host.world().incus).toMatchObject({ daemon: { running: true, version: "7.0.1" }, schema: 48 });
+    expect(incusMismatches(host.world())).toEqual([]);
+    expect(host.refusals()).toEqual([]);
+  });
+
+  it("every agent's script says whose instances it snapshots", () => {
+    const scripts = planGitops(three);
+    const hostsOf = (h: string): string => /readonly SNAPSHOT_HOSTS='([^']*)'/.exec(scripts.find((f) => f.path === `hosts/${h}/${GITOPS_UNIT.script}`)!.content)![1];
+    expect(hostsOf("alpha")).toBe("alpha\nbeta\ngamma");
+    expect(hostsOf("beta")).toBe("");
+    // Without an agent on the OpenTofu host, each agent keeps snapshotting its own host.
+    const m = structuredClone(three) as { hosts: HostModel[] } & Model;
+    m.hosts = m.hosts.map((h) => (h.name === "alpha" ? { ...h, gitops: null } : h));
+    expect(gitopsInput(m, m.hosts.find((h) => h.name === "beta")!).snapshotHosts).toEqual(["beta"]);
+  });
+});
+
 describe("certificate renewal (issue 14 item 8)", () => {
   it("a due certificate is renewed and reaches Traefik (push + restart of that instance only); otherwise nothing happens", () => {
     const { host } = deployed();

@@ -47,6 +47,15 @@ export interface GitopsScriptInput {
    * and, on the OpenTofu host, the OpenTofu state. Never a dataset Incus owns.
    */
   readonly undoDatasets: readonly string[];
+  /**
+   * The lab hosts whose instances and custom volumes this agent snapshots (Incus-native) before each
+   * deploy, this host reached directly, the others as the Incus remotes named after them (the
+   * provider's remotes, out/tofu/providers.tf). The agent that applies OpenTofu snapshots every host
+   * it manages, so one set is the undo point of everything that apply changes; the other agents
+   * then snapshot no instance (only their Incus database). Without an applying agent each agent
+   * snapshots its own host.
+   */
+  readonly snapshotHosts: readonly string[];
   /** The labgen-owned parents of Incus storage (pool/incus): nothing of labgen's may be below them. */
   readonly incusParents: readonly string[];
   /** File holding the OpenTofu state passphrase; null unless appliesTofu. */
@@ -108,6 +117,9 @@ function validate(input: GitopsScriptInput): void {
   if (!Number.isSafeInteger(input.keepSnapshots) || input.keepSnapshots < 1) {
     problems.push(`keepSnapshots: a whole number ≥ 1, got ${input.keepSnapshots}`);
   }
+  input.snapshotHosts.forEach((h, i) => {
+    if (!HOST.test(h)) problems.push(`snapshotHosts[${i}]: ${JSON.stringify(h)} cannot be an Incus remote name`);
+  });
   for (const ds of [...input.undoDatasets, ...input.incusParents, input.stateDataset]) {
     if (!DATASET.test(ds)) problems.push(`dataset ${JSON.stringify(ds)} is not a ZFS dataset name`);
   }
@@ -171,6 +183,11 @@ export function gitopsInput(model: Model, host: HostModel): GitopsScriptInput {
     stateDir: stateDs.d.mountpoint,
     appliesTofu: g.appliesTofu,
     undoDatasets: host.undoDatasets,
+    snapshotHosts: g.appliesTofu
+      ? [host.name, ...model.hosts.map((h) => h.name).filter((n) => n !== host.name)]
+      : model.hosts.some((h) => h.gitops?.appliesTofu === true)
+        ? []
+        : [host.name],
     incusParents: host.incusDatasets,
     tofuPassphraseFile: g.appliesTofu ? model.tofu.passphraseFile : null,
     tofuDir: TOFU_DIR_IN_REPO,
@@ -198,6 +215,11 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
       comment: "labgen's own datasets (Incus database, OpenTofu state), ZFS-snapshotted before each deploy, one per line.",
     },
     { name: "INCUS_PARENTS", value: [...input.incusParents].sort().join("\n"), comment: "Parents of Incus storage: never snapshotted by labgen." },
+    {
+      name: "SNAPSHOT_HOSTS",
+      value: input.snapshotHosts.join("\n"),
+      comment: "Hosts whose instances and volumes get Incus snapshots before each deploy: this one directly, the others as Incus remotes.",
+    },
     { name: "CHECKOUT_DIR", value: input.checkoutDir },
     { name: "KEEP_SNAPSHOTS", value: input.keepSnapshots, comment: "labgen snapshot sets kept for rollback (older ones are pruned)." },
     { name: "APPLIES_TOFU", value: input.appliesTofu ? 1 : 0, comment: "1 on the host that runs tofu apply." },

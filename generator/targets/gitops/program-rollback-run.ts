@@ -75,7 +75,7 @@ rollback() {
     if [[ $DATA != all ]]; then
       IFS=, read -r -a names <<<"$DATA"
       for object in "$\{names[@]}"; do
-        if ! grep -qE "^(instance	$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
+        if ! grep -qE "^(instance	([^	:]*:)?$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
           die "--data: $object is not an instance or volume in snapshot set $snapshot"
         fi
       done

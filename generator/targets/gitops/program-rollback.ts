@@ -221,9 +221,10 @@ on_exit() {
   log "the rollback did not finish; the agent does not deploy while $INCOMPLETE_FILE exists"
 }
 
-# Whether <name> is in the comma-separated --data selection.
+# Whether <name> is in the comma-separated --data selection; an instance of another host
+# ("beta:files") is also selected by its bare name (instance names are unique in a lab).
 wanted() {
-  [[ $DATA == all || ,$DATA, == *",$1,"* ]]
+  [[ $DATA == all || ,$DATA, == *",$1,"* || ,$DATA, == *",$\{1#*:},"* ]]
 }
 
 # The OpenTofu part: plan the previous commit, keep (state rm) or delete what only the undone
@@ -443,7 +444,9 @@ plan_db_rewind() {
   local -A others=()
   for entry in "$\{DB_LATER[@]}"; do
     IFS=$'\t' read -r kind object snap <<<"$entry"
-    if [[ -n $\{later_sets[$snap]+x} ]]; then
+    # Deleted with its set only if that set of this host snapshotted this object (the OpenTofu
+    # host's sets use names of their own sequence).
+    if [[ -n $\{later_sets[$snap]+x} ]] && set_lists "$snap" "$kind" "$object"; then
       continue
     fi
     DB_OTHER_LATER+=("$entry")
@@ -457,6 +460,17 @@ plan_db_rewind() {
     done
     die "$(printf '%s; ' "$\{refused[@]}")Incus's database from before $set would not know them, and their ZFS snapshots would block older restores: rerun with --delete-later-snapshots to delete them first; nothing was changed"
   fi
+}
+
+# Whether the manifest of set $1 lists local object $2 $3 (as db-object names it).
+set_lists() {
+  local line
+  if [[ $2 == instance ]]; then
+    printf -v line 'instance\t%s' "$3"
+  else
+    printf -v line 'volume\t%s\t%s' "$\{3%%/*}" "$\{3#*/}"
+  fi
+  grep -qxF "$line" "$SNAPSHOT_DIR/$1"
 }
 
 # Deletes, through the running (newer) Incus, every snapshot the database of set $1 will not know,

@@ -16,6 +16,10 @@ readonly UNDO_DATASETS='rpool/incusd
 rpool/labgen/tofu'
 # Parents of Incus storage: never snapshotted by labgen.
 readonly INCUS_PARENTS='rpool/incus'
+# Hosts whose instances and volumes get Incus snapshots before each deploy: this one directly, the others as Incus remotes.
+readonly SNAPSHOT_HOSTS='alpha
+beta
+gamma'
 readonly CHECKOUT_DIR='/var/lib/labgen/checkout'
 # labgen snapshot sets kept for rollback (older ones are pruned).
 readonly KEEP_SNAPSHOTS='10'
@@ -67,6 +71,11 @@ if [[ -n $INCUS_PARENTS ]]; then
   mapfile -t PARENTS <<<"$INCUS_PARENTS"
 fi
 readonly PARENTS
+SNAP_HOSTS=()
+if [[ -n $SNAPSHOT_HOSTS ]]; then
+  mapfile -t SNAP_HOSTS <<<"$SNAPSHOT_HOSTS"
+fi
+readonly SNAP_HOSTS
 
 log() {
   printf '%s: %s\n' "$PROG" "$*" >&2
@@ -242,19 +251,38 @@ guard_undo_datasets() {
   done
 }
 
-# The names of the instances, one per line.
+# The names of the instances, one per line: of this host, or of remote $1 ("<host>:", see
+# SNAPSHOT_HOSTS), each name then prefixed with it, as the incus CLI takes [<remote>:]<instance>
+# (lxc/incus cmd/incus/snapshot.go, u.Instance.Remote(); list.go takes [<remote>:]).
 incus_instances() {
-  incus list --format csv,noheader --columns n
+  local remote=${1-} listing inst
+  if [[ -z $remote ]]; then
+    incus list --format csv,noheader --columns n
+    return
+  fi
+  listing=$(incus list "$remote" --format csv,noheader --columns n) || return 1
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      printf '%s%s\n' "$remote" "$inst"
+    fi
+  done <<<"$listing"
 }
 
-# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots).
+# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots), of
+# this host or of remote $1, whose pools then carry it ("beta:bulk"; storage_volume_snapshot.go
+# takes [<remote>:]<pool> <volume>).
 incus_custom_volumes() {
-  local pools pool listing type vol
-  pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  local remote=${1-} pools pool listing type vol
+  if [[ -z $remote ]]; then
+    pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  else
+    pools=$(incus storage list "$remote" --format csv,noheader --columns n) || return 1
+  fi
   while IFS= read -r pool; do
     if [[ -z $pool ]]; then
       continue
     fi
+    pool=$remote$pool
     listing=$(incus storage volume list "$pool" --format csv,noheader --columns tn) || return 1
     while IFS=, read -r type vol; do
       if [[ $type == custom && -n $vol && $vol != */* ]]; then
@@ -309,29 +337,25 @@ next_sequence() {
 # atomic ZFS snapshot per pool of the undo datasets. The manifest grows as each snapshot exists,
 # so a set that failed half-way is still pruned later.
 take_snapshot() {
-  local name=$1 manifest instances volumes inst pool vol ds
+  local name=$1 manifest local_instances local_volumes instances volumes inst pool vol ds host
   local -A by_pool=()
   local -a group
   manifest=$SNAPSHOT_DIR/$name
   mkdir -p "$SNAPSHOT_DIR"
-  instances=$(incus_instances) || return 1
-  volumes=$(incus_custom_volumes) || return 1
+  local_instances=$(incus_instances) || return 1
+  local_volumes=$(incus_custom_volumes) || return 1
   : >"$manifest"
-  while IFS= read -r inst; do
-    if [[ -n $inst ]]; then
-      log "incus snapshot create --no-expiry $inst $name"
-      incus snapshot create --no-expiry "$inst" "$name" || return 1
-      printf 'instance\t%s\n' "$inst" >>"$manifest"
+  for host in "${SNAP_HOSTS[@]}"; do
+    if [[ $host == "$LAB_HOST" ]]; then
+      instances=$local_instances
+      volumes=$local_volumes
+    else
+      instances=$(incus_instances "$host:") || return 1
+      volumes=$(incus_custom_volumes "$host:") || return 1
     fi
-  done <<<"$instances"
-  while IFS=$'\t' read -r pool vol; do
-    if [[ -n $vol ]]; then
-      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
-      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
-      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
-    fi
-  done <<<"$volumes"
-  record_db_objects "$manifest" "$instances" "$volumes" || return 1
+    snapshot_objects "$manifest" "$name" "$instances" "$volumes" || return 1
+  done
+  record_db_objects "$manifest" "$local_instances" "$local_volumes" || return 1
   for ds in "${UNDO[@]}"; do
     by_pool[${ds%%/*}]+="$ds "
   done
@@ -344,6 +368,25 @@ take_snapshot() {
     done
   done
   printf 'complete\n' >>"$manifest"
+}
+
+# Incus snapshot <name> of instances $3 and volumes $4, each recorded in manifest $1 once it exists.
+snapshot_objects() {
+  local manifest=$1 name=$2 inst pool vol
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      log "incus snapshot create --no-expiry $inst $name"
+      incus snapshot create --no-expiry "$inst" "$name" || return 1
+      printf 'instance\t%s\n' "$inst" >>"$manifest"
+    fi
+  done <<<"$3"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
+      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
+      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
+    fi
+  done <<<"$4"
 }
 
 # Appends to manifest $1 the local instances ($2, one per line) and custom volumes ($3,
@@ -628,9 +671,10 @@ on_exit() {
   log "the rollback did not finish; the agent does not deploy while $INCOMPLETE_FILE exists"
 }
 
-# Whether <name> is in the comma-separated --data selection.
+# Whether <name> is in the comma-separated --data selection; an instance of another host
+# ("beta:files") is also selected by its bare name (instance names are unique in a lab).
 wanted() {
-  [[ $DATA == all || ,$DATA, == *",$1,"* ]]
+  [[ $DATA == all || ,$DATA, == *",$1,"* || ,$DATA, == *",${1#*:},"* ]]
 }
 
 # The OpenTofu part: plan the previous commit, keep (state rm) or delete what only the undone
@@ -850,7 +894,9 @@ plan_db_rewind() {
   local -A others=()
   for entry in "${DB_LATER[@]}"; do
     IFS=$'\t' read -r kind object snap <<<"$entry"
-    if [[ -n ${later_sets[$snap]+x} ]]; then
+    # Deleted with its set only if that set of this host snapshotted this object (the OpenTofu
+    # host's sets use names of their own sequence).
+    if [[ -n ${later_sets[$snap]+x} ]] && set_lists "$snap" "$kind" "$object"; then
       continue
     fi
     DB_OTHER_LATER+=("$entry")
@@ -864,6 +910,17 @@ plan_db_rewind() {
     done
     die "$(printf '%s; ' "${refused[@]}")Incus's database from before $set would not know them, and their ZFS snapshots would block older restores: rerun with --delete-later-snapshots to delete them first; nothing was changed"
   fi
+}
+
+# Whether the manifest of set $1 lists local object $2 $3 (as db-object names it).
+set_lists() {
+  local line
+  if [[ $2 == instance ]]; then
+    printf -v line 'instance\t%s' "$3"
+  else
+    printf -v line 'volume\t%s\t%s' "${3%%/*}" "${3#*/}"
+  fi
+  grep -qxF "$line" "$SNAPSHOT_DIR/$1"
 }
 
 # Deletes, through the running (newer) Incus, every snapshot the database of set $1 will not know,
@@ -966,7 +1023,7 @@ rollback() {
     if [[ $DATA != all ]]; then
       IFS=, read -r -a names <<<"$DATA"
       for object in "${names[@]}"; do
-        if ! grep -qE "^(instance	$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
+        if ! grep -qE "^(instance	([^	:]*:)?$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
           die "--data: $object is not an instance or volume in snapshot set $snapshot"
         fi
       done
