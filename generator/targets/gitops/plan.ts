@@ -8,6 +8,7 @@ import { AGENT_RUN } from "./program-agent-run.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
 import { RENEW_PROGRAM, RENEW_PROLOGUE } from "./program-renew.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
+import { ROLLBACK_INCUS_DB } from "./program-rollback-incus.ts";
 import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
 import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
@@ -282,7 +283,7 @@ export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
         comment: "Incus's database (/var/lib/incus): rolled back to a set's snapshot when the generation restored runs an older Incus.",
       },
     ],
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_INCUS_DB, ROLLBACK_RUN),
   };
 }
 

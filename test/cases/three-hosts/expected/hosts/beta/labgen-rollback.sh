@@ -702,8 +702,6 @@ reapply() {
   rm -f "$TOFU_PLAN"
 }
 
-# ---- Incus's database across an Incus downgrade
-
 # The Incus package of NixOS generation $1: the store path that ExecStart= of its incus.service
 # runs (nixpkgs nixos/modules/virtualisation/incus.nix: ExecStart = "${cfg.package}/bin/incusd
 # --group incus-admin"; a generation's etc/ is its /etc, nixos/modules/system/activation/
@@ -821,13 +819,12 @@ compare_db_objects() {
       fi
     done <<<"$listing"
   done <<<"$live"
-  for object in "${!known[@]}"; do
-    if [[ -z ${alive["$object"]+x} ]]; then
+  while IFS= read -r object; do
+    if [[ -n $object && -z ${alive["$object"]+x} ]]; then
       DB_DELETED+=("${known[$object]} $object")
     fi
-  done
+  done < <(printf '%s\n' "${!known[@]}" | sort)
 }
-
 
 # Filled by plan_db_rewind.
 DB_LATER_SETS=()    # labgen snapshot sets taken after the target one: deleted before the rewind
@@ -902,9 +899,9 @@ plan_db_rewind() {
     fi
   done
   if (( ${#others[@]} > 0 && DELETE_LATER == 0 )); then
-    for object in "${!others[@]}"; do
+    while IFS= read -r object; do
       refused+=("$object has snapshots taken since (${others[$object]})")
-    done
+    done < <(printf '%s\n' "${!others[@]}" | sort)
     die "$(printf '%s; ' "${refused[@]}")Incus's database from before $set would not know them, and their ZFS snapshots would block older restores: rerun with --delete-later-snapshots to delete them first; nothing was changed"
   fi
 }
