@@ -2,7 +2,7 @@
 // the real evaluator, and refusal of IR that cannot be printed faithfully.
 
 import { describe, expect, it } from "vitest";
-import { hcl, HclPrintError, printHcl } from "../../generator/printers/hcl/index.ts";
+import { escapeHclString, hcl, HclPrintError, isHclIdentifier, printHcl } from "../../generator/printers/hcl/index.ts";
 import type { Body, BodyItem, Expr } from "../../generator/printers/hcl/index.ts";
 import { hclFmt, hclFmtCheckFiles, hclTool, hclToJson, terraformEval } from "../support/hcl.ts";
 import { RandomHcl } from "../support/hcl-random.ts";
@@ -229,12 +229,56 @@ describe("printHcl layout", () => {
     expect(hclFmt(out)).toBe(out);
   });
 
+  it("checks duplicate names per body and per object, not across levels", () => {
+    const body: Body = [
+      hcl.attr("a", 1),
+      hcl.block("b", [], [hcl.attr("a", 2), hcl.attr("m", hcl.object({ a: 3, b: hcl.object({ a: 4 }) }))]),
+      hcl.attr("m", hcl.object(Array.from({ length: 20 }, (_, i) => [`k${i}`, i] as [string, Expr]))),
+    ];
+    const text = printHcl(body);
+    expect(text).toContain("  a = 2\n");
+    expect(text).toContain("      a = 4\n");
+    expect(text).toContain("  k19 = 19\n");
+  });
+
   it("is deterministic and ends with exactly one newline (empty body: empty text)", () => {
     const body: Body = [hcl.attr("a", hcl.object({ b: [1, 2] }))];
     expect(printHcl(body)).toBe(printHcl(body));
     expect(printHcl(body).endsWith("}\n")).toBe(true);
     expect(printHcl([])).toBe("");
     expect(printHcl([hcl.blank()])).toBe("");
+  });
+});
+
+describe("the printer's char-loop checks state the same rules as their regexes", () => {
+  // The regexes are the rules as written in escape.ts; the loops are what runs (faster).
+  const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+  const PLAIN = /^[\x20-\x21\x23\x26-\x5b\x5d-\x7e]*$/;
+  const samples: string[] = ["", "a", "_", "-", "1", "a-b_c9", "é", "a b"];
+  for (let c = 0; c < 0x180; c++) {
+    const ch = String.fromCharCode(c);
+    samples.push(ch, "a" + ch, ch + "a", "ab" + ch + "cd");
+  }
+  it("identifiers", () => {
+    for (const s of samples) expect([s, isHclIdentifier(s)]).toEqual([s, IDENT.test(s)]);
+  });
+  it("dotted references (scanned without a regex) parse as the general parser does, and bad ones still throw", () => {
+    expect(hcl.ref("incus_network.br-0.name")).toEqual(hcl.traversal("incus_network", [{ attr: "br-0" }, { attr: "name" }]));
+    expect(hcl.ref("var")).toEqual(hcl.traversal("var", []));
+    expect(hcl.ref("a.b[0].c[*]")).toEqual(hcl.traversal("a", [{ attr: "b" }, { index: 0 }, { attr: "c" }, { splat: true }]));
+    for (const bad of ["", ".", "a.", ".a", "a..b", "1a", "a.1b", "a.b c", "a.é", "a-.b.", "a.b-"]) {
+      if (/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/.test(bad)) expect(hcl.ref(bad).root).toBe(bad.split(".")[0]);
+      else expect(() => hcl.ref(bad), bad).toThrow(TypeError);
+    }
+  });
+  it("strings that need no escaping come back as they are; a quote, backslash, control or ${ / %{ never does", () => {
+    for (const s of samples) if (PLAIN.test(s)) expect(escapeHclString(s)).toBe(s);
+    for (let c = 0; c < 0x80; c++) {
+      const ch = String.fromCharCode(c);
+      if (c < 0x20 || c === 0x7f || ch === '"' || ch === "\\") expect([c, escapeHclString("a" + ch + "b")]).not.toEqual([c, "a" + ch + "b"]);
+    }
+    expect(escapeHclString("a${b")).toBe("a$${b");
+    expect(escapeHclString("a%{b")).toBe("a%%{b");
   });
 });
 
@@ -265,6 +309,9 @@ describe("printHcl refuses IR it cannot print faithfully", () => {
     ["object inside a template", () => printHcl([hcl.attr("a", hcl.tpl`x${hcl.object({ k: 1 })}`)]), /cannot be interpolated/],
     ["duplicate attribute", () => printHcl([hcl.attr("a", 1), hcl.attr("a", 2)]), /duplicate attribute "a"/],
     ["duplicate object key", () => printHcl([hcl.attr("m", hcl.object([["k", 1], ["k", 2]]))]), /duplicate object key "k" \(at m\)/],
+    // Past a few names the printer checks with a Set instead of scanning: both ways must refuse.
+    ["duplicate attribute in a long body", () => printHcl([hcl.block("b", [], [...Array.from({ length: 40 }, (_, i) => hcl.attr(`a${i}`, i)), hcl.attr("a7", 0)])]), /duplicate attribute "a7" \(at b\)/],
+    ["duplicate object key in a long object", () => printHcl([hcl.attr("m", hcl.object([...Array.from({ length: 40 }, (_, i) => [`k${i}`, "v"] as [string, Expr]), ["k30", "w"]]))]), /duplicate object key "k30" \(at m\)/],
     ["control character in a comment", () => printHcl([hcl.comment("a\u001bb")]), /control character/],
   ];
   for (const [name, fn, message, errorClass = HclPrintError] of cases) {

@@ -15,8 +15,11 @@ const LITERAL_TOKENS = /\$\$\{|%%\{|[$%]|[^$%]+/gu;
 
 /** How many scanner tokens the escaped body of a quoted string becomes (see LITERAL_TOKENS). */
 export function literalTokenCount(escaped: string): number {
+  // Without a `$` or `%` the whole text is one run (no match array to build for the usual label).
+  if (!CUT.test(escaped)) return escaped === "" ? 0 : 1;
   return escaped.match(LITERAL_TOKENS)?.length ?? 0;
 }
+const CUT = /[$%]/;
 
 // Linkers (InCB=Linker): the viramas of Devanagari, Bengali, Gujarati, Oriya, Telugu, Malayalam.
 const LINKER = /[\u094d\u09cd\u0acd\u0b4d\u0c4d\u0d4d]/u;

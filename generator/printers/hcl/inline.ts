@@ -179,10 +179,11 @@ export class InlineWriter {
         const name = this.callName(node.name, path);
         out.code(name + "(");
         const here = child(path, `${name}()`);
-        node.args.forEach((a, i) => {
+        const args = node.args;
+        for (let i = 0; i < args.length; i++) {
           if (i > 0) out.code(", ");
-          this.write(out, a, here, false);
-        });
+          this.write(out, args[i], here, false);
+        }
         out.code(")");
         return;
       }
@@ -202,36 +203,46 @@ export class InlineWriter {
 
   writeTuple(out: Inline, items: readonly Expr[], path: Path): void {
     out.code("[");
-    items.forEach((item, i) => {
+    for (let i = 0; i < items.length; i++) {
       if (i > 0) out.code(", ");
-      this.write(out, item, childAt(path, "item", i), false);
-    });
+      const item = items[i];
+      // A string needs no path (its errors name the string itself).
+      if (typeof item === "string") {
+        out.code('"');
+        out.lit(escapeHclString(item));
+        out.code('"');
+      } else this.write(out, item, childAt(path, "item", i), false);
+    }
     out.code("]");
   }
 
   writeTraversal(out: Inline, root: string, steps: readonly TraversalStep[], path: Path): void {
     checkIdent(root, "reference root", path);
     if (NOT_A_ROOT.has(root)) throw new HclPrintError(`"${root}" is a keyword, not a reference root${at(path)}`);
-    out.code(root);
-    for (const step of steps) {
+    // One string for the whole reference: the usual one is only names (`incus_network.br0.name`).
+    let text = root;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
       if ("attr" in step && typeof step.attr === "string") {
         checkIdent(step.attr, "reference attribute", path);
-        out.code("." + step.attr);
+        text += "." + step.attr;
       } else if ("index" in step && typeof step.index === "number") {
         if (!Number.isSafeInteger(step.index) || step.index < 0) {
           throw new HclPrintError(`reference index ${step.index} is not a non-negative integer${at(path)}`);
         }
-        out.code(`[${step.index}]`);
+        text += "[" + step.index + "]";
       } else if ("index" in step && typeof step.index === "string") {
-        out.code('["');
+        // Flushed first: the literal is counted the way the scanner tokenizes it.
+        out.code(text + '["');
         out.lit(escapeHclString(step.index));
-        out.code('"]');
+        text = '"]';
       } else if ("splat" in step && step.splat === true) {
-        out.code("[*]");
+        text += "[*]";
       } else {
         throw new HclPrintError(`invalid reference step ${JSON.stringify(step)}${at(path)}`);
       }
     }
+    out.code(text);
   }
 
   writeTemplate(out: Inline, rawParts: readonly TemplatePart[], path: Path): void {

@@ -132,11 +132,39 @@ export interface Comment {
 const ROOT_OR_STEP = /^([A-Za-z_][A-Za-z0-9_-]*)|^\.([A-Za-z_][A-Za-z0-9_-]*)|^\[(\d+)\]|^\[\*\]/;
 
 /**
+ * `a.b.c` (identifiers joined by dots, as /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/
+ * says) as a traversal, or undefined for anything else (the general parser decides).
+ */
+function parseDotted(path: string): TraversalExpr | undefined {
+  let root: string | undefined;
+  const steps: TraversalStep[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (i === start) return undefined; // empty name
+      const name = path.slice(start, i);
+      if (root === undefined) root = name;
+      else steps.push({ attr: name });
+      start = i + 1;
+    } else if (i === start) {
+      if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95)) return undefined;
+    } else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45)) {
+      return undefined;
+    }
+  }
+  return root === undefined ? undefined : { kind: "traversal", root, steps };
+}
+
+/**
  * Parse a dotted reference such as `incus_network.lab0.name` or `aws.x[0].y[*].z`. Only
  * identifiers, `[N]` and `[*]` are accepted (string indexes go through `hcl.traversal`), so a
  * malformed or injected reference throws here instead of printing broken HCL.
  */
 function parseRef(path: string): TraversalExpr {
+  // The usual reference, dotted names only (`incus_network.lab0.name`): one scan, no regex.
+  const dotted = typeof path === "string" ? parseDotted(path) : undefined;
+  if (dotted !== undefined) return dotted;
   let rest = path;
   let root: string | undefined;
   const steps: TraversalStep[] = [];
@@ -155,6 +183,8 @@ function parseRef(path: string): TraversalExpr {
   return { kind: "traversal", root, steps };
 }
 
+const BLANK: BlankLine = Object.freeze({ kind: "blank" });
+
 /** Small constructors so targets read like the HCL they produce. */
 export const hcl = {
   attr(name: string, value: Expr): Attribute {
@@ -163,8 +193,9 @@ export const hcl = {
   block(type: string, labels: readonly string[], body: Body): Block {
     return { kind: "block", type, labels, body };
   },
+  /** One shared, frozen node: a blank line carries nothing, and big bodies have thousands. */
   blank(): BlankLine {
-    return { kind: "blank" };
+    return BLANK;
   },
   comment(text: string): Comment {
     return { kind: "comment", text };
@@ -191,7 +222,10 @@ export const hcl = {
     const list = Array.isArray(entries)
       ? (entries as readonly (readonly [ObjectKey, Expr])[])
       : Object.entries(entries as Record<string, Expr>);
-    return { kind: "object", entries: list.map(([key, value]) => ({ key, value })) };
+    // A plain loop (no destructuring): objects are built for every resource of a big lab.
+    const out: ObjectEntry[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = { key: list[i][0], value: list[i][1] };
+    return { kind: "object", entries: out };
   },
   key(expr: Expr): KeyExpr {
     return { kind: "key", expr };

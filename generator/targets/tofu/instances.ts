@@ -4,7 +4,7 @@ import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
 import type { ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import { providerImage } from "../../shared/image.ts";
-import { cmp, resource, type TofuFile } from "./file.ts";
+import { byKey, resource, type TofuFile } from "./file.ts";
 
 export function planInstancesTf(model: Model): TofuFile {
   const hosts = new Map(model.hosts.map((h) => [h.name, h]));
@@ -34,9 +34,11 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
   }
   if (inst.cloudInit !== null) config.push(["cloud-init.user-data", inst.cloudInit]);
   // environment.* and oci.*: lxc/incus doc/config_options.txt (instance-miscellaneous, instance-oci).
-  for (const [k, v] of Object.entries(inst.environment)) config.push([`environment.${k}`, v]);
-  for (const [k, v] of Object.entries(inst.ociConfig)) config.push([k, v]);
-  config.sort(([a], [b]) => cmp(a, b));
+  // Plain loops, no spreads or destructuring: this runs for every instance of a big lab, mostly
+  // before the JIT has optimized it.
+  for (const k of Object.keys(inst.environment)) config.push([`environment.${k}`, inst.environment[k]]);
+  for (const k of Object.keys(inst.ociConfig)) config.push([k, inst.ociConfig[k]]);
+  config.sort(byKey);
 
   const devices: BodyItem[] = [
     device("root", "disk", [
@@ -44,52 +46,57 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
       ["pool", hcl.ref(`incus_storage_pool.${inst.rootDisk.storage}.name`)],
       ["size", inst.rootDisk.size],
     ]),
-    ...inst.nics.map((nic) =>
+  ];
+  const names = ["root"];
+  for (const nic of inst.nics) {
+    devices.push(
       device(nic.name, "nic", [
         ["hwaddr", nic.mac],
         ["ipv4.address", nic.ipv4],
         ["network", hcl.ref(`incus_network.${nic.network}.name`)],
       ]),
-    ),
-    ...inst.ports.map((port) => device(port.name, "proxy", proxy(inst, port, host))),
-    ...inst.volumes.map((v) => {
-      const name = hcl.ref(`incus_storage_volume.${v.incusName}.name`);
-      // A sub-path of a custom volume is source=<volume>/<sub_path> (lxc/incus doc/reference/devices_disk.md).
-      const source: Expr = v.shared?.subPath ? hcl.template([name, `/${v.shared.subPath}`]) : name;
-      return device(v.name, "disk", [
-        ["path", v.path],
-        ["pool", hcl.ref(`incus_storage_volume.${v.incusName}.pool`)],
-        ...(v.shared?.readonly ? [["readonly", "true"] as [string, Expr]] : []),
-        ["source", source],
-      ]);
-    }),
-    // The instance's secrets: a host directory, never a value. readonly and shift (idmapped, so
-    // the owner labgen-secrets sets is the owner the app sees) are disk options of lxc/incus
-    // doc/config_options.txt (devices-disk); `required` (default true) refuses to start without it.
-    ...(inst.secretsHostDir === null
-      ? []
-      : [
-          device(SECRETS_DEVICE, "disk", [
-            ["path", SECRETS_LAYOUT.mount],
-            ["readonly", "true"],
-            ["shift", "true"],
-            ["source", inst.secretsHostDir],
-          ]),
-        ]),
-  ];
-  const names = [
-    "root",
-    ...inst.nics.map((n) => n.name),
-    ...inst.ports.map((p) => p.name),
-    ...inst.volumes.map((v) => v.name),
-    ...(inst.secretsHostDir === null ? [] : [SECRETS_DEVICE]),
-  ];
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) throw new Error(`${inst.source}: two devices are named '${dup}' (root disk, NICs, ports and volumes share one namespace)`);
+    );
+    names.push(nic.name);
+  }
+  for (const port of inst.ports) {
+    devices.push(device(port.name, "proxy", proxy(inst, port, host)));
+    names.push(port.name);
+  }
+  for (const v of inst.volumes) {
+    const name = hcl.ref(`incus_storage_volume.${v.incusName}.name`);
+    // A sub-path of a custom volume is source=<volume>/<sub_path> (lxc/incus doc/reference/devices_disk.md).
+    const source: Expr = v.shared?.subPath ? hcl.template([name, `/${v.shared.subPath}`]) : name;
+    const properties: [string, Expr][] = [
+      ["path", v.path],
+      ["pool", hcl.ref(`incus_storage_volume.${v.incusName}.pool`)],
+    ];
+    if (v.shared?.readonly) properties.push(["readonly", "true"]);
+    properties.push(["source", source]);
+    devices.push(device(v.name, "disk", properties));
+    names.push(v.name);
+  }
+  // The instance's secrets: a host directory, never a value. readonly and shift (idmapped, so
+  // the owner labgen-secrets sets is the owner the app sees) are disk options of lxc/incus
+  // doc/config_options.txt (devices-disk); `required` (default true) refuses to start without it.
+  if (inst.secretsHostDir !== null) {
+    devices.push(
+      device(SECRETS_DEVICE, "disk", [
+        ["path", SECRETS_LAYOUT.mount],
+        ["readonly", "true"],
+        ["shift", "true"],
+        ["source", inst.secretsHostDir],
+      ]),
+    );
+    names.push(SECRETS_DEVICE);
+  }
+  for (let i = 1; i < names.length; i++) {
+    if (names.indexOf(names[i]) !== i) {
+      throw new Error(`${inst.source}: two devices are named '${names[i]}' (root disk, NICs, ports and volumes share one namespace)`);
+    }
+  }
 
-  const profiles = inst.profiles.map((p) =>
-    hcl.traversal("incus_profile", [{ attr: p }, { index: inst.host }, { attr: "name" }]),
-  );
+  const profiles: Expr[] = [];
+  for (const p of inst.profiles) profiles.push(hcl.traversal("incus_profile", [{ attr: p }, { index: inst.host }, { attr: "name" }]));
   const body: BodyItem[] = [
     hcl.attr("name", inst.name),
     hcl.attr("description", inst.description),
@@ -174,7 +181,15 @@ export { GUEST_CA_ROOT_PATH } from "../../shared/lab.ts";
  * trust directory of Debian, Ubuntu and Alpine, which `update-ca-certificates` adds to the system
  * store; an application with its own store is pointed at the file.
  */
-function labRootFile(model: Model): BodyItem[] {
+function labRootFile(model: Model): readonly BodyItem[] {
+  // The same for every instance: built once per model (the IR is immutable, so sharing it is safe).
+  let items = rootFileItems.get(model);
+  if (items === undefined) rootFileItems.set(model, (items = rootFileItemsOf(model)));
+  return items;
+}
+const rootFileItems = new WeakMap<Model, readonly BodyItem[]>();
+
+function rootFileItemsOf(model: Model): BodyItem[] {
   return [
     hcl.comment(`The lab's root CA, for calls to other routes (webhooks, OAuth); read by tofu on ${model.tofu.host}.`),
     hcl.block("file", [], [
