@@ -5,7 +5,7 @@
 import { LabSchema, type LabConfig } from "../config/schema.ts";
 import { DiagnosticBag, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 import { RAW_RULES, runRules, type RuleContext } from "./rules.ts";
-import { placeholderDiagnostics, placeholderPaths, underAny } from "./placeholders.ts";
+import { placeholderDiagnostics, placeholderPaths, scanRaw, underAny } from "./placeholders.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 
 export interface Validated {
@@ -15,31 +15,39 @@ export interface Validated {
 }
 
 export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
+  const scan = scanRaw(raw);
+  // The secret-value rule reads every string of the parsed config: the raw config's strings and
+  // the schema's defaults (none of which looks like a secret; a test checks). When no raw string
+  // may be a secret it cannot fire, and its walk over the whole parsed config is skipped.
+  const skip = scan.secretHint ? NO_SKIP : NO_SECRET_STRINGS;
   // A placeholder left by `labgen init` is one error, whatever else its made-up value breaks.
-  const holes = placeholderDiagnostics(raw);
+  const holes = placeholderDiagnostics(raw, scan);
   if (holes.length) {
-    const paths = placeholderPaths(raw);
-    const rest = validateFilled(raw, ctx).diagnostics.filter((d) => !underAny(paths, d.path));
+    const paths = placeholderPaths(raw, scan);
+    const rest = validateFilled(raw, ctx, skip).diagnostics.filter((d) => !underAny(paths, d.path));
     return { config: null, diagnostics: [...holes, ...rest] };
   }
-  return validateFilled(raw, ctx);
+  return validateFilled(raw, ctx, skip);
 }
 
-function validateFilled(raw: unknown, ctx: RuleContext): Validated {
+const NO_SKIP: ReadonlySet<string> = new Set();
+const NO_SECRET_STRINGS: ReadonlySet<string> = new Set(["secret-value"]);
+
+function validateFilled(raw: unknown, ctx: RuleContext, skip: ReadonlySet<string>): Validated {
   const bagText = new DiagnosticBag();
   for (const rule of RAW_RULES) rule.check(raw as LabConfig, bagText);
   const text = bagText.items;
   const parsed = LabSchema.safeParse(raw);
   if (parsed.success && text.length === 0) {
     const bag = new DiagnosticBag();
-    runRules(parsed.data, bag, ctx);
+    runRules(parsed.data, bag, ctx, skip);
     return { config: bag.errors.length ? null : parsed.data, diagnostics: bag.items };
   }
   // One error per mistake: a value refused for its characters is not reported again for its shape.
   const textAt = new Set(text.map((d) => key(d.path)));
   const shape = parsed.success ? [] : zodIssuesToDiagnostics(parsed.error.issues, raw).filter((d) => !textAt.has(key(d.path)));
   const errors = [...text, ...shape];
-  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors, ctx)] };
+  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors, ctx, skip)] };
 }
 
 const key = (path: readonly PathSegment[]): string => JSON.stringify(path);
@@ -92,7 +100,7 @@ function getAt(v: unknown, path: readonly PathSegment[]): unknown {
   return cur;
 }
 
-function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: RuleContext): Diagnostic[] {
+function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: RuleContext, skipped: ReadonlySet<string>): Diagnostic[] {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return [];
   const lab = copy(raw) as Record<string, any>;
   const broken = new Map<string, Set<string>>();
@@ -123,7 +131,8 @@ function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: Rul
   }
   const parsed = LabSchema.safeParse(lab);
   if (!parsed.success) return [];
-  const skip = new Set<string>();
+  // The copy holds a subset of the raw config's strings: what `skipped` rules out stays ruled out.
+  const skip = new Set<string>(skipped);
   for (const s of sections) for (const r of READS[s] ?? []) skip.add(r);
   if (broken.has("hosts")) for (const r of READS.hosts) skip.add(r);
 

@@ -91,23 +91,27 @@ export const APPS_RULES: Rule[] = [
       const hostOf = new Map<string, [string, string]>();
       const used = new Set<string>();
       for (const [n, inst] of entries(lab.instances)) {
-        const seen = new Set<string>();
-        inst.secrets.forEach((s, i) => {
-          const path = ["instances", n, "secrets", i];
-          if (seen.has(s)) d.error("secret-ref", path, `secret '${s}' is listed twice`);
-          seen.add(s);
-          used.add(s);
-          if (!(s in lab.secrets)) {
-            d.error("secret-ref", path, `secret '${s}' is not declared: add it under secrets (${known}), e.g. ${s}: { kind: "generated", length: 32 }`);
-            return;
-          }
-          const prev = hostOf.get(s);
-          if (prev && prev[0] !== inst.host)
-            d.error("secret-ref", path, `secret '${s}' is already read by ${prev[1]} on host '${prev[0]}': a secret lives on one host, so its readers must run there (or declare two secrets)`);
-          else if (!prev) hostOf.set(s, [inst.host, `instances.${n}`]);
-        });
-        for (const [k, v] of entries(inst.environment)) {
-          const m = new RegExp(`^${SECRETS_LAYOUT.mount}/([^/]+)$`).exec(v);
+        // Most instances read no secret and set no variable: nothing is allocated for them.
+        if (inst.secrets.length > 0) {
+          const seen = new Set<string>();
+          inst.secrets.forEach((s, i) => {
+            const path = ["instances", n, "secrets", i];
+            if (seen.has(s)) d.error("secret-ref", path, `secret '${s}' is listed twice`);
+            seen.add(s);
+            used.add(s);
+            if (!(s in lab.secrets)) {
+              d.error("secret-ref", path, `secret '${s}' is not declared: add it under secrets (${known}), e.g. ${s}: { kind: "generated", length: 32 }`);
+              return;
+            }
+            const prev = hostOf.get(s);
+            if (prev && prev[0] !== inst.host)
+              d.error("secret-ref", path, `secret '${s}' is already read by ${prev[1]} on host '${prev[0]}': a secret lives on one host, so its readers must run there (or declare two secrets)`);
+            else if (!prev) hostOf.set(s, [inst.host, `instances.${n}`]);
+          });
+        }
+        for (const k of Object.keys(inst.environment)) {
+          const v = inst.environment[k];
+          const m = SECRET_MOUNT_FILE.exec(v);
           if (m && !inst.secrets.includes(m[1]))
             d.error("secret-ref", ["instances", n, "environment", k], `${v} is not mounted in this instance: add '${m[1]}' to its secrets${m[1] in lab.secrets ? "" : ` and declare it under secrets (${known})`}`);
         }
@@ -135,6 +139,9 @@ export const APPS_RULES: Rule[] = [
     },
   },
 ];
+
+/** An environment value naming a file of the instance's secrets mount: its secret's name. */
+const SECRET_MOUNT_FILE = new RegExp(`^${SECRETS_LAYOUT.mount}/([^/]+)$`);
 
 /** What the rules may know beyond the config. */
 export interface RuleContext {

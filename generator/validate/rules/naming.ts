@@ -49,20 +49,25 @@ export const NAMING_RULES: Rule[] = [
     check(lab, d) {
       const volumes = new Map<string, string>();
       for (const [name, inst] of entries(lab.instances)) {
-        const nics = new Set<string>();
+        // The instance's distinct NIC names, in order (a list: an instance has one or two NICs).
+        const nics: string[] = [];
         inst.nics.forEach((nic, i) => {
-          if (nics.has(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
-          // NICs are Incus devices, and "root" is the root disk's device name.
-          else if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
-          nics.add(nic.name);
+          if (nics.includes(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
+          else {
+            // NICs are Incus devices, and "root" is the root disk's device name.
+            if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
+            nics.push(nic.name);
+          }
         });
+        // Everything below is about volumes: an instance without any needs no device list.
+        if (inst.volumes.length === 0) continue;
         const paths = new Set<string>();
         // Incus device names of the instance: root, the NICs, the proxies (<proto>-<port>), the volumes.
         const devices = new Set(["root", ...inst.nics.map((n) => n.name), ...inst.ports.map((p) => `${p.protocol}-${p.host}`)]);
         inst.volumes.forEach((v, i) => {
           const clash = devices.has(v.name);
           if (clash)
-            d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${[...nics].join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
+            d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${nics.join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
           devices.add(v.name);
           if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
           paths.add(v.path);

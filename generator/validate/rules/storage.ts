@@ -10,16 +10,18 @@ export const STORAGE_RULES: Rule[] = [
     summary: "every storage reference exists and lives on the instance's host",
     check(lab, d) {
       const unknown = new UnknownNames();
+      // Runs once per instance and volume: the path is built only for a finding.
+      const check = (host: string, s: string, n: string, i?: number) => {
+        const pool = lab.storage[s];
+        if (pool && (pool.host === host || !(host in lab.hosts) || !(pool.host in lab.hosts))) return;
+        const path: PathSegment[] = i === undefined ? ["instances", n, "storage"] : ["instances", n, "volumes", i, "storage"];
+        if (!pool) unknown.add(s, path);
+        else d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${host}'`);
+      };
       for (const [n, inst] of entries(lab.instances)) {
-        const check = (path: PathSegment[], s: string) => {
-          const pool = lab.storage[s];
-          if (!pool) unknown.add(s, path);
-          else if (pool.host !== inst.host && inst.host in lab.hosts && pool.host in lab.hosts)
-            d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${inst.host}'`);
-        };
-        check(["instances", n, "storage"], inst.storage);
+        check(inst.host, inst.storage, n);
         // An empty name is a reference too (to nothing), not "the instance's storage".
-        inst.volumes.forEach((v, i) => v.storage !== undefined && check(["instances", n, "volumes", i, "storage"], v.storage));
+        inst.volumes.forEach((v, i) => v.storage !== undefined && check(inst.host, v.storage, n, i));
       }
       unknown.report(d, "ref-storage", (s) => `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
     },
