@@ -3,7 +3,7 @@
 // has one is refused, naming each one with the command that finds the real value: a host
 // installed with a made-up disk id or SSH key is a host you can never log in to.
 import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
-import { mayBeSecret } from "./rules/secrets.ts";
+import { mayBeSecret, SECRET_HINT } from "./rules/secrets.ts";
 
 /** The marker `labgen init` writes; never part of a real disk id, key, interface or URL. */
 export const PLACEHOLDER = "REPLACE_ME";
@@ -47,6 +47,8 @@ const HINTS: readonly Hint[] = [
 
 const GENERIC = { what: "a value only you know", how: "replace it with the real value" };
 
+const PLACEHOLDER_OR_SECRET = new RegExp(`${PLACEHOLDER}|${SECRET_HINT.source}`);
+
 /** What one walk of the raw config finds: every placeholder, and whether any string may be a secret. */
 export interface RawScan {
   readonly placeholders: readonly { readonly path: PathSegment[]; readonly value: string }[];
@@ -65,6 +67,8 @@ export function scanRaw(raw: unknown): RawScan {
   const path: PathSegment[] = [];
   const walk = (value: unknown): void => {
     if (typeof value === "string") {
+      // One scan rules out both for almost every string.
+      if (!PLACEHOLDER_OR_SECRET.test(value)) return;
       if (value.includes(PLACEHOLDER)) placeholders.push({ path: path.slice(), value });
       if (!secretHint && mayBeSecret(value)) secretHint = true;
     } else if (Array.isArray(value))

@@ -35,13 +35,14 @@ export class UnknownNames {
 export const NIX_STORE = "/nix/store";
 
 // Most rules walk lab.instances: each record's entries are listed once per config rather than
-// once per rule (10,000 instances made that a 10,000-array allocation per rule). Frozen, since
-// every rule shares them.
+// once per rule (10,000 instances made that a 10,000-array allocation per rule). The list is
+// frozen, since every rule shares it; its pairs are readonly by type (freezing 10,000 of them
+// cost more than listing them).
 const entriesCache = new WeakMap<object, readonly (readonly [string, unknown])[]>();
 export function entries<T>(r: Record<string, T>): readonly (readonly [string, T])[] {
   let e = entriesCache.get(r);
   if (e === undefined) {
-    e = Object.freeze(Object.entries(r).map((kv) => Object.freeze(kv)));
+    e = Object.freeze(Object.entries(r));
     entriesCache.set(r, e);
   }
   return e as readonly (readonly [string, T])[];

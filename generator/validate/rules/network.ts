@@ -1,5 +1,5 @@
 // Networks: bridge subnets, static addresses on them, and the hosts' LAN addresses.
-import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
+import { broadcast, type Cidr, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
 import { defaultGateway } from "../../shared/lab.ts";
 import { type Rule, entries, UnknownNames } from "./common.ts";
 
@@ -87,23 +87,31 @@ export const NETWORK_RULES: Rule[] = [
     summary: "bridges overlap neither each other, nor the LAN, nor Tailscale's 100.64.0.0/10",
     check(lab, d) {
       const nets = entries(lab.networks);
+      // The Tailscale ranges and the hosts' LANs are the same for every bridge: read once (a lab
+      // with a bridge per host compares every bridge with every host).
+      const tailnet = [...new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)])];
+      const hostLans: { h: string; text: string; cidr: Cidr }[] = [];
+      for (const [h, host] of entries(lab.hosts)) {
+        const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
+        if (!lan) continue;
+        const cidr = parseCidr(lan);
+        hostLans.push({ h, text: cidrString(cidr), cidr });
+      }
       nets.forEach(([a, na], i) => {
         const ca = parseCidr(na.subnet);
-        for (const [b, nb] of nets.slice(0, i))
+        for (let j = 0; j < i; j++) {
+          const [b, nb] = nets[j];
           if (overlaps(ca, parseCidr(nb.subnet))) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps network '${b}' (${nb.subnet}): give each bridge its own range`);
+        }
         // One mistake, one error: the first Tailscale range and each distinct LAN it overlaps.
-        const tailnet = new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)]);
-        const cidr = [...tailnet].find((t) => overlaps(ca, parseCidr(t)));
+        const cidr = tailnet.find((t) => overlaps(ca, parseCidr(t)));
         if (cidr) d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the Tailscale range ${cidr}: guests would be unreachable from the tailnet`);
         const lans = new Set<string>();
-        for (const [h, host] of entries(lab.hosts)) {
-          const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
-          const lanCidr = lan ? cidrString(parseCidr(lan)) : null;
-          if (lan && lanCidr && !lans.has(lanCidr) && overlaps(ca, parseCidr(lan))) {
-            lans.add(lanCidr);
-            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${lanCidr}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
+        for (const { h, text, cidr: lanCidr } of hostLans)
+          if (!lans.has(text) && overlaps(ca, lanCidr)) {
+            lans.add(text);
+            d.error("network-overlap", ["networks", a, "subnet"], `${na.subnet} overlaps the LAN of host '${h}' (${text}): pick a private range the LAN does not use, e.g. 10.10.0.0/24`);
           }
-        }
       });
     },
   },
