@@ -3,6 +3,7 @@
 // has one is refused, naming each one with the command that finds the real value: a host
 // installed with a made-up disk id or SSH key is a host you can never log in to.
 import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
+import { PRINTABLE_ASCII } from "../shared/text.ts";
 import { mayBeSecret, SECRET_HINT } from "./rules/secrets.ts";
 
 /** The marker `labgen init` writes; never part of a real disk id, key, interface or URL. */
@@ -47,13 +48,16 @@ const HINTS: readonly Hint[] = [
 
 const GENERIC = { what: "a value only you know", how: "replace it with the real value" };
 
-const PLACEHOLDER_OR_SECRET = new RegExp(`${PLACEHOLDER}|${SECRET_HINT.source}`);
+/** What is not plain: a character beyond printable ASCII, a placeholder or a secret's hint. */
+const NOT_PLAIN = new RegExp(`[^\\x20-\\x7e]|${PLACEHOLDER}|${SECRET_HINT.source}`);
 
 /** What one walk of the raw config finds: every placeholder, and whether any string may be a secret. */
 export interface RawScan {
   readonly placeholders: readonly { readonly path: PathSegment[]; readonly value: string }[];
   /** Some string value may be a secret (see mayBeSecret); false rules the secret-value rule out. */
   readonly secretHint: boolean;
+  /** Every key and string value is printable ASCII, which every output carries: the text rule has nothing to report. */
+  readonly printable: boolean;
 }
 
 /**
@@ -64,13 +68,15 @@ export interface RawScan {
 export function scanRaw(raw: unknown): RawScan {
   const placeholders: { path: PathSegment[]; value: string }[] = [];
   let secretHint = false;
+  let printable = true;
   const path: PathSegment[] = [];
   const walk = (value: unknown): void => {
     if (typeof value === "string") {
-      // One scan rules out both for almost every string.
-      if (!PLACEHOLDER_OR_SECRET.test(value)) return;
+      // One scan rules out all three for almost every string.
+      if (!NOT_PLAIN.test(value)) return;
       if (value.includes(PLACEHOLDER)) placeholders.push({ path: path.slice(), value });
       if (!secretHint && mayBeSecret(value)) secretHint = true;
+      if (printable && !PRINTABLE_ASCII.test(value)) printable = false;
     } else if (Array.isArray(value))
       for (let i = 0; i < value.length; i++) {
         path.push(i);
@@ -79,13 +85,14 @@ export function scanRaw(raw: unknown): RawScan {
       }
     else if (value && typeof value === "object")
       for (const k of Object.keys(value)) {
+        if (printable && !PRINTABLE_ASCII.test(k)) printable = false;
         path.push(k);
         walk((value as Record<string, unknown>)[k]);
         path.pop();
       }
   };
   walk(raw);
-  return { placeholders, secretHint };
+  return { placeholders, secretHint, printable };
 }
 
 /**

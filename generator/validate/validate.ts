@@ -17,10 +17,13 @@ export interface Validated {
 
 export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
   const scan = scanRaw(raw);
-  // The secret-value rule reads every string of the parsed config: the raw config's strings and
-  // the schema's defaults (none of which looks like a secret; a test checks). When no raw string
-  // may be a secret it cannot fire, and its walk over the whole parsed config is skipped.
-  const skip = scan.secretHint ? NO_SKIP : NO_SECRET_STRINGS;
+  // Rules that cannot fire are not run (each walks the whole config). The text rule finds only
+  // keys and strings that are not printable ASCII. The secret-value rule reads every string of the
+  // parsed config: the raw config's strings and the schema's defaults (none of which looks like a
+  // secret; a test checks), so without a raw string that may be a secret it has nothing to find.
+  const skip = new Set<string>();
+  if (scan.printable) skip.add("text");
+  if (!scan.secretHint) skip.add("secret-value");
   // A placeholder left by `labgen init` is one error, whatever else its made-up value breaks.
   const holes = placeholderDiagnostics(raw, scan);
   if (holes.length) {
@@ -54,12 +57,9 @@ export function schemaFor(raw: unknown): typeof LabSchema {
   return compiled ?? LabSchema;
 }
 
-const NO_SKIP: ReadonlySet<string> = new Set();
-const NO_SECRET_STRINGS: ReadonlySet<string> = new Set(["secret-value"]);
-
 function validateFilled(raw: unknown, ctx: RuleContext, skip: ReadonlySet<string>): Validated {
   const bagText = new DiagnosticBag();
-  for (const rule of RAW_RULES) rule.check(raw as LabConfig, bagText);
+  for (const rule of RAW_RULES) if (!skip.has(rule.id)) rule.check(raw as LabConfig, bagText);
   const text = bagText.items;
   const parsed = schemaFor(raw).safeParse(raw);
   if (parsed.success && text.length === 0) {

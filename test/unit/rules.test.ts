@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/config/load.ts";
 import { formatPath } from "../../generator/shared/diagnostics.ts";
+import { PRINTABLE_ASCII, textProblem } from "../../generator/shared/text.ts";
 import { labJsonSchema } from "../../generator/targets/docs/schema.ts";
 import { RULES } from "../../generator/validate/rules.ts";
 import { mayBeSecret } from "../../generator/validate/rules/secrets.ts";
@@ -1087,6 +1088,17 @@ describe("semantic rules", () => {
     expect(defaults.filter(mayBeSecret)).toEqual([]);
     // And the skip changes nothing: a secret pasted anywhere is still found.
     expect(found(B((l) => (l.instances.web.description = "tskey-auth-abc123"))).map((e) => e.rule)).toEqual(["secret-value"]);
+  });
+
+  // validate() skips the text rule when every key and string is printable ASCII: sound only while
+  // textProblem has nothing to say about such text.
+  it("the text rule has nothing to find in printable ASCII, so it can be skipped on configs of it", () => {
+    const all = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join("");
+    expect(PRINTABLE_ASCII.test(all)).toBe(true);
+    for (const s of [all, "", " ", "~", ...all]) expect(textProblem(s, false)).toBeNull();
+    // And the skip changes nothing: one character outside it, in a value or a key, is still found.
+    expect(found(B((l) => (l.instances.web.description = "tab\there"))).map((e) => `${e.rule} ${e.path}`)).toEqual(["text instances.web.description"]);
+    expect(found(B((l) => (l.instances.web.environment = { "A\u0007": "x" }))).map((e) => e.rule)).toContain("text");
   });
 
   it("ingress-traefik accepts the official image's v3 tags, with or without the v", () => {
