@@ -1,42 +1,44 @@
 // Networks: bridge subnets, static addresses on them, and the hosts' LAN addresses.
 import { broadcast, type Cidr, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
 import { defaultGateway } from "../../shared/lab.ts";
-import { type Rule, entries, UnknownNames } from "./common.ts";
+import { type Rule, entries, instanceRule, UnknownNames } from "./common.ts";
 
 export const NETWORK_RULES: Rule[] = [
-  {
+  instanceRule({
     id: "ref-network",
     summary: "every NIC's network exists and lives on the instance's host",
-    check(lab, d) {
+    pass(lab, d) {
       const unknown = new UnknownNames();
-      for (const [n, inst] of entries(lab.instances))
-        inst.nics.forEach((nic, i) => {
-          const net = lab.networks[nic.network];
-          if (!net) unknown.add(nic.network, ["instances", n, "nics", i, "network"]);
-          // A bridge on an unknown host is ref-host's error, reported there once.
-          else if (net.host !== inst.host && inst.host in lab.hosts && net.host in lab.hosts)
-            d.error("ref-network", ["instances", n, "nics", i, "network"], `network '${nic.network}' is a bridge on host '${net.host}', but the instance runs on '${inst.host}': use a network of host '${inst.host}'`);
-        });
-      unknown.report(d, "ref-network", (name) => `unknown network '${name}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`);
+      return {
+        each: (n, inst) =>
+          inst.nics.forEach((nic, i) => {
+            const net = lab.networks[nic.network];
+            if (!net) unknown.add(nic.network, ["instances", n, "nics", i, "network"]);
+            // A bridge on an unknown host is ref-host's error, reported there once.
+            else if (net.host !== inst.host && inst.host in lab.hosts && net.host in lab.hosts)
+              d.error("ref-network", ["instances", n, "nics", i, "network"], `network '${nic.network}' is a bridge on host '${net.host}', but the instance runs on '${inst.host}': use a network of host '${inst.host}'`);
+          }),
+        end: () => unknown.report(d, "ref-network", (name) => `unknown network '${name}': declare it under networks (known: ${Object.keys(lab.networks).join(", ") || "none"})`),
+      };
     },
-  },
-  {
+  }),
+  instanceRule({
     id: "static-ip-subnet",
     summary: "static IPs are inside their network's subnet",
-    check(lab, d) {
-      for (const [n, inst] of entries(lab.instances))
+    pass: (lab, d) => ({
+      each: (n, inst) =>
         inst.nics.forEach((nic, i) => {
           const net = lab.networks[nic.network];
           if (net && nic.ipv4 && !contains(parseCidr(net.subnet), nic.ipv4))
             d.error("static-ip-subnet", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is outside network '${nic.network}' (${net.subnet}): pick an address inside the subnet`);
-        });
-    },
-  },
-  {
+        }),
+    }),
+  }),
+  instanceRule({
     id: "static-ip-reserved",
     summary: "static IPs are not the network, broadcast or gateway address",
-    check(lab, d) {
-      for (const [n, inst] of entries(lab.instances))
+    pass: (lab, d) => ({
+      each: (n, inst) =>
         inst.nics.forEach((nic, i) => {
           const net = lab.networks[nic.network];
           if (!net || !nic.ipv4) return;
@@ -45,24 +47,26 @@ export const NETWORK_RULES: Rule[] = [
           const ip = ipToInt(nic.ipv4);
           const what = ip === c.base ? "the network address" : ip === broadcast(c) ? "the broadcast address" : nic.ipv4 === defaultGateway(net) ? "the bridge's gateway address" : null;
           if (what) d.error("static-ip-reserved", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is ${what} of network '${nic.network}': pick another address`);
-        });
-    },
-  },
-  {
+        }),
+    }),
+  }),
+  instanceRule({
     id: "static-ip-unique",
     summary: "static IPs are unique",
-    check(lab, d) {
+    pass(_lab, d) {
       const seen = new Map<string, string>();
-      for (const [n, inst] of entries(lab.instances))
-        inst.nics.forEach((nic, i) => {
-          if (!nic.ipv4) return;
-          const key = `${nic.network}/${nic.ipv4}`;
-          const prev = seen.get(key);
-          if (prev) d.error("static-ip-unique", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is already used by ${prev}: every instance needs its own address`);
-          else seen.set(key, `instances.${n}`);
-        });
+      return {
+        each: (n, inst) =>
+          inst.nics.forEach((nic, i) => {
+            if (!nic.ipv4) return;
+            const key = `${nic.network}/${nic.ipv4}`;
+            const prev = seen.get(key);
+            if (prev) d.error("static-ip-unique", ["instances", n, "nics", i, "ipv4"], `${nic.ipv4} is already used by ${prev}: every instance needs its own address`);
+            else seen.set(key, `instances.${n}`);
+          }),
+      };
     },
-  },
+  }),
   {
     id: "network-subnet",
     summary: "bridge subnets are network addresses, /16 to /30, with the gateway inside",
