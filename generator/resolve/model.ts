@@ -1,5 +1,6 @@
 // The resolved, normalized lab: what every target reads. Only `resolve` computes; targets map
-// this Model to their IR without deciding anything. Everything here is deeply frozen, every
+// this Model to their IR without deciding anything. Everything here is read-only (readonly types,
+// and deeply frozen wherever output is checked: resolve.ts FREEZE_MODEL), every
 // list is sorted by name (or kept in config order where order has meaning, e.g. NICs, vdevs),
 // and each resource carries `source`, the config path that produced it (provenance).
 
@@ -280,9 +281,9 @@ export interface InstanceModel {
   readonly type: "container" | "virtual-machine";
   /** As configured, e.g. "images:debian/12" or "docker:traefik:v3.7". */
   readonly image: string;
-  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg"). */
+  /** The image remote: "images" (simplestreams), an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg") or "local" (imported on the host). */
   readonly imageRemote: ImageRemote;
-  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images: or a digest-only reference. */
+  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images:, local: or a digest-only reference. */
   readonly imageTag: string | null;
   /** True for OCI application containers (no init, no cloud-init; config arrives as files). */
   readonly oci: boolean;

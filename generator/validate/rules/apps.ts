@@ -1,7 +1,7 @@
 // Apps: image versions, OCI options, secrets and shared volumes (the plumbing app presets rely on).
 import { INCUS_NAME_RE, type LabConfig } from "../../config/schema.ts";
 import type { DiagnosticBag, PathSegment } from "../../shared/diagnostics.ts";
-import { OCI_DIGEST_RE, OCI_REPOSITORY_RE, OCI_TAG_RE, parseOciImage } from "../../shared/image.ts";
+import { OCI_DIGEST_RE, OCI_REPOSITORY_RE, OCI_TAG_RE, isOciImage, parseOciImage } from "../../shared/image.ts";
 import { STATE_DIR } from "../../shared/lab.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import { NIX_STORE, type Rule, entries, instanceRule } from "./common.ts";
@@ -52,7 +52,7 @@ export const APPS_RULES: Rule[] = [
     pass(lab, d) {
       return {
         each(n, inst) {
-          if (inst.image.startsWith("images:")) return;
+          if (!isOciImage(inst.image)) return;
           const ref = parseOciImage(inst.image);
           const path = ["instances", n, "image"];
           if (!OCI_REPOSITORY_RE.test(ref.repository))
@@ -73,7 +73,7 @@ export const APPS_RULES: Rule[] = [
     pass(lab, d) {
       return {
         each(n, inst) {
-          if (inst.oci && inst.image.startsWith("images:"))
+          if (inst.oci && !isOciImage(inst.image))
             d.error("oci-options", ["instances", n, "oci"], "oci.* options apply to OCI application images only: drop oci or use an OCI image");
           const paths = new Set<string>();
           inst.files.forEach((f, i) => {
