@@ -4,7 +4,7 @@
 // order the rules run. A new rule: add it to its area's list, with its id and doc line.
 import type { LabConfig } from "../config/schema.ts";
 import { DiagnosticBag } from "../shared/diagnostics.ts";
-import { entries, type InstancePass, type Rule } from "./rules/common.ts";
+import type { InstancePass, Rule } from "./rules/common.ts";
 import { APPS_RULES, checkSecretsInRepository, type RuleContext } from "./rules/apps.ts";
 import { DESTROY_RULES } from "./rules/destroy.ts";
 import { HOST_RULES } from "./rules/host.ts";
@@ -49,7 +49,12 @@ export function runRules(lab: LabConfig, bag: DiagnosticBag, ctx: RuleContext = 
     else rule.check(lab, own);
   }
   if (passes.length > 0) {
-    for (const [n, inst] of entries(lab.instances)) for (const p of passes) p.each(n, inst);
+    // By name: no [name, instance] pair is made for each of 10,000 instances.
+    const instances = lab.instances;
+    for (const n of Object.keys(instances)) {
+      const inst = instances[n];
+      for (const p of passes) p.each(n, inst);
+    }
     for (const p of passes) p.end?.();
   }
   for (const own of bags) for (const item of own.items) bag.items.push(item);

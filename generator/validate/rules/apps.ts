@@ -29,7 +29,8 @@ export const APPS_RULES: Rule[] = [
           }),
         // The shares, once every owner is known.
         end: () => {
-          for (const [n, inst] of entries(lab.instances))
+          for (const n of Object.keys(lab.instances)) {
+            const inst = lab.instances[n];
             inst.volumes.forEach((v, i) => {
               if (!v.share) return;
               const path: PathSegment[] = ["instances", n, "volumes", i, "share"];
@@ -42,6 +43,7 @@ export const APPS_RULES: Rule[] = [
               else if (owner.host !== inst.host) d.error("volume-share", [...path, "instance"], `volume ${v.share.instance}-${ov.name} is on host '${owner.host}': an instance on '${inst.host}' cannot mount it`);
               else if (!v.share.readonly) claim(`${v.share.instance}-${ov.name}`, v.share.subPath ?? "", `instances.${n}.volumes[${i}]`, path);
             });
+          }
         },
       };
     },
