@@ -19,21 +19,17 @@ export const LAB_JSON_FORMAT = "labgen/lab.json@2";
  * diff, and the file is about half the size of an indented one (a 10,000-instance lab's was 14 MB).
  */
 export function labJsonText(model: Readonly<Record<string, unknown>>, outputs: readonly { path: string; sources: readonly string[] }[]): string {
-  const lines = ["{", `  "format": ${JSON.stringify(LAB_JSON_FORMAT)},`, '  "model": {'];
+  // One join per list rather than a line array of the whole file: the elements are the bulk
+  // (9 MB at 10,000 instances) and are copied once.
   const keys = Object.keys(model);
-  keys.forEach((k, i) => {
+  const members = keys.map((k) => {
     const v = model[k];
-    const comma = i < keys.length - 1 ? "," : "";
-    if (Array.isArray(v) && v.length > 0) {
-      lines.push(`    ${JSON.stringify(k)}: [`);
-      v.forEach((x, j) => lines.push(`      ${JSON.stringify(x)}${j < v.length - 1 ? "," : ""}`));
-      lines.push(`    ]${comma}`);
-    } else lines.push(`    ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);
+    return Array.isArray(v) && v.length > 0
+      ? `    ${JSON.stringify(k)}: [\n      ${v.map((x) => JSON.stringify(x)).join(",\n      ")}\n    ]`
+      : `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
   });
-  lines.push("  },", '  "outputs": [');
-  outputs.forEach((o, j) => lines.push(`    ${JSON.stringify({ path: o.path, sources: o.sources })}${j < outputs.length - 1 ? "," : ""}`));
-  lines.push("  ]", "}", "");
-  return lines.join("\n");
+  const outs = outputs.map((o) => JSON.stringify({ path: o.path, sources: o.sources })).join(",\n    ");
+  return `{\n  "format": ${JSON.stringify(LAB_JSON_FORMAT)},\n  "model": {\n${members.join(",\n")}\n  },\n  "outputs": [\n${outputs.length ? `    ${outs}\n` : ""}  ]\n}\n`;
 }
 /** The two files this target writes about the whole lab (below out/). */
 export const LAB_JSON = "lab.json";
