@@ -96,6 +96,27 @@
           };
         }
         // (
+          # The real GitOps agent of a small lab of its own (test/fixtures/gitops-vm): a deploy, a
+          # second deploy and labgen-rollback on the real Incus, ZFS and OpenTofu, from a local
+          # bare repository and a locally imported image (nix/checks/gitops-e2e.nix).
+          if builtins.pathExists ./test/fixtures/gitops-vm/lab.config.ts then
+            {
+              gitops-e2e = import ./nix/checks/gitops-e2e.nix {
+                inherit lib pkgs;
+                labgen = labgenFor hostSystem;
+                opentofu = tofuFor pkgs;
+                fixture = ./test/fixtures/gitops-vm;
+                repoFiles = {
+                  flake = ./flake.nix;
+                  lock = ./flake.lock;
+                  nix = ./nix;
+                };
+              };
+            }
+          else
+            { }
+        )
+        // (
           # The ingress VM test needs a plain-HTTP route to reach and an IPv4 range of the
           # allow-list to send from (nix/checks/ingress.nix).
           if

@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GITOPS_UNIT } from "../generator/shared/gitops-unit.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const pinsDir = join(repo, "test/fixtures/upstream/flake-inputs");
@@ -375,12 +376,16 @@ describe("nix/npm-lock-resolved.nix (registry URLs for importNpmLock)", () => {
   });
 });
 
+/** The lab of the GitOps VM test (nix/checks/gitops-e2e.nix). */
+const GITOPS_VM_FIXTURE = "test/fixtures/gitops-vm";
+
 // The flake's outputs, evaluated from a copy of flake.nix and nix/ next to a sample out/lab.json,
 // with stub inputs. Only names and wiring are forced; no package is built.
-function evaluateOutputs(labJson: unknown | null) {
+function evaluateOutputs(labJson: unknown | null, options: { gitopsFixture: boolean } = { gitopsFixture: true }) {
   const dir = tempDir();
   cpSync(join(repo, "flake.nix"), join(dir, "flake.nix"));
   cpSync(join(repo, "nix"), join(dir, "nix"), { recursive: true });
+  if (options.gitopsFixture) cpSync(join(repo, GITOPS_VM_FIXTURE), join(dir, GITOPS_VM_FIXTURE), { recursive: true });
   // null: no out/ yet (right after `nix flake init -t` or `labgen init`).
   if (labJson !== null) {
     mkdirSync(join(dir, "out"));
@@ -435,13 +440,19 @@ describe("flake outputs", () => {
     });
   });
 
-  it("checks: drift, vitest and tofu-validate everywhere; host, disko, incus-zfs and ingress VM tests on x86_64-linux", () => {
+  it("checks: drift, vitest and tofu-validate everywhere; host, disko, incus-zfs, gitops-e2e and ingress VM tests on x86_64-linux", () => {
     const everywhere = ["drift", "tofu-validate", "vitest"];
     expect(outputs["checks"]).toEqual({
       "aarch64-darwin": everywhere,
       "aarch64-linux": everywhere,
-      "x86_64-linux": ["disko-alpha", "disko-beta", "drift", "host-alpha", "host-beta", "incus-zfs", "ingress", "tofu-validate", "vitest"],
+      "x86_64-linux": ["disko-alpha", "disko-beta", "drift", "gitops-e2e", "host-alpha", "host-beta", "incus-zfs", "ingress", "tofu-validate", "vitest"],
     });
+  });
+
+  it("has the gitops-e2e VM test only where its lab (test/fixtures/gitops-vm) is", () => {
+    const without = evaluateOutputs(sampleLab({ ingress: true }), { gitopsFixture: false }).outputs["checks"] as Record<string, string[]>;
+    expect(without["x86_64-linux"]).not.toContain("gitops-e2e");
+    expect(without["x86_64-linux"]).toContain("incus-zfs");
   });
 
   it("templates.default: the starter for `nix flake init -t`, whose first step is `labgen init`", () => {
@@ -455,7 +466,8 @@ describe("flake outputs", () => {
     const empty = evaluateOutputs(null).outputs;
     expect(empty["nixosConfigurations"]).toEqual({});
     // incus-zfs tests Incus and ZFS themselves (the refusals the agent is designed around): no lab needed.
-    expect((empty["checks"] as Record<string, string[]>)["x86_64-linux"]).toEqual(["drift", "incus-zfs", "tofu-validate", "vitest"]);
+    // gitops-e2e brings its own lab (test/fixtures/gitops-vm).
+    expect((empty["checks"] as Record<string, string[]>)["x86_64-linux"]).toEqual(["drift", "gitops-e2e", "incus-zfs", "tofu-validate", "vitest"]);
     expect(empty["templates"]).toEqual(outputs["templates"]);
   });
 
@@ -724,5 +736,213 @@ describe("incus-zfs: the Incus and ZFS refusals on the real Incus (VM test)", ()
     ["a volume's snapshots die with it", "incus storage volume delete bulk doomed"],
   ])("checks that %s", (_what, fragment) => {
     expect(test.testScript).toContain(fragment);
+  });
+});
+
+// The GitOps VM test, evaluated with stub packages that return their arguments: what it generates,
+// packages, runs and asserts. Running it needs KVM and nixpkgs (`nix flake check`); nothing here
+// boots it.
+describe("gitops-e2e: the real agent, deploy, deploy, rollback (VM test)", () => {
+  const dir = tempDir();
+  // Stand-ins for the two nixpkgs files the check imports. The ed25519 public key is the one
+  // NixOS/nixpkgs nixos/tests/ssh-keys.nix publishes (snakeOilEd25519PublicKey).
+  const fakeNixpkgs = join(dir, "nixpkgs");
+  mkdirSync(join(fakeNixpkgs, "nixos/tests"), { recursive: true });
+  const snakeOilEd25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDPQXmEVMVLmeFRyafKMVWgPDkv8/uRBTwmcEDatZzMD";
+  const snakeOilEcdsa =
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBChdA2BmwcG49OrQN33f/sj+OHL5sJhwVl2Qim0vkUJQCry1zFpKTa9ZcDMiWaEhoAR6FGoaGI04ff7CS+1yybQ= snakeoil";
+  writeFileSync(
+    join(fakeNixpkgs, "nixos/tests/ssh-keys.nix"),
+    `pkgs: {
+      snakeOilPrivateKey = "/stub/privkey.snakeoil";
+      snakeOilPublicKey = ${nixString(snakeOilEcdsa)};
+      snakeOilEd25519PrivateKey = "/stub/privkey.ed25519.snakeoil";
+      snakeOilEd25519PublicKey = ${nixString(`${snakeOilEd25519} snakeoil`)};
+    }`,
+  );
+  writeFileSync(
+    join(fakeNixpkgs, "nixos/release.nix"),
+    `{ configuration }: { incusContainerMeta.x86_64-linux = "/stub/meta"; incusContainerImage.x86_64-linux = "/stub/rootfs"; }`,
+  );
+  const plainPkgs = ["coreutils", "git", "openssh", "gnugrep", "gnused", "jq", "util-linux", "shellcheck", "openssl", "incus-lts"];
+  const stubPkgs = `{
+    path = ${nixString(fakeNixpkgs)};
+    stdenv.hostPlatform.system = "x86_64-linux";
+    runtimeShell = "/stub/bash";
+    testers.runNixOSTest = t: t;
+    writeText = name: text: { outPath = "/stub/text/" + name; inherit name text; };
+    runCommand = name: env: script: { outPath = "/stub/" + name; inherit name env script; };
+    writeShellApplication = args: args // { outPath = "/stub/" + args.name; };
+    ${plainPkgs.map((p) => `${p} = "/stub/pkgs/${p}";`).join("\n    ")}
+  }`;
+  const lib = `(${stubLib}) // {
+    makeBinPath = paths: builtins.concatStringsSep ":" (map (p: "\${p}/bin") paths);
+    getExe = drv: "\${drv}/bin/\${drv.meta.mainProgram or drv.name}";
+  }`;
+  // The host's own packages, by the option that gives them.
+  const configPaths = ["nix.package", "systemd.package", "boot.zfs.package", "virtualisation.incus.clientPackage"];
+  const config = `{ ${configPaths.map((p) => `${p} = "/stub/config/${p}";`).join(" ")} }`;
+  const check = (fixture: string) => `import ${nixString(join(repo, "nix/checks/gitops-e2e.nix"))} {
+    lib = ${lib};
+    pkgs = ${stubPkgs};
+    labgen = { outPath = "/stub/labgen"; name = "labgen"; };
+    opentofu = "/stub/opentofu";
+    fixture = ${fixture};
+    repoFiles = { flake = "/stub/flake.nix"; lock = "/stub/flake.lock"; nix = "/stub/nix-dir"; };
+  }`;
+  const test = nixEval<{
+    name: string;
+    script: string;
+    commit1: string;
+    commit2: string;
+    config1: string;
+    config2: string;
+    machine: {
+      virtualisation: { incus: { enable: boolean; package: string }; emptyDiskImages: number[] };
+      networking: { hostId: string; nftables: { enable: boolean }; firewall: { trustedInterfaces: string[] } };
+      boot: { loader: { grub: { enable: boolean } }; supportedFilesystems: string[] };
+      gitKeys: string[];
+      systemPackages: string[];
+      unit: { restartIfChanged: boolean; unitConfig: Record<string, unknown>; serviceConfig: Record<string, string> };
+    };
+    rollback: string;
+    shims: { nix: string; nixosRebuild: string };
+  }>(`
+    let
+      test = ${check(join(repo, GITOPS_VM_FIXTURE))};
+      machine = test.nodes.machine { config = ${config}; pkgs = ${stubPkgs}; };
+      rollback = builtins.head machine.environment.systemPackages;
+    in {
+      inherit (test) name;
+      script = test.testScript;
+      commit1 = test.passthru.commit1.script;
+      commit2 = test.passthru.commit2.script;
+      config1 = test.passthru.config1.text;
+      config2 = test.passthru.config2.text;
+      machine = {
+        inherit (machine) virtualisation networking boot;
+        gitKeys = machine.users.users.git.openssh.authorizedKeys.keys;
+        systemPackages = map toString machine.environment.systemPackages;
+        unit = { inherit (machine.systemd.services.labgen-gitops) restartIfChanged unitConfig serviceConfig; };
+      };
+      rollback = rollback.script;
+      shims = { nix = test.passthru.shims.nix.text; nixosRebuild = (test.passthru.shims.nixos-rebuild "/stub/config/nix.package").text; };
+    }`);
+
+  it("is the runNixOSTest named labgen-gitops-e2e, on Incus LTS with ZFS and a disk for the lab's pool", () => {
+    expect(test.name).toBe("labgen-gitops-e2e");
+    expect(test.machine.virtualisation).toMatchObject({ incus: { enable: true, package: "/stub/pkgs/incus-lts" }, emptyDiskImages: [8192] });
+    expect(test.machine.boot.supportedFilesystems).toEqual(["zfs"]);
+    // The fixture's lock gives the host its hostId.
+    const lock = JSON.parse(readFileSync(join(repo, GITOPS_VM_FIXTURE, "lab.lock.json"), "utf8")) as { hosts: { vm: { hostId: string } } };
+    expect(test.machine.networking).toMatchObject({ hostId: lock.hosts.vm.hostId, nftables: { enable: true }, firewall: { trustedInterfaces: ["lab0"] } });
+  });
+
+  it("generates both commits with this flake's labgen, commit 2 from commit 1's lock", () => {
+    expect(test.commit1).toContain("cp /stub/text/lab.config.ts lab.config.ts");
+    // The fixture's lock, copied into the store as a path is.
+    expect(test.commit1).toMatch(/\ncp \/nix\/store\/[0-9a-z]{32}-lab\.lock\.json lab\.lock\.json\n/);
+    expect(test.commit2).toContain("cp /stub/labgen-vmtest-commit-1/lab.lock.json lab.lock.json");
+    for (const script of [test.commit1, test.commit2]) {
+      expect(script).toContain("labgen generate");
+      expect(script).toContain("cp /stub/flake.nix flake.nix");
+    }
+  });
+
+  it("pins the sshd's published host key in both commits' config, in place of the fixture's", () => {
+    for (const [text, file] of [[test.config1, "lab.config.ts"], [test.config2, "commit-2.config.ts"]] as const) {
+      const fixture = readFileSync(join(repo, GITOPS_VM_FIXTURE, file), "utf8");
+      expect(text).toContain(`"localhost ${snakeOilEd25519}"`);
+      expect(text.replace(snakeOilEd25519, "")).toBe(fixture.replace(/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGSdX7VjDLhUdZLM\+7Qz99WII4yLL1mKflYshrUiDLPd/, ""));
+    }
+    // The deploy key is the other published key.
+    expect(test.machine.gitKeys).toEqual([snakeOilEcdsa]);
+  });
+
+  it("refuses to build when the fixture no longer pins the key it replaces", () => {
+    const moved = join(dir, "fixture");
+    cpSync(join(repo, GITOPS_VM_FIXTURE), moved, { recursive: true });
+    writeFileSync(join(moved, "lab.config.ts"), readFileSync(join(moved, "lab.config.ts"), "utf8").replace("AAAAIGSdX7Vj", "AAAAIGSdX7Vk"));
+    expect(nixEvalError(`(${check(moved)}).passthru.config1.text`)).toContain("no longer pins");
+  });
+
+  it("runs the generated unit's settings (GITOPS_UNIT.serviceSettings) with the packaged agent", () => {
+    const settings = GITOPS_UNIT.serviceSettings;
+    expect(test.machine.unit).toEqual({
+      restartIfChanged: settings.restartIfChanged,
+      unitConfig: { "X-StopOnRemoval": settings.stopOnRemoval },
+      serviceConfig: {
+        Type: settings.type,
+        User: settings.user,
+        ExecStart: "/stub/labgen-gitops/bin/labgen-gitops",
+        TimeoutStartSec: settings.timeoutStartSec,
+        SuccessExitStatus: settings.successExitStatus,
+      },
+    });
+    expect(test.machine.systemPackages[0]).toBe("/stub/labgen-rollback");
+  });
+
+  it("packages the generated scripts as writeShellApplication does, with the generated runtime inputs", () => {
+    expect(test.rollback).toContain("cat /stub/labgen-vmtest-commit-1/out/hosts/vm/labgen-rollback.sh");
+    expect(test.rollback).toContain("printf 'set -o errexit\\nset -o nounset\\nset -o pipefail\\n\\n'");
+    expect(test.rollback).toContain('shellcheck "$out/bin/labgen-rollback"');
+    const path = /printf 'export PATH="%s:\$PATH"\\n\\n' '([^']*)'/.exec(test.rollback)?.[1];
+    expect(path).toBeDefined();
+    // What configuration.nix puts on PATH (GITOPS_UNIT.runtimeInputsDetailed, apply host), with the
+    // two stand-ins in front and config.system.build.nixos-rebuild left out.
+    const expected = GITOPS_UNIT.runtimeInputsDetailed.flatMap((r) => {
+      const i = r.input;
+      if (i.kind === "pkgs") return [`/stub/pkgs/${i.attr}/bin`];
+      if (i.kind === "withPlugins") return ["/stub/opentofu/bin"];
+      const option = i.path.join(".");
+      return option === "system.build.nixos-rebuild" ? [] : [`/stub/config/${option}/bin`];
+    });
+    expect(path!.split(":")).toEqual(["/stub/nix/bin", "/stub/nixos-rebuild/bin", ...expected]);
+  });
+
+  it("stands in for `nix run <checkout>#default` and `nixos-rebuild switch --flake` only, and says so otherwise", () => {
+    // Exactly the agent's labgen_run (generator/targets/gitops/program-snapshots.ts).
+    expect(test.shims.nix).toContain(`$1 == --extra-experimental-features && $3 == run && $4 == "$PWD#default" && $5 == --`);
+    expect(test.shims.nix).toContain('exec labgen "$@"');
+    expect(test.shims.nix).toContain("only 'nix --extra-experimental-features … run <checkout>#default -- <args>' is provided here");
+    expect(test.shims.nixosRebuild).toContain("$1 != switch || $2 != --flake");
+    expect(test.shims.nixosRebuild).toContain("out/hosts/$host/configuration.nix");
+    expect(test.shims.nixosRebuild).toContain('nix-env -p /nix/var/nix/profiles/system --set "$path"');
+    expect(test.shims.nixosRebuild).toContain('exec "$path/bin/switch-to-configuration" switch');
+    // switch-to-configuration switch installs a boot loader; the directly booted VM has none.
+    expect(test.machine.boot.loader.grub.enable).toBe(false);
+  });
+
+  it("its test script is Python the driver can compile", () => {
+    const r = spawnSync("python3", ["-c", "import sys; compile(sys.stdin.read(), 'testScript', 'exec')"], { input: test.script, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it.each([
+    ["the image is imported as nixpkgs' Incus tests do", "incus image import /stub/meta/tarball/nixos-image-lxc-*-x86_64-linux.tar.xz /stub/rootfs/nixos-lxc-image-x86_64-linux.squashfs --alias labgen-vmtest"],
+    ["the CA is made by the generated ca.sh", "bash /stub/labgen-vmtest-commit-1/out/ca/ca.sh init"],
+    ["the deploy key is the published private key", "install -D -m 600 /stub/privkey.snakeoil {state}/secrets/deploy-key"],
+    ["sshd serves the published host key", "install -m 600 /stub/privkey.ed25519.snakeoil /etc/ssh/ssh_host_ed25519_key"],
+    ["the repository is a bare one the git user owns", "runuser -u git -- git init --quiet --bare --initial-branch=main /srv/git/lab.git"],
+    ["the datasets come from commit 1's lab.json", 'cat /stub/labgen-vmtest-commit-1/out/lab.json'],
+    ["Incus's database gets a dataset of its own", 'if ds["mountpoint"] == "/var/lib/incus":'],
+    ["each deploy is a run of the unit", 'machine.execute("systemctl start labgen-gitops.service")'],
+    ["commit 1 creates web and its volume", 'assert objects1["volumes"] == ["custom,web-data"], objects1'],
+    ["snapshot sets are labgen-<seq>-<commit>", 'snap1 = f"labgen-000001-{c1[:12]}"'],
+    ["labgen's own datasets are ZFS-snapshotted", 'machine.succeed(f"zfs list -H -t snapshot {ds}@{snap1}")'],
+    ["commit 2 adds db", 'assert objects2["instances"] == ["db", "web"], objects2'],
+    ["web is snapshotted by Incus before commit 2", 'incus snapshot list web --format csv,noheader --columns n | grep -x {snap2}'],
+    ["its volume too", 'incus storage volume snapshot list fast web-data --format csv,noheader --columns n | grep -x {snap2}'],
+    ["no labgen snapshot on Incus's datasets", 'assert [s for s in below_incus if "@labgen-" in s] == [], below_incus'],
+    ["the rollback is shown first", 'labgen-rollback --dry-run {c2}'],
+    ["then run", 'machine.succeed(f"labgen-rollback {c2}")'],
+    ["Incus is back at commit 1", "assert incus_objects() == objects1"],
+    ["OpenTofu's state too", "tofu state list\") == state1"],
+    ["and the plan of commit 1 is empty", 'tofu("plan -input=false -detailed-exitcode")'],
+    ["NixOS is back at commit 1's generation", 'assert machine.succeed("readlink /nix/var/nix/profiles/system").strip() == gen1'],
+    ["the undone commit is held", 'assert result["result"] == "held", result'],
+  ])("%s", (_what, fragment) => {
+    expect(test.script).toContain(fragment);
   });
 });

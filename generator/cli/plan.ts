@@ -2,10 +2,10 @@
 // working lab.config.ts, every change with its risk class, config path and line. Loaded only by
 // the plan command.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { basename, dirname, relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { makeLocator } from "../config/locate.ts";
-import { allowDestroyStatus, allowKey, parseConfigPath, planLab, RISK_ORDER, type AllowDestroyStatus, type PlanChange, type Risk } from "../plan/plan.ts";
+import { allowDestroyStatus, allowKey, parseConfigPath, planLab, RISK_ORDER, type AllowDestroyStatus, type LabPlan, type PlanChange, type Risk } from "../plan/plan.ts";
 import type { Model } from "../resolve/model.ts";
 
 export const PLAN_EXIT = { ok: 0, invalid: 1, usage: 2, blocked: 3 } as const;
@@ -20,7 +20,7 @@ e.g. the commit the host runs) with the working lab.config.ts, and lists every c
   reboot        kernel, boot or disk layout (disko): takes effect at boot or install
   replace       an instance is re-created: its root disk is lost, its volumes survive
   restart       an instance restarts (or must be stopped for Incus to apply the change)
-  host          NixOS change, applied by nixos-rebuild switch
+  host          NixOS change, applied by nixos-rebuild switch (also a changed hosts/<h>/extra.nix)
   change        updated in place
   add           created
 
@@ -87,6 +87,41 @@ export function readBase(outDir: string, ref: string): BaseLab {
   return { ok: true, commit: sha, model, note: `${ref} (${sha.slice(0, 12)})` };
 }
 
+/**
+ * A host's own NixOS module (hosts/<host>/extra.nix) is input that lab.json does not record: its
+ * text at the base commit against the working file, for every host that imports it in both labs.
+ * (Turning extraModule on or off is a Model change, planned with the rest.)
+ */
+function extraModuleChanges(configDir: string, commit: string | null, base: Model | null, next: Model): PlanChange[] {
+  if (!commit || !base) return [];
+  const imported = new Map(base.hosts.filter((h) => h.extraModule).map((h) => [h.name, h.extraModule]));
+  const out: PlanChange[] = [];
+  for (const h of next.hosts) {
+    if (!h.extraModule || imported.get(h.name) !== h.extraModule) continue;
+    const then = git(configDir, ["show", `${commit}:./${h.extraModule}`]);
+    const file = join(configDir, h.extraModule);
+    const now = existsSync(file) ? readFileSync(file, "utf8") : null;
+    if (then.ok && now === then.stdout) continue;
+    out.push({
+      risk: "host",
+      kind: "host",
+      name: h.name,
+      path: `hosts.${h.name}.extraModule`,
+      summary: `${h.extraModule} changes; nixos-rebuild switch applies it on ${h.name} (labgen does not read your module: review whether it needs a reboot)`,
+    });
+  }
+  return out;
+}
+
+/** planLab plus what only the repository shows (the hosts' extra.nix), in the plan's order. */
+export function planAgainst(outDir: string, base: { commit: string | null; model: Model | null }, next: Model): LabPlan {
+  const plan = planLab(base.model, next);
+  const extra = extraModuleChanges(dirname(outDir), base.commit, base.model, next);
+  if (extra.length === 0) return plan;
+  const changes = [...plan.changes, ...extra].sort((a, b) => RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { changes, blocked: plan.blocked };
+}
+
 const HEADINGS: Record<Risk, string> = {
   "destroy-data": "data is deleted: needs allowDestroy",
   reboot: "takes effect at the next boot or install",
@@ -105,7 +140,7 @@ export async function runPlan(opts: PlanOptions, io: Out): Promise<number> {
     io.err(`labgen plan: ${base.message}`);
     return base.code;
   }
-  const plan = planLab(base.model, opts.model);
+  const plan = planAgainst(opts.outDir, base, opts.model);
   const source = readFileSync(opts.configFile, "utf8");
   const locate = await makeLocator(source);
   const lineOf = (path: string): number | undefined => locate(parseConfigPath(path))?.line;

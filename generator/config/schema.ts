@@ -3,6 +3,7 @@
 // Shape checks live here; cross-field rules live in ../validate/rules/ (one file per area).
 import { z } from "zod";
 import { MAX_SUBJECT_CHARS, subjectProblem } from "../shared/text.ts";
+import { LOCAL_IMAGE_REMOTE } from "../shared/image.ts";
 import { name, Size, Ipv4, Cidr4, Cidr, Port, AbsPath, checked } from "./schema-base.ts";
 import { Tailscale, Incus, Host } from "./schema-host.ts";
 
@@ -101,6 +102,36 @@ const Snapshots = z
 /** Image remotes labgen declares in the OpenTofu provider: images (simplestreams) and OCI registries. */
 export const IMAGE_REMOTE_NAMES = ["images", "docker", "ghcr", "quay", "lscr", "codeberg"] as const;
 
+/**
+ * An instance's image: <remote>:<image> from a declared image server, or local:<alias> for an image
+ * imported on the instance's host. A local alias is a name Incus accepts for an alias
+ * (lxc/incus shared/validate/validate.go, IsAPIName with slashes allowed: at most 64 characters,
+ * no white space, none of $ ? & + " ' ` *, a letter or digit at both ends), narrowed to
+ * A-Z a-z 0-9 . _ / @ - and without ':', because the provider splits `image` at its first ':'
+ * into remote and image (lxc/terraform-provider-incus internal/instance/resource_instance.go,
+ * createInstanceFromImage).
+ */
+const IMAGE_RE = new RegExp(
+  `^(?:(?:${IMAGE_REMOTE_NAMES.join("|")}):[A-Za-z0-9][A-Za-z0-9._/:@+-]*|${LOCAL_IMAGE_REMOTE}:[A-Za-z0-9](?:[A-Za-z0-9._/@-]{0,62}[A-Za-z0-9])?)$`,
+);
+
+/** What is wrong with an instance's image reference (null: fine); a local alias gets Incus's own reason. */
+function imageProblem(image: string): string | null {
+  const prefix = `${LOCAL_IMAGE_REMOTE}:`;
+  if (image.startsWith(prefix)) {
+    const alias = image.slice(prefix.length);
+    if (alias === "") return `${prefix}<alias> needs the alias the image was imported with (incus image import <metadata> <rootfs> --alias <alias>)`;
+    if (alias.includes(":"))
+      return `a local image is named by its alias alone, without ':' (OpenTofu's Incus provider would take the part before a ':' for a remote)`;
+    if (alias.length > 64) return `an image alias has at most 64 characters (Incus), this one has ${alias.length}`;
+    if (!/^[A-Za-z0-9._/@-]+$/.test(alias)) return "an image alias uses only A-Z a-z 0-9 . _ / @ - (Incus refuses white space and $ ? & + \" ' ` *)";
+    if (!IMAGE_RE.test(image)) return "an image alias starts and ends with a letter or digit (Incus)";
+    return null;
+  }
+  if (IMAGE_RE.test(image)) return null;
+  return `must be <remote>:<image> with remote images (system containers/VMs) or an OCI registry (${IMAGE_REMOTE_NAMES.filter((r) => r !== "images").join(", ")}), e.g. "images:debian/12" or "docker:library/traefik:v3.7.11", or ${prefix}<alias> for an image imported on the host`;
+}
+
 const EnvName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const InstanceFile = z
@@ -151,11 +182,13 @@ const Instance = z
     type: z.enum(["container", "vm"]).default("container").describe("LXC container or KVM virtual machine."),
     image: z
       .string()
-      .regex(new RegExp(`^(${IMAGE_REMOTE_NAMES.join("|")}):[A-Za-z0-9][A-Za-z0-9._/:@+-]*$`), {
-        error: `must be <remote>:<image> with remote images (system containers/VMs) or an OCI registry (${IMAGE_REMOTE_NAMES.filter((r) => r !== "images").join(", ")}), e.g. "images:debian/12" or "docker:library/traefik:v3.7.11"`,
+      .superRefine((s, ctx) => {
+        const p = imageProblem(s);
+        if (p !== null) ctx.addIssue({ code: "custom", message: p, input: s });
       })
+      .meta({ pattern: IMAGE_RE.source })
       .describe(
-        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "<registry>:<repository>:<tag>[@sha256:<digest>]" with registry docker (docker.io), ghcr (ghcr.io), quay (quay.io), lscr (lscr.io) or codeberg (codeberg.org), e.g. "docker:library/traefik:v3.7.11" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it).',
+        'Incus image as <remote>:<image>: "images:debian/12", "images:nixos/26.05" (images.linuxcontainers.org) or an OCI application image "<registry>:<repository>:<tag>[@sha256:<digest>]" with registry docker (docker.io), ghcr (ghcr.io), quay (quay.io), lscr (lscr.io) or codeberg (codeberg.org), e.g. "docker:library/traefik:v3.7.11" (needs Incus ≥ 6.3; incus-lts 7.0 and the feature channel both have it). Or "local:<alias>": an image already imported on the instance\'s host (`incus image import <metadata> <rootfs> --alias <alias>`), which OpenTofu uses without any download (air-gapped hosts, tests, your own builds).',
       ),
     description: z.string().default("").describe("What the instance does."),
     cpu: z.number().int().min(1).describe("limits.cpu: number of CPUs."),

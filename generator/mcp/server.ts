@@ -15,9 +15,9 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
 import { explain } from "../cli/explain.ts";
-import { readBase } from "../cli/plan.ts";
+import { planAgainst, readBase } from "../cli/plan.ts";
 import { LabSchema } from "../config/schema.ts";
-import { allowKey, planLab, type LabPlan } from "../plan/plan.ts";
+import { allowKey, type LabPlan } from "../plan/plan.ts";
 import { compile } from "../pipeline.ts";
 import type { Model } from "../resolve/model.ts";
 import { AGENTS_MD, LAB_JSON, README, labJsonSchemaText } from "../targets/docs/index.ts";
@@ -235,8 +235,7 @@ export function createServer(opts: McpOptions): McpServer {
       if (!/^[A-Za-z0-9][A-Za-z0-9._/~^@{}-]*$/.test(base)) return text(`not a git ref: ${base}`, true);
       const b = readBase(outDir, base);
       if (!b.ok) return text(`cannot plan against ${base}: ${b.message}`, true);
-      const baseModel = b.model;
-      return json({ base: { ref: base, commit: b.commit, note: b.note }, ...planJson(planLab(baseModel, r.model)) });
+      return json({ base: { ref: base, commit: b.commit, note: b.note }, ...planJson(planAgainst(outDir, b, r.model)) });
     },
   );
 

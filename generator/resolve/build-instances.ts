@@ -5,7 +5,7 @@ import type { Lock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
-import { parseOciImage } from "../shared/image.ts";
+import { imageRemoteOf, isOciImage, parseOciImage } from "../shared/image.ts";
 import { SECRETS_LAYOUT } from "../shared/secrets.ts";
 
 /** An instance's address: its first NIC's, from the config or the lock. */
@@ -48,9 +48,9 @@ export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.Ro
         host: i.host,
         type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
         image: i.image,
-        imageRemote: i.image.slice(0, i.image.indexOf(":")) as M.ImageRemote,
-        imageTag: i.image.startsWith("images:") ? null : parseOciImage(i.image).tag,
-        oci: !i.image.startsWith("images:"),
+        imageRemote: imageRemoteOf(i.image) as M.ImageRemote,
+        imageTag: isOciImage(i.image) ? parseOciImage(i.image).tag : null,
+        oci: isOciImage(i.image),
         description: i.description,
         cpu: i.cpu,
         memory: i.memory,

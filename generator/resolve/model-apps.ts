@@ -21,7 +21,8 @@ export interface SecretModel {
   readonly source: ConfigPath;
 }
 
-export type ImageRemote = "images" | "docker" | "ghcr" | "quay" | "lscr" | "codeberg";
+/** "local": an image imported on the instance's host (no remote is declared for it). */
+export type ImageRemote = "images" | "docker" | "ghcr" | "quay" | "lscr" | "codeberg" | "local";
 
 export interface InstanceSecretModel {
   readonly name: string;

@@ -280,9 +280,9 @@ export interface InstanceModel {
   readonly type: "container" | "virtual-machine";
   /** As configured, e.g. "images:debian/12" or "docker:traefik:v3.7". */
   readonly image: string;
-  /** The image remote: "images" (simplestreams) or an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg"). */
+  /** The image remote: "images" (simplestreams), an OCI registry ("docker", "ghcr", "quay", "lscr", "codeberg") or "local" (imported on the host). */
   readonly imageRemote: ImageRemote;
-  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images: or a digest-only reference. */
+  /** OCI images: the tag (the app's version), e.g. "v3.7.11"; null for images:, local: or a digest-only reference. */
   readonly imageTag: string | null;
   /** True for OCI application containers (no init, no cloud-init; config arrives as files). */
   readonly oci: boolean;

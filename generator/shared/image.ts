@@ -3,6 +3,34 @@
 // (opencontainers/distribution-spec spec.md, "Pulling manifests"): a tag is
 // [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}; a repository is lowercase path components separated by '/'.
 
+/**
+ * The pseudo-remote of an image imported on the instance's own host. "local" is what the Incus CLI
+ * calls the local daemon (lxc/incus shared/cliconfig/default.go, DefaultRemotes); labgen declares
+ * no remote for it: OpenTofu gets the bare alias, which the provider looks up on the instance's
+ * own server (lxc/terraform-provider-incus internal/instance/resource_instance.go,
+ * createInstanceFromImage: no "remote:" prefix → imageServer = the instance's server, then
+ * GetImageAlias). Host names are never "local" (validate/rules/naming.ts).
+ */
+export const LOCAL_IMAGE_REMOTE = "local";
+
+/** The OCI registries labgen declares as image remotes (protocol oci). */
+export const OCI_IMAGE_REMOTES: ReadonlySet<string> = new Set(["docker", "ghcr", "quay", "lscr", "codeberg"]);
+
+/** The remote part of an image reference ("images", "docker", …, "local"). */
+export function imageRemoteOf(image: string): string {
+  return image.slice(0, image.indexOf(":"));
+}
+
+/** Whether an image is an OCI application image (an OCI registry remote). */
+export function isOciImage(image: string): boolean {
+  return OCI_IMAGE_REMOTES.has(imageRemoteOf(image));
+}
+
+/** What the provider's `image` attribute gets: a local image by its bare alias, the others as written. */
+export function providerImage(image: string): string {
+  return imageRemoteOf(image) === LOCAL_IMAGE_REMOTE ? image.slice(LOCAL_IMAGE_REMOTE.length + 1) : image;
+}
+
 export interface OciImageRef {
   readonly remote: string;
   readonly repository: string;

@@ -173,6 +173,40 @@ describe("labgen plan", () => {
     expect(JSON.parse((await cli("plan", "--json", ...r0.args)).stdout).changes).toEqual([]);
   });
 
+  // lab.json does not record a host's own module; plan reads it from the base commit and the work tree.
+  it("a change to hosts/<host>/extra.nix is a host change at hosts.<host>.extraModule", async () => {
+    const dir = join(tmp, `extra-${n++}`);
+    mkdirSync(join(dir, "hosts", "nas"), { recursive: true });
+    const l = labWithVolume();
+    l.hosts.nas.extraModule = true;
+    const cfg = join(dir, "lab.config.ts");
+    writeFileSync(cfg, configSource(l));
+    const extra = join(dir, "hosts", "nas", "extra.nix");
+    writeFileSync(extra, '{ ... }: { boot.kernelParams = [ "quiet" ]; }\n');
+    const args = paths(cfg, join(dir, "out"), join(dir, "lab.lock.json"));
+    git(dir, "init", "-q", "-b", "main");
+    expect((await cli("generate", ...args)).code).toBe(0);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "-m", "lab");
+    expect(JSON.parse((await cli("plan", "--json", ...args)).stdout).changes).toEqual([]);
+    writeFileSync(extra, '{ ... }: { boot.kernelParams = [ "quiet" "mitigations=auto" ]; }\n');
+    const r = await cli("plan", "--json", ...args);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).changes).toEqual([
+      {
+        risk: "host",
+        kind: "host",
+        name: "nas",
+        path: "hosts.nas.extraModule",
+        summary: "hosts/nas/extra.nix changes; nixos-rebuild switch applies it on nas (labgen does not read your module: review whether it needs a reboot)",
+        line: lineOf(cfg, '"extraModule": true'),
+      },
+    ]);
+    // Committed, it is the base: no change again.
+    git(dir, "commit", "-q", "-am", "kernel parameter");
+    expect(JSON.parse((await cli("plan", "--json", ...args)).stdout).changes).toEqual([]);
+  });
+
   it("the reference lab: removing jellyfin blocks on its 4 TiB volume", async () => {
     const dir = join(tmp, `reference-${n++}`);
     mkdirSync(dir, { recursive: true });

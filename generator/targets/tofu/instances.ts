@@ -3,6 +3,7 @@ import { hcl } from "../../printers/hcl/index.ts";
 import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
 import type { ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
+import { providerImage } from "../../shared/image.ts";
 import { cmp, resource, type TofuFile } from "./file.ts";
 
 export function planInstancesTf(model: Model): TofuFile {
@@ -94,7 +95,8 @@ function instance(model: Model, inst: InstanceModel, host: HostModel): BodyItem[
     hcl.attr("description", inst.description),
     hcl.attr("remote", inst.host),
     hcl.attr("type", inst.type),
-    hcl.attr("image", inst.image),
+    // A local: image goes by its bare alias, which the provider finds on this instance's own server.
+    hcl.attr("image", providerImage(inst.image)),
     hcl.attr("profiles", profiles),
     hcl.attr("running", true),
     hcl.blank(),

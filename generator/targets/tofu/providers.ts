@@ -10,7 +10,7 @@ import { type TofuFile, wholeFile } from "./file.ts";
  * written. The OCI ones are what lxc/incus doc/reference/image_servers.md adds for Docker Hub
  * (`incus remote add docker https://docker.io --protocol=oci`), for each registry.
  */
-const IMAGE_REMOTES: Record<ImageRemote, { readonly address: string; readonly protocol: "simplestreams" | "oci" }> = {
+const IMAGE_REMOTES: Record<Exclude<ImageRemote, "local">, { readonly address: string; readonly protocol: "simplestreams" | "oci" }> = {
   images: { address: "https://images.linuxcontainers.org", protocol: "simplestreams" },
   docker: { address: "https://docker.io", protocol: "oci" },
   ghcr: { address: "https://ghcr.io", protocol: "oci" },
@@ -21,7 +21,8 @@ const IMAGE_REMOTES: Record<ImageRemote, { readonly address: string; readonly pr
 
 export function planProvidersTf(model: Model): TofuFile {
   const hosts = new Set(model.hosts.map((h) => h.name));
-  const imageRemotes = [...new Set(model.instances.map((i) => i.imageRemote))].sort();
+  // "local" images live on the instance's own host: no remote to declare (shared/image.ts).
+  const imageRemotes = [...new Set(model.instances.map((i) => i.imageRemote))].filter((r) => r !== "local").sort();
   for (const r of imageRemotes) {
     if (hosts.has(r)) throw new Error(`host '${r}' has the name of the image remote '${r}:'; rename the host`);
   }
@@ -40,7 +41,7 @@ function providers(model: Model, imageRemotes: readonly string[]): Body {
     remotes.push(hcl.blank(), hcl.block("remote", [], [hcl.attr("name", h.name), hcl.attr("address", address)]));
   }
   for (const name of imageRemotes) {
-    const r = IMAGE_REMOTES[name as ImageRemote];
+    const r = IMAGE_REMOTES[name as Exclude<ImageRemote, "local">];
     remotes.push(
       hcl.blank(),
       hcl.block("remote", [], [hcl.attr("name", name), hcl.attr("address", r.address), hcl.attr("protocol", r.protocol)]),

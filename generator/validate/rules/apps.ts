@@ -1,7 +1,7 @@
 // Apps: image versions, OCI options, secrets and shared volumes (the plumbing app presets rely on).
 import { INCUS_NAME_RE, type LabConfig } from "../../config/schema.ts";
 import type { DiagnosticBag, PathSegment } from "../../shared/diagnostics.ts";
-import { OCI_DIGEST_RE, OCI_REPOSITORY_RE, OCI_TAG_RE, parseOciImage } from "../../shared/image.ts";
+import { OCI_DIGEST_RE, OCI_REPOSITORY_RE, OCI_TAG_RE, isOciImage, parseOciImage } from "../../shared/image.ts";
 import { STATE_DIR } from "../../shared/lab.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import { NIX_STORE, type Rule, entries } from "./common.ts";
@@ -46,7 +46,7 @@ export const APPS_RULES: Rule[] = [
     summary: "OCI images name a valid repository and pin a version: a valid tag (and optionally a sha256 digest)",
     check(lab, d) {
       for (const [n, inst] of entries(lab.instances)) {
-        if (inst.image.startsWith("images:")) continue;
+        if (!isOciImage(inst.image)) continue;
         const ref = parseOciImage(inst.image);
         const path = ["instances", n, "image"];
         if (!OCI_REPOSITORY_RE.test(ref.repository))
@@ -65,7 +65,7 @@ export const APPS_RULES: Rule[] = [
     summary: "oci overrides only on OCI images; files and secrets do not collide with volumes",
     check(lab, d) {
       for (const [n, inst] of entries(lab.instances)) {
-        if (inst.oci && inst.image.startsWith("images:"))
+        if (inst.oci && !isOciImage(inst.image))
           d.error("oci-options", ["instances", n, "oci"], "oci.* options apply to OCI application images only: drop oci or use an OCI image");
         const paths = new Set<string>();
         inst.files.forEach((f, i) => {

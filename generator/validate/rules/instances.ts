@@ -1,4 +1,5 @@
 // Instances: the host and profiles they reference, what they ask of the host (memory, CPU, ports), images.
+import { isOciImage } from "../../shared/image.ts";
 import { sizeBytes } from "../../shared/units.ts";
 import type { PathSegment } from "../../shared/diagnostics.ts";
 import { type Rule, entries, instancesByHost, UnknownNames } from "./common.ts";
@@ -132,7 +133,7 @@ export const INSTANCES_RULES: Rule[] = [
       // OCI images need Incus ≥ 6.3; incus-lts is 7.0.x in the nixpkgs snapshot our option data
       // comes from (pkgs/by-name/in/incus/lts.nix), so both channels run them.
       for (const [n, inst] of entries(lab.instances)) {
-        if (inst.image.startsWith("images:")) continue;
+        if (!isOciImage(inst.image)) continue;
         if (inst.type === "vm") d.error("oci-image", ["instances", n, "type"], "OCI images run as containers only: use an images: image for a VM");
         if (inst.cloudInit !== undefined) d.error("oci-image", ["instances", n, "cloudInit"], "OCI application containers do not run cloud-init: drop cloudInit or use an images:…/cloud image");
       }
