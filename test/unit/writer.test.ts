@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
-import { applyWrite, MANIFEST, planWrite, printManifest, removeStrayTemporaries, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
+import { applyWrite, COMPARE_STEP, MANIFEST, planWrite, printManifest, removeStrayTemporaries, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
 import { cli, paths, shown } from "../support/cli.ts";
 import { baseLab, ingressLab, listFiles, mkTmp, mtimes, readTree, rmTmp, writeConfig } from "../support/lab-fixtures.ts";
 
@@ -140,9 +140,9 @@ describe("writer (API)", () => {
   });
 
   it("large and non-ASCII files compare byte for byte: a surrogate pair across the streaming step, a change in the last byte", () => {
-    // The comparison streams 2^18 UTF-16 units at a time; put an emoji's two halves on either
-    // side of that boundary, and multi-byte characters after it.
-    const big = `${"a".repeat((1 << 18) - 1)}\u{1F600}${"é".repeat(1 << 18)}x\n`;
+    // The comparison streams COMPARE_STEP UTF-16 units at a time; put an emoji's two halves on
+    // either side of that boundary, and multi-byte characters after it (several steps' worth).
+    const big = `${"a".repeat(COMPARE_STEP - 1)}\u{1F600}${"é".repeat(4 * COMPARE_STEP)}x\n`;
     const out = join(dir, "out");
     write(out, [f("big.txt", big), f("small.txt", "ü\n")]);
     expect(readFileSync(join(out, "big.txt"), "utf8")).toBe(big);
