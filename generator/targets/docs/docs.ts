@@ -355,7 +355,9 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   if (model.ingress) {
     d.h(2, "Internal DNS");
     const ing = model.ingress;
-    const traefikNet = model.networks.find((n) => n.name === model.instances.find((i) => i.name === ing.instance)?.nics[0].network);
+    // The ingress instance is looked up once, not once per network (100 networks × 10,000 instances).
+    const ingressNet = model.instances.find((i) => i.name === ing.instance)?.nics[0].network;
+    const traefikNet = model.networks.find((n) => n.name === ingressNet);
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
       `The route names resolve through the DNS server Incus runs on each bridge (dnsmasq), from host records in ${code("tofu/networks.tf")}; the guests ask it. ` +
