@@ -1,7 +1,7 @@
 // Instances and the profiles they use, as the Model lists them.
 import type { LabConfig } from "../config/schema.ts";
 import { sizeBytes } from "../shared/units.ts";
-import type { Lock } from "./lock.ts";
+import type { Lock, NicLock } from "./lock.ts";
 import type * as M from "./model.ts";
 import { groupBy } from "./group.ts";
 import { byName, sortedRecord } from "./sort.ts";
@@ -17,71 +17,92 @@ export function instanceIpOf(lab: LabConfig, lock: Lock): (inst: string) => stri
   };
 }
 
-/** Every instance, sorted by name; `routes` gives each its URLs. */
-export function buildInstances(lab: LabConfig, lock: Lock, routes: readonly M.RouteModel[]): M.InstanceModel[] {
+/**
+ * Every instance, sorted by name; `routes` gives each its URLs. `nicLocks` holds every NIC's lock
+ * entry in config order (instances, then their NICs), the order of the walk below.
+ */
+export function buildInstances(lab: LabConfig, nicLocks: readonly NicLock[], routes: readonly M.RouteModel[]): M.InstanceModel[] {
   const ingress = lab.ingress ?? null;
   const routesByInstance = groupBy(routes, (r) => r.instance);
-  return byName(
-    Object.entries(lab.instances).map(([name, i]) => {
-      const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
-        const e = lock.nics[`${name}/${n.name}`];
-        return {
-          name: n.name,
-          network: n.network,
-          ipv4: n.ipv4 ?? e.ipv4!,
-          staticIp: n.ipv4 !== undefined,
-          mac: e.mac,
-          source: `instances.${name}.nics[${idx}]`,
-        };
-      });
-      const ports: M.ExposedPortModel[] = i.ports
-        .map((p, idx) => ({
-          name: `${p.protocol}-${p.host}`,
-          protocol: p.protocol,
-          hostPort: p.host,
-          instancePort: p.instance,
-          source: `instances.${name}.ports[${idx}]`,
-        }))
-        .sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.hostPort - b.hostPort));
+  // Labs repeat a handful of sizes: each is parsed once.
+  const bytes = new Map<string, number>();
+  const bytesOf = (size: string): number => {
+    let b = bytes.get(size);
+    if (b === undefined) bytes.set(size, (b = sizeBytes(size)));
+    return b;
+  };
+  // One object per instance and nothing else per instance that is not in the Model (no entry
+  // pairs, no empty intermediates): at 10,000 instances every allocation here is 10,000 more for
+  // the garbage collector to copy while the Model is live.
+  const out: M.InstanceModel[] = [];
+  let nicAt = 0;
+  for (const name in lab.instances) {
+    const i = lab.instances[name];
+    const nics: M.InstanceNicModel[] = i.nics.map((n, idx) => {
+      const e = nicLocks[nicAt++];
       return {
-        name,
-        host: i.host,
-        type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
-        image: i.image,
-        imageRemote: imageRemoteOf(i.image) as M.ImageRemote,
-        imageTag: isOciImage(i.image) ? parseOciImage(i.image).tag : null,
-        oci: isOciImage(i.image),
-        description: i.description,
-        cpu: i.cpu,
-        memory: i.memory,
-        memoryBytes: sizeBytes(i.memory),
-        rootDisk: { storage: i.storage, size: i.rootSize },
-        profiles: [...i.profiles],
-        nics,
-        ipv4: nics[0].ipv4,
-        serves: [...i.serves].sort((a, b) => a - b),
-        ports,
-        volumes: i.volumes.map((v, idx) => volumeOf(lab, name, i, v, idx)),
-        snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
-        autostart: i.autostart,
-        cloudInit: i.cloudInit ?? null,
-        urls: (routesByInstance.get(name) ?? []).map((r) => r.url).sort(),
-        ingress: ingress?.instance === name,
-        environment: sortedRecord(i.environment),
-        secrets: [...new Set(i.secrets)].sort().map((s) => ({
-          name: s,
-          path: `${SECRETS_LAYOUT.mount}/${s}`,
-          hostPath: `${SECRETS_LAYOUT.instances}/${name}/${s}`,
-        })),
-        secretOwner: { uid: i.secretOwner.uid, gid: i.secretOwner.gid },
-        secretsHostDir: i.secrets.length > 0 ? `${SECRETS_LAYOUT.instances}/${name}` : null,
-        files: i.files.map((f, idx) => ({ path: f.path, content: f.content, mode: f.mode, uid: f.uid, gid: f.gid, source: `instances.${name}.files[${idx}]` })),
-        health: healthOf(i.health),
-        ociConfig: sortedRecord(ociConfig(i.oci)),
-        source: `instances.${name}`,
+        name: n.name,
+        network: n.network,
+        ipv4: n.ipv4 ?? e.ipv4!,
+        staticIp: n.ipv4 !== undefined,
+        mac: e.mac,
+        source: `instances.${name}.nics[${idx}]`,
       };
-    }),
-  );
+    });
+    const ports: M.ExposedPortModel[] = i.ports.map((p, idx) => ({
+      name: `${p.protocol}-${p.host}`,
+      protocol: p.protocol,
+      hostPort: p.host,
+      instancePort: p.instance,
+      source: `instances.${name}.ports[${idx}]`,
+    }));
+    if (ports.length > 1) ports.sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.hostPort - b.hostPort));
+    const oci = isOciImage(i.image);
+    const routed = routesByInstance.get(name);
+    out.push({
+      name,
+      host: i.host,
+      type: i.type === "vm" ? ("virtual-machine" as const) : ("container" as const),
+      image: i.image,
+      imageRemote: imageRemoteOf(i.image) as M.ImageRemote,
+      imageTag: oci ? parseOciImage(i.image).tag : null,
+      oci,
+      description: i.description,
+      cpu: i.cpu,
+      memory: i.memory,
+      memoryBytes: bytesOf(i.memory),
+      rootDisk: { storage: i.storage, size: i.rootSize },
+      profiles: i.profiles.slice(),
+      nics,
+      ipv4: nics[0].ipv4,
+      serves: i.serves.length > 1 ? i.serves.slice().sort((a, b) => a - b) : i.serves.slice(),
+      ports,
+      volumes: i.volumes.map((v, idx) => volumeOf(lab, name, i, v, idx)),
+      snapshots: i.snapshots ? { schedule: i.snapshots.schedule, expiry: i.snapshots.expiry } : null,
+      autostart: i.autostart,
+      cloudInit: i.cloudInit ?? null,
+      urls: routed ? routed.map((r) => r.url).sort() : [],
+      ingress: ingress?.instance === name,
+      environment: sortedRecord(i.environment),
+      secrets:
+        i.secrets.length === 0
+          ? []
+          : [...new Set(i.secrets)].sort().map((s) => ({
+              name: s,
+              path: `${SECRETS_LAYOUT.mount}/${s}`,
+              hostPath: `${SECRETS_LAYOUT.instances}/${name}/${s}`,
+            })),
+      secretOwner: { uid: i.secretOwner.uid, gid: i.secretOwner.gid },
+      secretsHostDir: i.secrets.length > 0 ? `${SECRETS_LAYOUT.instances}/${name}` : null,
+      files: i.files.map((f, idx) => ({ path: f.path, content: f.content, mode: f.mode, uid: f.uid, gid: f.gid, source: `instances.${name}.files[${idx}]` })),
+      health: healthOf(i.health),
+      ociConfig: ociConfig(i.oci),
+      source: `instances.${name}`,
+    });
+  }
+  // Out of step would put one NIC's MAC on another: fail loudly rather than print that.
+  if (nicAt !== nicLocks.length) throw new Error(`internal error: ${nicLocks.length} NIC lock entries for ${nicAt} NICs`);
+  return byName(out);
 }
 
 type InstanceConfig = LabConfig["instances"][string];
@@ -107,14 +128,14 @@ export function healthOf(h: InstanceConfig["health"]): M.HealthModel | null {
   return h ? { path: h.path, interval: h.interval, timeout: h.timeout } : null;
 }
 
-/** Incus oci.* keys from the config's oci overrides. */
+/** Incus oci.* keys from the config's oci overrides, in sorted order (set in that order). */
 function ociConfig(o: InstanceConfig["oci"]): Record<string, string> {
   const c: Record<string, string> = {};
   if (!o) return c;
-  if (o.entrypoint !== undefined) c["oci.entrypoint"] = o.entrypoint;
   if (o.cwd !== undefined) c["oci.cwd"] = o.cwd;
-  if (o.uid !== undefined) c["oci.uid"] = String(o.uid);
+  if (o.entrypoint !== undefined) c["oci.entrypoint"] = o.entrypoint;
   if (o.gid !== undefined) c["oci.gid"] = String(o.gid);
+  if (o.uid !== undefined) c["oci.uid"] = String(o.uid);
   return c;
 }
 

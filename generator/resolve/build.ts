@@ -9,17 +9,18 @@ import { DATASETS, GUEST_CA_ROOT_PATH, tofuHostOf } from "../shared/lab.ts";
 import { buildHosts } from "./build-hosts.ts";
 import { buildInstances, buildProfiles, buildSecrets, instanceIpOf } from "./build-instances.ts";
 import { buildIngress, buildRoutes, ingressAddressOf } from "./ingress.ts";
-import type { Lock } from "./lock.ts";
+import type { Lock, NicLock } from "./lock.ts";
 import * as M from "./model.ts";
 import { byName } from "./sort.ts";
 
-export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>): M.Model {
+/** `nicLocks`: every NIC's lock entry in config order (instances, then their NICs). */
+export function buildModel(lab: LabConfig, lock: Lock, gateways: Map<string, string>, nicLocks: readonly NicLock[]): M.Model {
   const domain = lab.domain;
   const tofuHost = tofuHostOf(lab);
   const instanceIp = instanceIpOf(lab, lock);
   const networks = buildNetworks(lab, gateways, ingressAddressOf(lab, instanceIp));
   const routes = buildRoutes(lab, instanceIp);
-  const instances = buildInstances(lab, lock, routes);
+  const instances = buildInstances(lab, nicLocks, routes);
   const storagePools = buildStoragePools(lab);
   const profiles = buildProfiles(lab, instances);
   const hosts = buildHosts(lab, lock, { networks, storagePools, instances, tofuHost, instanceIp });

@@ -2,7 +2,7 @@
 // and what a change requires. The only place that knows where the proxy keeps its files: the
 // proxy's target writes what `from.generated` names, the OpenTofu target pushes every entry.
 import type { LabConfig } from "../config/schema.ts";
-import { contains, intToIp, ipToInt, parseCidr } from "../shared/ipv4.ts";
+import { ipToInt, parseCidr, type Cidr } from "../shared/ipv4.ts";
 import type { CaModel, ConfigPath, IngressFileModel, IngressModel, NetworkModel, RouteModel } from "./model.ts";
 import { byName } from "./sort.ts";
 import { healthOf } from "./build-instances.ts";
@@ -110,16 +110,14 @@ export function allowList(lab: LabConfig, networks: readonly NetworkModel[]): st
   if (!ingress) return [];
   const ingressHost = lab.instances[ingress.instance].host;
   const out = [...ingress.allow];
-  const covered = (cidr: string): boolean => {
-    const c = parseCidr(cidr);
-    return out.some((a) => {
-      if (!a.includes(".")) return false;
-      const o = parseCidr(a);
-      return o.prefix <= c.prefix && contains(o, intToIp(c.base));
-    });
-  };
+  // The IPv4 ranges of `out`, parsed once: a bridge per host makes this list as long as the hosts.
+  const ranges = out.filter((a) => a.includes(".")).map(parseCidr);
+  const covered = (c: Cidr): boolean => ranges.some((o) => o.prefix <= c.prefix && c.base >= o.base && c.base < o.base + o.size);
   const add = (cidr: string) => {
-    if (!covered(cidr)) out.push(cidr);
+    const c = parseCidr(cidr);
+    if (covered(c)) return;
+    out.push(cidr);
+    ranges.push(c);
   };
   for (const n of networks) {
     if (n.host === ingressHost || !n.nat) add(n.subnet);

@@ -1,5 +1,5 @@
 // Look-ups over a resolved Model for the targets: each index is built once per Model (the Model
-// is frozen, so it can never go stale) instead of a scan of every instance per host.
+// is never changed after resolve, so it can never go stale) instead of a scan of every instance per host.
 import { groupBy } from "./group.ts";
 import type { InstanceModel, Model, NetworkModel, StoragePoolModel } from "./model.ts";
 

@@ -1,5 +1,6 @@
 // The resolved, normalized lab: what every target reads. Only `resolve` computes; targets map
-// this Model to their IR without deciding anything. Everything here is deeply frozen, every
+// this Model to their IR without deciding anything. Everything here is read-only (readonly types,
+// and deeply frozen wherever output is checked: resolve.ts FREEZE_MODEL), every
 // list is sorted by name (or kept in config order where order has meaning, e.g. NICs, vdevs),
 // and each resource carries `source`, the config path that produced it (provenance).
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { LabConfig } from "../../generator/config/schema.ts";
-import { emptyLock, INCUS_OUI, type Lock, LockError, parseLock, printLock } from "../../generator/resolve/lock.ts";
+import { emptyLock, INCUS_OUI, isWellFormedLock, type Lock, LockError, LockSchema, parseLock, printLock, printLockGeneric } from "../../generator/resolve/lock.ts";
 import { resolve } from "../../generator/resolve/resolve.ts";
 import { formatPath } from "../../generator/shared/diagnostics.ts";
 import { validate } from "../../generator/validate/validate.ts";
@@ -132,9 +132,71 @@ describe("parseLock", () => {
       "8:7 hosts.pve.hostId: hostId deadbeef is also given to nas: ZFS tells hosts apart by it",
     ]);
   });
+
+  // parseLock reads a lock that passes isWellFormedLock in place and hands anything else to the
+  // schema: the plain check must never accept what the schema refuses.
+  it("the plain check accepts a lock labgen wrote and nothing the schema refuses", () => {
+    const good = { version: 1, hosts: { nas: { hostId: "deadbeef" } }, nics: { "a/eth0": nic("10:66:6a:00:00:01", "10.10.0.5"), "b/eth0": nic("10:66:6a:00:00:02", null) } };
+    expect(isWellFormedLock(good)).toBe(true);
+    expect(isWellFormedLock(JSON.parse(printLock(resolveOk(baseLab()).lock)))).toBe(true);
+    const variants: unknown[] = [null, [], "x", {}, { ...good, version: 2 }, { ...good, extra: 1 }, { version: 1, hosts: {} }, { ...good, hosts: [] }, { ...good, nics: null }];
+    const hostValues: unknown[] = ["deadbee", "DEADBEEF", "00000000", 12345678, null, undefined, "deadbeef0", " deadbeef"];
+    for (const hostId of hostValues) variants.push({ ...good, hosts: { nas: { hostId } } });
+    variants.push({ ...good, hosts: { nas: { hostId: "deadbeef", x: 1 } } }, { ...good, hosts: { nas: {} } }, { ...good, hosts: { nas: "deadbeef" } });
+    variants.push({ ...good, hosts: JSON.parse('{"__proto__": {"hostId": "deadbeef"}}') });
+    for (const key of ["a", "a/b/c", "/eth0", "a/", "__proto__", ""]) variants.push({ ...good, nics: { [key]: nic("10:66:6a:00:00:01", null) } });
+    const entries: unknown[] = [
+      { mac: "10:66:6a:00:00:01", network: "lab0" },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: null, x: 1 },
+      { mac: "10:66:6a:00:00:01", network: "", ipv4: null },
+      { mac: "10:66:6a:00:00:01", network: 1, ipv4: null },
+      { mac: "10:66:6A:00:00:01", network: "lab0", ipv4: null },
+      { mac: "10:66:6a:00:00:01:", network: "lab0", ipv4: null },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: "10.10.0.256" },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: "10.10.0.05" },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: 5 },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: undefined },
+      { mac: "10:66:6a:00:00:01", network: "lab0", ipv4: "10.10.0.5\n" },
+      JSON.parse('{"mac": "10:66:6a:00:00:01", "network": "lab0", "__proto__": null}'),
+      [],
+      null,
+    ];
+    for (const e of entries) variants.push({ ...good, nics: { "a/eth0": e } });
+    for (const v of variants) {
+      const schema = LockSchema.safeParse(v).success;
+      expect({ v, plain: isWellFormedLock(v) && !schema }).toEqual({ v, plain: false });
+    }
+    // And each refused variant still gets the schema's worded problem through parseLock.
+    expect(problems(JSON.stringify({ ...good, nics: { "a/eth0": entries[6] } }))[0]).toMatch(/ipv4 must be an IPv4 address/);
+  });
+
+  it("prints exactly what JSON.stringify of the sorted lock prints, for any key (numeric host names, escapes)", () => {
+    const locks: Lock[] = [
+      emptyLock(),
+      resolveOk(baseLab()).lock,
+      { version: 1, hosts: { "10": { hostId: "0000000a" }, "9": { hostId: "00000009" }, b: { hostId: "0000000b" }, "01": { hostId: "00000001" }, "4294967295": { hostId: "0000000c" } }, nics: {} },
+      { version: 1, hosts: {}, nics: { 'q"uote/eth0': nic("10:66:6a:00:00:01", null, 'la\\b"0'), "ünï/\u2028": nic("10:66:6a:00:00:02", "10.0.0.2", "\ud800"), "tab\t/x": nic("10:66:6a:00:00:03", null) } },
+    ];
+    for (const l of locks) expect(printLock(l)).toBe(printLockGeneric(l));
+  });
 });
 
 describe("allocation", () => {
+  // The lock is a plain JSON object: a host named like an Object.prototype member must not count
+  // as already having a hostId.
+  it("a host named 'constructor' gets its own hostId", () => {
+    const lab = baseLab();
+    lab.hosts = { constructor: lab.hosts.nas };
+    for (const k of ["networks", "storage"]) for (const v of Object.values(lab[k] as Record<string, Obj>)) if (v.host === "nas") v.host = "constructor";
+    for (const i of Object.values(lab.instances as Record<string, Obj>)) if (i.host === "nas") i.host = "constructor";
+    const r = resolveOk(lab);
+    expect(Object.hasOwn(r.lock.hosts, "constructor")).toBe(true);
+    // (Read as an own entry: to the type checker, `.constructor` is Object's.)
+    const own = Object.entries(r.lock.hosts).find(([h]) => h === "constructor")![1];
+    expect(own.hostId).toMatch(/^[0-9a-f]{8}$/);
+    expect(r.model.hosts[0].hostId).toBe(own.hostId);
+  });
+
   it("allocates hostIds, MACs and addresses deterministically (two machines agree without a lock)", () => {
     const a = resolveOk(baseLab());
     const b = resolveOk(baseLab());
