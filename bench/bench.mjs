@@ -81,7 +81,7 @@ function labDir(n, shape) {
 }
 
 // --- the measurements ---------------------------------------------------------------------------
-const bin = join(root, "bin", "labgen.mjs");
+const bin = join(root, "bin", "labgen.cjs");
 build(root);
 if (baselineDir) build(baselineDir);
 
@@ -99,7 +99,7 @@ for (const lab of labs) {
       for (let i = 0; i < runsFor(lab.n); i++) {
         const zero = nodeZero();
         const g = generate(bin, dir, mode === "cold");
-        const base = baselineDir ? generate(join(baselineDir, "bin", "labgen.mjs"), dir, mode === "cold") : null;
+        const base = baselineDir ? generate(join(baselineDir, "bin", existsSync(join(baselineDir, "bin", "labgen.cjs")) ? "labgen.cjs" : "labgen.mjs"), dir, mode === "cold") : null;
         samples.push({ zero, g, base });
       }
       const med = (k) => median(samples.map((s) => s.g[k] ?? 0));

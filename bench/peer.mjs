@@ -51,7 +51,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const bin = join(root, "bin", "labgen.mjs");
+const bin = join(root, "bin", "labgen.cjs");
 const peer = join(root, "bench", "peer.nix");
 console.log(`| N | node -e 0 ms | labgen cpu ms | peer cpu ms | labgen / peer (cpu) | labgen wall × node -e 0 | peer wall × node -e 0 |\n| --- | --- | --- | --- | --- | --- | --- |`);
 for (const n of SIZES) {

@@ -1,30 +1,4 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (npm ci builds dist/ through the prepare script). The bundle is compiled
-// with V8's code cache from the build when V8 accepts it (same V8 and flags), which saves most of
-// the parse and compile time of a cold start; otherwise it is compiled as usual.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Script } from "node:vm";
-
-const file = fileURLToPath(new URL("../dist/labgen.cjs", import.meta.url));
-if (!existsSync(file)) {
-  process.stderr.write("labgen: dist/ is missing; run `npm run build` (npm ci does it for you)\n");
-  process.exit(2);
-}
-const cacheFile = `${file}.cache`;
-const training = process.env.LABGEN_WRITE_CODE_CACHE;
-const cachedData = !training && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
-const mod = { exports: {} };
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
-
-try {
-  process.exitCode = await mod.exports.run(process.argv.slice(2));
-  // The build's training run: the cache now holds the functions a real run compiled.
-  if (training) writeFileSync(training, script.createCachedData());
-} catch (e) {
-  process.stderr.write(`labgen: internal error (a bug in labgen, please report it):\n${e?.stack ?? e}\n`);
-  process.exitCode = 70;
-}
+// The CLI's entry is bin/labgen.cjs (package.json "bin"); this file stays for paths written
+// before it, and runs the same code.
+import "./labgen.cjs";

@@ -35,7 +35,7 @@ buildNpmPackage {
   nativeBuildInputs = [ makeWrapper ];
 
   # buildPhase is buildNpmPackage's default, `npm run build` (npmBuildScript defaults to
-  # "build"): scripts/build.mjs bundles the CLI with esbuild into dist/, which bin/labgen.mjs
+  # "build"): scripts/build.mjs bundles the CLI with esbuild into dist/, which bin/labgen.cjs
   # loads.
 
   # Own installPhase instead of the default npmInstallHook: that hook copies the file list of

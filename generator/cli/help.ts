@@ -15,7 +15,7 @@ export const EXIT = {
   destroyData: 3,
   /** `labgen diff`: out/ or lab.lock.json differ from what `generate` would write. */
   drift: 4,
-  /** A bug in labgen (bin/labgen.mjs prints the stack trace). */
+  /** A bug in labgen (bin/labgen.cjs prints the stack trace). */
   internal: 70,
 } as const;
 

@@ -8,7 +8,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Any control character, tab and newline included. */
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Text every output carries as it is (textProblem is null for it). */
+export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 const hex = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 

@@ -2,10 +2,11 @@
 // that read the raw config (text no output can carry), shape (zod) errors, and the semantic
 // rules — which run even when the shape is wrong, on the parts that parsed, so the user gets every
 // error in one round.
+import { z } from "zod";
 import { LabSchema, type LabConfig } from "../config/schema.ts";
 import { DiagnosticBag, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
 import { RAW_RULES, runRules, type RuleContext } from "./rules.ts";
-import { placeholderDiagnostics, placeholderPaths, underAny } from "./placeholders.ts";
+import { placeholderDiagnostics, placeholderPaths, scanRaw, underAny } from "./placeholders.ts";
 import { zodIssuesToDiagnostics } from "./schema-errors.ts";
 
 export interface Validated {
@@ -15,31 +16,69 @@ export interface Validated {
 }
 
 export function validate(raw: unknown, ctx: RuleContext = {}): Validated {
+  const scan = scanRaw(raw);
+  // Rules that cannot fire are not run (each walks the whole config). The text rule finds only
+  // keys and strings that are not printable ASCII. The secret-value rule reads every string of the
+  // parsed config: the raw config's strings and the schema's defaults (none of which looks like a
+  // secret; a test checks), so without a raw string that may be a secret it has nothing to find.
+  const skip = new Set<string>();
+  if (scan.printable) skip.add("text");
+  if (!scan.secretHint) skip.add("secret-value");
   // A placeholder left by `labgen init` is one error, whatever else its made-up value breaks.
-  const holes = placeholderDiagnostics(raw);
+  const holes = placeholderDiagnostics(raw, scan);
   if (holes.length) {
-    const paths = placeholderPaths(raw);
-    const rest = validateFilled(raw, ctx).diagnostics.filter((d) => !underAny(paths, d.path));
+    const paths = placeholderPaths(raw, scan);
+    const rest = validateFilled(raw, ctx, skip).diagnostics.filter((d) => !underAny(paths, d.path));
     return { config: null, diagnostics: [...holes, ...rest] };
   }
-  return validateFilled(raw, ctx);
+  return validateFilled(raw, ctx, skip);
 }
 
-function validateFilled(raw: unknown, ctx: RuleContext): Validated {
+// zod's compiler (z.compile's code generation) turns the instances' schema into one generated
+// function that parses them without zod's per-value payloads and issue lists: half the CPU and
+// garbage of the schema's own parse at 1,000 instances. It only ever answers "valid, here are the
+// instances" (the same value, a test checks): anything it refuses is parsed again by the schema
+// itself, so every error is zod's own. Generating and compiling it costs ~5 ms, which pays off
+// from a few hundred instances; the rest of the config is small and parsed as written.
+const COMPILE_FROM_INSTANCES = 200;
+let compiled: typeof LabSchema | null | undefined;
+
+/** LabSchema with its instances parsed by zod's compiled form (LabSchema itself if that cannot be made). */
+export function compiledLabSchema(): typeof LabSchema {
+  if (compiled === undefined) {
+    try {
+      const instances = LabSchema.shape.instances;
+      compiled = LabSchema.extend({ instances: z.withParser(instances, z.core.compileFn(instances)) });
+    } catch {
+      // A schema feature the compiler does not support: the schema parses on its own.
+      compiled = null;
+    }
+  }
+  return compiled ?? LabSchema;
+}
+
+/** The schema to parse `raw` with: with compiled instances for a large lab, as written otherwise. */
+export function schemaFor(raw: unknown): typeof LabSchema {
+  const instances = raw && typeof raw === "object" ? (raw as { instances?: unknown }).instances : undefined;
+  if (!instances || typeof instances !== "object" || Object.keys(instances).length < COMPILE_FROM_INSTANCES) return LabSchema;
+  return compiledLabSchema();
+}
+
+function validateFilled(raw: unknown, ctx: RuleContext, skip: ReadonlySet<string>): Validated {
   const bagText = new DiagnosticBag();
-  for (const rule of RAW_RULES) rule.check(raw as LabConfig, bagText);
+  for (const rule of RAW_RULES) if (!skip.has(rule.id)) rule.check(raw as LabConfig, bagText);
   const text = bagText.items;
-  const parsed = LabSchema.safeParse(raw);
+  const parsed = schemaFor(raw).safeParse(raw);
   if (parsed.success && text.length === 0) {
     const bag = new DiagnosticBag();
-    runRules(parsed.data, bag, ctx);
+    runRules(parsed.data, bag, ctx, skip);
     return { config: bag.errors.length ? null : parsed.data, diagnostics: bag.items };
   }
   // One error per mistake: a value refused for its characters is not reported again for its shape.
   const textAt = new Set(text.map((d) => key(d.path)));
   const shape = parsed.success ? [] : zodIssuesToDiagnostics(parsed.error.issues, raw).filter((d) => !textAt.has(key(d.path)));
   const errors = [...text, ...shape];
-  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors, ctx)] };
+  return { config: null, diagnostics: [...errors, ...rulesOnWhatParsed(raw, errors, ctx, skip)] };
 }
 
 const key = (path: readonly PathSegment[]): string => JSON.stringify(path);
@@ -92,7 +131,7 @@ function getAt(v: unknown, path: readonly PathSegment[]): unknown {
   return cur;
 }
 
-function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: RuleContext): Diagnostic[] {
+function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: RuleContext, skipped: ReadonlySet<string>): Diagnostic[] {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return [];
   const lab = copy(raw) as Record<string, any>;
   const broken = new Map<string, Set<string>>();
@@ -123,7 +162,8 @@ function rulesOnWhatParsed(raw: unknown, errors: readonly Diagnostic[], ctx: Rul
   }
   const parsed = LabSchema.safeParse(lab);
   if (!parsed.success) return [];
-  const skip = new Set<string>();
+  // The copy holds a subset of the raw config's strings: what `skipped` rules out stays ruled out.
+  const skip = new Set<string>(skipped);
   for (const s of sections) for (const r of READS[s] ?? []) skip.add(r);
   if (broken.has("hosts")) for (const r of READS.hosts) skip.add(r);
 

@@ -414,6 +414,10 @@ describe("values without a faithful spelling are rejected", () => {
     expect(() => printNix(nix.attrs([nix.bind(["p", "q"], nix.attrs([nix.inherit(["x"]), nix.bind(["x", "y"], 1)]))]))).toThrow(
       /attribute p\.q\.x is already defined \(while adding p\.q\.x\.y\)/,
     );
+    // The same two levels deep: the message names the whole path from the outermost set.
+    expect(() =>
+      printNix(nix.attrs([nix.bind("p", nix.attrs([nix.bind("q", nix.attrs([nix.inherit(["x"]), nix.bind(["x", "y"], 1)]))]))])),
+    ).toThrow(/attribute p\.q\.x is already defined \(while adding p\.q\.x\.y\)/);
   });
 
   it("refuses a deep merge of two set literals (Nix merges one level only)", () => {

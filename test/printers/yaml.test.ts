@@ -2,9 +2,9 @@
 // the `yaml` library (YAML 1.2 and 1.1 rules) and by an independent parser, PyYAML (YAML 1.1,
 // the rules Go's YAML parsers follow for yes/no, sexagesimals and the like), byte for byte.
 import { execFileSync } from "node:child_process";
-import { parse } from "yaml";
+import { Document, isScalar, parse, Scalar, visit } from "yaml";
 import { describe, expect, it } from "vitest";
-import { printYaml, YamlPrintError } from "../../generator/printers/yaml/index.ts";
+import { printYaml, YamlPrintError, type YamlValue } from "../../generator/printers/yaml/index.ts";
 
 const TRICKY: string[] = [
   "", " ", "  leading", "trailing  ", "yes", "no", "on", "off", "y", "n", "Y", "NO", "~", "null", "Null", "true", "False",
@@ -64,5 +64,59 @@ describe("YAML printer", () => {
     for (const bad of ["nul\0", "del\u007f", "c1\u0090", "nel\u0085", "ls\u2028", "ps\u2029", "\ud800lone", "\uffff"]) expect(() => printYaml({ a: bad })).toThrow(YamlPrintError);
     expect(() => printYaml({ a: Number.NaN })).toThrow(/finite/);
     expect(() => printYaml({ a: undefined as unknown as string })).toThrow(/undefined/);
+  });
+
+  it("writes exactly the bytes the yaml library writes for the same data (strings as keys and values at every depth, numbers, empties, long keys)", () => {
+    // The printer writes YAML directly; its bytes must stay those of the library it replaced
+    // (eemeli/yaml: Document + toString with these options, every string that is not plain-safe
+    // forced to double quotes; plain-safe as the printer decided it then: a letter-first word
+    // unless it is a YAML 1.1 boolean or null, otherwise only if it reads back as itself in YAML
+    // 1.2 and 1.1).
+    const readsBack = (s: string, version: "1.1" | "1.2") => {
+      try {
+        return parse(s, { version }) === s;
+      } catch {
+        return false;
+      }
+    };
+    const SAFE_PLAIN = /^[A-Za-z0-9_/.][A-Za-z0-9_./:()`@+=-]*(?: [A-Za-z0-9_./:()`@+=-]+)*$/;
+    const plainIsSafe = (s: string) => {
+      if (!SAFE_PLAIN.test(s) || s.includes(": ") || s.endsWith(":")) return false;
+      if (/^[A-Za-z_/]/.test(s)) return !["y", "yes", "n", "no", "on", "off", "true", "false", "null"].includes(s.toLowerCase());
+      return readsBack(s, "1.2") && readsBack(s, "1.1");
+    };
+    const sortKeys = (v: YamlValue): YamlValue =>
+      Array.isArray(v) ? v.map(sortKeys) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, YamlValue>)[k])])) : v;
+    const library = (value: YamlValue, header?: string[]) => {
+      const doc = new Document(sortKeys(value), { aliasDuplicateObjects: false });
+      visit(doc, {
+        Scalar(_key, node) {
+          if (isScalar(node) && typeof node.value === "string" && !plainIsSafe(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+        },
+      });
+      if (header?.length) doc.commentBefore = header.map((l) => ` ${l}`).join("\n");
+      return doc.toString({ lineWidth: 0, minContentWidth: 0, indentSeq: true });
+    };
+    // Strings from the characters that matter to YAML's implicit types and indicators, seeded.
+    let seed = 17;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const alphabet = "0123456789._:-+/eExXoObBaAfFtTzZ sinIN@()`=~yYnN#'\"\\\n\t";
+    const generated = Array.from({ length: 3000 }, () => Array.from({ length: 1 + rnd(9) }, () => alphabet[rnd(alphabet.length)]).join(""));
+    const long = ["line one of a long string\nline two\n\n  three indented", " lead\n trail \nend of this long enough string", "x".repeat(1100), "y\n".repeat(30), ...[34, 35, 36].map((n) => `a\n${"b".repeat(n)}`)]; // JSON length 39, 40, 41: multi-line from 40
+    const strings = [...TRICKY, ...generated, ...long, "...", "...x", "... x", ".", "..", "1:2", "60s", "10.0.0.1/32"];
+    const cases: [string, YamlValue][] = [
+      ["values, top level", Object.fromEntries(strings.map((s, i) => [`k${i}`, s]))],
+      ["values, nested", { a: { b: Object.fromEntries(strings.map((s, i) => [`k${i}`, s])) } }],
+      ["sequence items, nested", { a: strings, b: [strings.slice(0, 200), [], {}], c: [{ x: strings.slice(0, 100), y: {} }] }],
+      ["top-level sequence", strings.slice(0, 300)],
+      ["keys, top level", Object.fromEntries(strings.map((s, i) => [s, i]))],
+      ["keys, nested and in sequence items", { a: Object.fromEntries(strings.map((s, i) => [s, [i]])), b: [Object.fromEntries(strings.slice(0, 300).map((s) => [s, { v: s }]))] }],
+      ["long keys", { ["k".repeat(1030)]: { a: 1 }, ["q\n".repeat(400)]: "v", x: { ["z".repeat(1025)]: [1, 2], ["w".repeat(1030)]: "s" } }],
+      ["scalars", { n: [0, -0, 1.5, -3, 1e21, 1e-7, 2 ** 53, 0.1], b: [true, false], z: null, e: [], m: {}, deep: { e: [[], {}], m: [{}, []] } }],
+      ["empty document", {}],
+    ];
+    for (const [name, value] of cases) expect(printYaml(value), name).toBe(library(value));
+    for (const header of [["Generated by labgen", "", "second line"], [""]])
+      expect(printYaml({ a: 1 }, { header }), header.join("|")).toBe(library({ a: 1 }, header));
   });
 });

@@ -31,6 +31,8 @@ function refuse(msg) {
 
 // ---------------------------------------------------------------- ZFS
 const under = (ds, parent) => ds === parent || ds.startsWith(parent + "/");
+// Every function below takes a host view `w`: the local host is the world itself, another lab host
+// reached as an Incus remote is w.remotes[<host>] (the same shape: zfs, incus, restored).
 const hasDataset = (w, ds) => w.zfs.datasets.includes(ds);
 function zfsCreate(w, ds) {
   if (hasDataset(w, ds)) refuse(`cannot create '${ds}': dataset already exists`);
@@ -42,7 +44,31 @@ function zfsSnapshot(w, full) {
   const [ds, name] = full.split("@");
   if (!hasDataset(w, ds)) refuse(`cannot open '${ds}': dataset does not exist`);
   if (w.zfs.snapshots.some((s) => s.ds === ds && s.name === name)) refuse(`cannot create snapshot '${full}': dataset already exists`);
-  w.zfs.snapshots.push({ ds, name, txg: ++w.zfs.txg });
+  const snap = { ds, name, txg: ++w.zfs.txg };
+  // The dataset mounted at /var/lib/incus holds Incus's database: its snapshot holds the database.
+  if (ds === w.incus.dbDataset) snap.db = JSON.parse(JSON.stringify(incusDb(w)));
+  w.zfs.snapshots.push(snap);
+}
+// openzfs cmd/zfs/zfs_main.c, zfs_do_rollback + rollback_check: without -r, any snapshot (or
+// bookmark) younger than the target makes it refuse; -r destroys them first.
+function zfsRollback(w, args) {
+  const recursive = args[0] === "-r";
+  if (recursive) args = args.slice(1);
+  if (args.length !== 1 || !args[0].includes("@")) refuse("rollback: the stand-in wants [-r] <dataset>@<snapshot>");
+  const [ds, name] = args[0].split("@");
+  if (!hasDataset(w, ds)) refuse(`cannot open '${ds}': dataset does not exist`);
+  const target = w.zfs.snapshots.find((s) => s.ds === ds && s.name === name);
+  if (!target) refuse(`cannot open '${args[0]}': dataset does not exist`);
+  const younger = snapsOf(w, ds).filter((s) => s.txg > target.txg);
+  if (younger.length > 0 && !recursive) {
+    refuse(`cannot rollback to '${args[0]}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${younger.map((s) => `${s.ds}@${s.name}`).join("\n")}`);
+  }
+  w.zfs.snapshots = w.zfs.snapshots.filter((s) => !younger.includes(s));
+  if (target.db) {
+    // A database rewound under a running daemon is overwritten by it: refuse to model that at all.
+    if (w.incus.daemon.running) refuse(`the stand-in refuses to roll back ${ds} under a running incusd (it keeps its database open and rewrites it)`);
+    Object.assign(w.incus, JSON.parse(JSON.stringify(target.db)));
+  }
 }
 // `zfs destroy -r <dataset>`: the dataset, its children and all their snapshots.
 function zfsDestroyRecursive(w, ds) {
@@ -55,10 +81,12 @@ function zfs(argv) {
   const [cmd, ...rest] = argv;
   const w = load();
   if (cmd === "list") {
-    // zfs list -H -o name -t snapshot (-d 1 | -r) <dataset>...
+    // zfs list -H -o name -t snapshot [-s createtxg] (-d 1 | -r) <dataset>...: snapshots in the
+    // order they were taken (createtxg).
     const args = [...rest];
     const want = ["-H", "-o", "name", "-t", "snapshot"];
-    for (const x of want) if (args.shift() !== x) refuse(`list: the stand-in knows only "zfs list -H -o name -t snapshot -d 1|-r <dataset>..."`);
+    for (const x of want) if (args.shift() !== x) refuse(`list: the stand-in knows only "zfs list -H -o name -t snapshot [-s createtxg] -d 1|-r <dataset>..."`);
+    if (args[0] === "-s" && args.splice(0, 2)[1] !== "createtxg") refuse("list: the stand-in sorts only by createtxg");
     const depth = args.shift();
     if (depth === "-d" && args.shift() !== "1") refuse("list: only -d 1");
     else if (depth !== "-d" && depth !== "-r") refuse("list: -d 1 or -r");
@@ -89,6 +117,11 @@ function zfs(argv) {
     save(w);
     return 0;
   }
+  if (cmd === "rollback") {
+    zfsRollback(w, rest);
+    save(w);
+    return 0;
+  }
   if (cmd === "destroy") {
     if (rest.length !== 1 || !rest[0].includes("@")) refuse("destroy: the stand-in destroys one snapshot");
     const [ds, name] = rest[0].split("@");
@@ -105,6 +138,39 @@ function zfs(argv) {
 // dataset()): <source>/containers/<name>, <source>/virtual-machines/<name>(.block),
 // <source>/custom/<project>_<name>; Incus snapshots are ZFS snapshots "@snapshot-<name>".
 const POOL_CHILDREN = ["buckets", "containers", "custom", "deleted", "images", "virtual-machines"];
+
+// The database (lxc/incus internal/server/db): pools, instances, volumes, their snapshot records
+// and the schema version. It lives on the dataset mounted at /var/lib/incus, so a ZFS snapshot of
+// that dataset holds it and `zfs rollback` rewinds it; the storage datasets are not part of it.
+const DB_KEYS = ["pools", "instances", "volumes", "records", "schema"];
+function incusDb(w) {
+  return Object.fromEntries(DB_KEYS.map((k) => [k, w.incus[k]]));
+}
+// Schema versions of the stand-in's Incus releases. The real number is len(updates) of the
+// release (lxc/incus internal/server/db/cluster/update.go, `var SchemaVersion = len(updates)`).
+const INCUS_SCHEMA = { "7.0.1": 48, "7.3.0": 51 };
+// The packages nixpkgs offers (nixos/modules/virtualisation/incus.nix: package, default incus-lts).
+const INCUS_PACKAGES = { "incus-lts": "7.0.1", incus: "7.3.0" };
+// incusd starting on its database. lxc/incus internal/server/db/schema/schema.go,
+// ensureUpdatesAreApplied: a database whose schema is newer than the updates the binary knows is
+// refused ("schema version '%d' is more recent than expected '%d'"), which the daemon reports as
+// "Failed to initialize global database: failed to ensure schema: …" (cmd/incusd/daemon.go,
+// internal/server/db/db.go) and does not start; an older schema is migrated forward (Ensure).
+function startDaemon(w, version) {
+  const known = INCUS_SCHEMA[version];
+  if (known === undefined) refuse(`the stand-in knows no Incus ${version}`);
+  if (w.incus.schema > known) {
+    w.incus.daemon = { running: false, version };
+    refuse(`incusd ${version}: Failed to initialize global database: failed to ensure schema: schema version '${w.incus.schema}' is more recent than expected '${known}'`);
+  }
+  w.incus.schema = known;
+  w.incus.daemon = { running: true, version };
+}
+// shared/cliconfig/remote.go: what every client (the incus CLI, the provider) gets from a stopped daemon.
+function needDaemon(w) {
+  if (!w.incus.daemon.running) refuse("Error: The incus daemon doesn't appear to be started (socket path: /var/lib/incus/unix.socket)");
+}
+
 function poolSource(w, pool) {
   const p = w.incus.pools[pool];
   if (!p) refuse(`Error: Storage pool not found`);
@@ -120,12 +186,12 @@ function volumeDataset(w, pool, vol) {
   if (!w.incus.volumes[`${pool}/${vol}`]) refuse(`Error: Storage pool volume not found`);
   return `${poolSource(w, pool)}/custom/default_${vol}`;
 }
-function incusSnapshotNames(w, ds) {
-  return snapsOf(w, ds).filter((s) => s.name.startsWith("snapshot-")).map((s) => s.name.slice("snapshot-".length));
-}
+// Snapshot records: what `incus snapshot list` shows comes from the database, not from ZFS.
+const recordsOf = (w, key) => w.incus.records[key] ?? [];
 // lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go, CanRestoreVolume: a later
 // non-Incus ZFS snapshot ("@…" without "snapshot-") blocks the restore; later Incus snapshots
-// block it unless zfs.remove_snapshots is set.
+// block it unless zfs.remove_snapshots is set. It reads ZFS, so a "@snapshot-…" the database no
+// longer knows blocks it too.
 function canRestore(w, ds, snap) {
   const entries = snapsOf(w, ds);
   const idx = entries.findIndex((s) => s.name === `snapshot-${snap}`);
@@ -134,24 +200,39 @@ function canRestore(w, ds, snap) {
   if (later.some((s) => !s.name.startsWith("snapshot-"))) refuse(`Error: Snapshot "${snap}" cannot be restored due to subsequent internal snapshot(s) (from a copy)`);
   if (later.length > 0 && !w.incus.removeSnapshots) refuse(`Error: Snapshot "${snap}" cannot be restored due to subsequent snapshot(s). Set zfs.remove_snapshots to override`);
 }
-function restore(w, datasets, snap) {
+function restore(w, key, datasets, snap) {
+  if (!recordsOf(w, key).includes(snap)) refuse(`Error: Snapshot "${snap}" not found`);
   for (const ds of datasets) canRestore(w, ds, snap);
   for (const ds of datasets) {
     const entries = snapsOf(w, ds);
     const idx = entries.findIndex((s) => s.name === `snapshot-${snap}`);
     const later = new Set(entries.slice(idx + 1));
-    w.zfs.snapshots = w.zfs.snapshots.filter((s) => !later.has(s) && !(s.ds === ds && later.has(s)));
+    w.zfs.snapshots = w.zfs.snapshots.filter((s) => !later.has(s));
     w.restored.push(`${ds}@snapshot-${snap}`);
   }
+  const names = recordsOf(w, key);
+  w.incus.records[key] = names.slice(0, names.indexOf(snap) + 1);
 }
-function snapshotCreate(w, datasets, snap) {
+function snapshotCreate(w, key, datasets, snap) {
   if (snap.includes("/")) refuse("Error: Invalid snapshot name");
-  for (const ds of datasets) if (incusSnapshotNames(w, ds).includes(snap)) refuse(`Error: Snapshot "${snap}" already exists`);
+  if (recordsOf(w, key).includes(snap)) refuse(`Error: Snapshot "${snap}" already exists`);
   for (const ds of datasets) zfsSnapshot(w, `${ds}@snapshot-${snap}`);
+  w.incus.records[key] = [...recordsOf(w, key), snap];
 }
-function snapshotDelete(w, datasets, snap) {
-  for (const ds of datasets) if (!incusSnapshotNames(w, ds).includes(snap)) refuse(`Error: Snapshot "${snap}" not found`);
+// driver_zfs_volumes.go, DeleteVolumeSnapshot: `zfs destroy -r <dataset>@snapshot-<name>`; when
+// that dataset is missing the delete fails (no clones to fall back to), and the record stays.
+function deleteSnapshotData(w, datasets, snap) {
+  for (const ds of datasets) {
+    if (!w.zfs.snapshots.some((s) => s.ds === ds && s.name === `snapshot-${snap}`)) {
+      refuse(`Error: Failed to run: zfs destroy -r ${ds}@snapshot-${snap}: could not find any snapshots to destroy; check snapshot names.`);
+    }
+  }
   w.zfs.snapshots = w.zfs.snapshots.filter((s) => !(datasets.includes(s.ds) && s.name === `snapshot-${snap}`));
+}
+function snapshotDelete(w, key, datasets, snap) {
+  if (!recordsOf(w, key).includes(snap)) refuse(`Error: Snapshot "${snap}" not found`);
+  deleteSnapshotData(w, datasets, snap);
+  w.incus.records[key] = recordsOf(w, key).filter((n) => n !== snap);
 }
 
 // driver_zfs.go, Create(): a missing source dataset is created; an existing one must have no
@@ -179,13 +260,17 @@ function volumeCreate(w, pool, vol) {
   zfsCreate(w, `${poolSource(w, pool)}/custom/default_${vol}`);
   w.incus.volumes[`${pool}/${vol}`] = {};
 }
-// driver_zfs_volumes.go, deleteVolume: `zfs destroy -r`, so the volume's snapshots go with it.
+// driver_zfs_volumes.go, deleteVolume: `zfs destroy -r`, so the volume's snapshots go with it;
+// the snapshots are deleted one by one first (backend.go, DeleteCustomVolume / DeleteInstance), so
+// a snapshot record whose ZFS snapshot is missing blocks the delete.
 function volumeDelete(w, pool, vol) {
   const ds = volumeDataset(w, pool, vol);
   const user = Object.entries(w.incus.instances).find(([, i]) => i.volumes.some((v) => v.pool === pool && v.name === vol));
   if (user) refuse(`Error: Storage volume "${vol}" is still in use by instance "${user[0]}"`);
+  for (const snap of recordsOf(w, `volume/${pool}/${vol}`)) deleteSnapshotData(w, [ds], snap);
   zfsDestroyRecursive(w, ds);
   delete w.incus.volumes[`${pool}/${vol}`];
+  delete w.incus.records[`volume/${pool}/${vol}`];
 }
 function instanceCreate(w, name, spec) {
   if (w.incus.instances[name]) refuse(`Error: Instance "${name}" already exists`);
@@ -194,12 +279,28 @@ function instanceCreate(w, name, spec) {
   for (const ds of instanceDatasets(w, name)) zfsCreate(w, ds);
 }
 function instanceDelete(w, name) {
-  for (const ds of instanceDatasets(w, name)) zfsDestroyRecursive(w, ds);
+  const datasets = instanceDatasets(w, name);
+  for (const snap of recordsOf(w, `instance/${name}`)) deleteSnapshotData(w, datasets, snap);
+  for (const ds of datasets) zfsDestroyRecursive(w, ds);
   delete w.incus.instances[name];
+  delete w.incus.records[`instance/${name}`];
+}
+
+// `[<remote>:]<name>` (lxc/incus cmd/incus: u.Instance.Remote(), u.Pool.Remote()): the host view
+// and the bare name. Remotes are the lab's other hosts, as `incus remote add <host>` named them;
+// shared/cliconfig/remote.go refuses an unknown one.
+function viewOf(w, arg) {
+  const colon = arg.indexOf(":");
+  if (colon < 0) return [w, arg];
+  const remote = arg.slice(0, colon);
+  if (remote === "local") return [w, arg.slice(colon + 1)];
+  const view = w.remotes?.[remote];
+  if (!view) refuse(`Error: The remote "${remote}" doesn't exist`);
+  return [view, arg.slice(colon + 1)];
 }
 
 function incus(argv) {
-  const w = load();
+  const world = load();
   const flags = {};
   const args = [];
   for (let i = 0; i < argv.length; i++) {
@@ -214,11 +315,18 @@ function incus(argv) {
     process.stdout.write(rows.map((r) => r + "\n").join(""));
     return 0;
   };
+  // The argument that names the object (and its remote) of each command.
   const key = args.slice(0, 4).join(" ");
-  if (args[0] === "list" && args.length === 1) return csv("n", Object.keys(w.incus.instances).sort());
+  const at = args[0] === "list" ? 1 : key.startsWith("storage volume snapshot") ? 4 : key.startsWith("storage volume") ? 3 : args[0] === "storage" ? 2 : args[0] === "snapshot" ? 2 : args[0] === "file" ? 3 : 1;
+  const [w, object] = args[at] === undefined ? [world, undefined] : viewOf(world, args[at]);
+  needDaemon(w);
+  if (args[0] === "list" && args.length <= 2) {
+    if (object !== undefined && object !== "") refuse("the stand-in lists whole remotes only");
+    return csv("n", Object.keys(w.incus.instances).sort());
+  }
   if (args[0] === "storage" && args[1] === "list") return csv("n", Object.keys(w.incus.pools).sort());
   if (key.startsWith("storage volume list")) {
-    const pool = args[3];
+    const pool = object;
     poolSource(w, pool);
     const rows = [
       ...Object.entries(w.incus.instances).filter(([, i]) => i.pool === pool).map(([n, i]) => `${i.type},${n}`),
@@ -226,33 +334,41 @@ function incus(argv) {
     ].sort();
     return csv("tn", rows);
   }
-  if (args[0] === "snapshot" && args[1] === "list") return csv("n", incusSnapshotNames(w, instanceDatasets(w, args[2])[0]));
-  if (key.startsWith("storage volume snapshot list")) return csv("n", incusSnapshotNames(w, volumeDataset(w, args[4], args[5])));
+  if (args[0] === "snapshot" && args[1] === "list") {
+    instanceDatasets(w, object);
+    return csv("n", recordsOf(w, `instance/${object}`));
+  }
+  if (key.startsWith("storage volume snapshot list")) {
+    volumeDataset(w, object, args[5]);
+    return csv("n", recordsOf(w, `volume/${object}/${args[5]}`));
+  }
   record(["incus", ...argv]);
   if (args[0] === "snapshot" && ["create", "delete", "restore"].includes(args[1]) && args.length === 4) {
-    const ds = instanceDatasets(w, args[2]);
-    if (args[1] === "create") snapshotCreate(w, ds, args[3]);
-    else if (args[1] === "delete") snapshotDelete(w, ds, args[3]);
-    else restore(w, ds, args[3]);
+    const ds = instanceDatasets(w, object);
+    const k = `instance/${object}`;
+    if (args[1] === "create") snapshotCreate(w, k, ds, args[3]);
+    else if (args[1] === "delete") snapshotDelete(w, k, ds, args[3]);
+    else restore(w, k, ds, args[3]);
   } else if (key.startsWith("storage volume snapshot") && ["create", "delete", "restore"].includes(args[3]) && args.length === 7) {
-    const ds = [volumeDataset(w, args[4], args[5])];
-    if (args[3] === "create") snapshotCreate(w, ds, args[6]);
-    else if (args[3] === "delete") snapshotDelete(w, ds, args[6]);
-    else restore(w, ds, args[6]);
+    const ds = [volumeDataset(w, object, args[5])];
+    const k = `volume/${object}/${args[5]}`;
+    if (args[3] === "create") snapshotCreate(w, k, ds, args[6]);
+    else if (args[3] === "delete") snapshotDelete(w, k, ds, args[6]);
+    else restore(w, k, ds, args[6]);
   } else if (args[0] === "restart" && args.length === 2) {
-    instanceDatasets(w, args[1]);
-    w.incus.restarts = [...(w.incus.restarts ?? []), args[1]];
+    instanceDatasets(w, object);
+    w.incus.restarts = [...(w.incus.restarts ?? []), object];
   } else if (args[0] === "file" && args[1] === "push" && args.length === 4) {
     // cmd/incus/file.go, push: <source> <instance>/<path>.
-    const slash = args[3].indexOf("/");
-    const inst = args[3].slice(0, slash);
+    const slash = object.indexOf("/");
+    const inst = object.slice(0, slash);
     instanceDatasets(w, inst);
     if (!fs.existsSync(args[2])) refuse(`Error: open ${args[2]}: no such file or directory`);
-    w.incus.files = { ...(w.incus.files ?? {}), [`${inst}${args[3].slice(slash)}`]: { content: fs.readFileSync(args[2], "utf8"), mode: flags["--mode"] } };
+    w.incus.files = { ...(w.incus.files ?? {}), [`${inst}${object.slice(slash)}`]: { content: fs.readFileSync(args[2], "utf8"), mode: flags["--mode"] } };
   } else {
     refuse(`the stand-in does not know: incus ${argv.join(" ")}`);
   }
-  save(w);
+  save(world);
   return 0;
 }
 
@@ -282,6 +398,8 @@ function parseConfig(dir) {
       const attr = (re2) => (re2.exec(body) ?? [])[1];
       const r = { type: m[1], name: m[2], body, attrs: {} };
       r.attrs.name = attr(/^  name\s+= "([^"]+)"/m);
+      // The Incus remote (lab host) of the resource: none or the provider's default_remote is this host.
+      r.attrs.remote = attr(/^  remote\s+= "([^"]+)"/m) ?? null;
       r.preventDestroy = /prevent_destroy = true/.test(body);
       if (r.type === "incus_storage_pool") r.attrs.source = attr(/source = "([^"]+)"/);
       if (r.type === "incus_storage_volume") r.attrs.poolRef = attr(/pool\s+= incus_storage_pool\.([^.]+)\.name/);
@@ -325,6 +443,14 @@ function hostPath(p) {
   return p === def || p.startsWith(def + "/") ? path.join(process.env.LABGEN_STATE_DIR, p.slice(def.length)) : p;
 }
 
+// The host view a resource lives on (see viewOf): the provider's default_remote is this host.
+function remoteView(w, remote) {
+  if (remote === null || remote === undefined || remote === w.localHost) return w;
+  const view = w.remotes?.[remote];
+  if (!view) refuse(`Error: The remote "${remote}" doesn't exist`);
+  return view;
+}
+
 function tofuApply(w, changes, config) {
   const poolName = (ref) => (ref && (config[`incus_storage_pool.${ref}`] ?? w.tofu.state[`incus_storage_pool.${ref}`])?.attrs.name) || ref;
   const volSpec = (ref) => {
@@ -336,21 +462,25 @@ function tofuApply(w, changes, config) {
   const updates = changes.filter((c) => c.actions[0] === "update");
   for (const c of deletes) {
     const s = w.tofu.state[c.addr];
-    if (s.type === "incus_instance") instanceDelete(w, s.attrs.name);
-    if (s.type === "incus_storage_volume") volumeDelete(w, poolName(s.attrs.poolRef), s.attrs.name);
-    if (s.type === "incus_storage_pool") poolDelete(w, s.attrs.name);
+    const h = remoteView(w, s.attrs.remote);
+    needDaemon(h);
+    if (s.type === "incus_instance") instanceDelete(h, s.attrs.name);
+    if (s.type === "incus_storage_volume") volumeDelete(h, poolName(s.attrs.poolRef), s.attrs.name);
+    if (s.type === "incus_storage_pool") poolDelete(h, s.attrs.name);
     delete w.tofu.state[c.addr];
     w.tofu.serial++;
     save(w);
   }
   for (const c of [...creates, ...updates]) {
     const r = c.r;
-    if (r.type === "incus_storage_pool" && c.actions[0] === "create") poolCreate(w, r.attrs.name, r.attrs.source);
-    if (r.type === "incus_storage_volume" && c.actions.includes("create")) volumeCreate(w, poolName(r.attrs.poolRef), r.attrs.name);
+    const h = remoteView(w, r.attrs.remote);
+    needDaemon(h);
+    if (r.type === "incus_storage_pool" && c.actions[0] === "create") poolCreate(h, r.attrs.name, r.attrs.source);
+    if (r.type === "incus_storage_volume" && c.actions.includes("create")) volumeCreate(h, poolName(r.attrs.poolRef), r.attrs.name);
     if (r.type === "incus_instance") {
       // lxc/terraform-provider-incus: a file block's source_path is read when the file is pushed.
       for (const p of r.attrs.sourcePaths) if (!fs.existsSync(hostPath(p))) refuse(`Error: open ${p}: no such file or directory`);
-      if (c.actions.includes("create")) instanceCreate(w, r.attrs.name, { type: r.attrs.type, pool: poolName(r.attrs.poolRef), volumes: r.attrs.volumeRefs.map(volSpec) });
+      if (c.actions.includes("create")) instanceCreate(h, r.attrs.name, { type: r.attrs.type, pool: poolName(r.attrs.poolRef), volumes: r.attrs.volumeRefs.map(volSpec) });
     }
     w.tofu.state[c.addr] = { type: r.type, name: r.name, attrs: r.attrs, body: r.body };
     w.tofu.serial++;
@@ -372,6 +502,8 @@ function tofu(argv) {
   // out/tofu declares var.state_passphrase with no default and enforces state encryption.
   if (!process.env.TF_VAR_state_passphrase) refuse("Error: No value for required variable state_passphrase");
   const w = load();
+  // The provider reaches this host's Incus through the unix socket (providers.tf, unix://).
+  if (cmd === "plan" || cmd === "apply") needDaemon(w);
   if (cmd === "init") {
     if (rest.join(" ") !== "-input=false") refuse("init: the stand-in wants exactly -input=false");
     return 0;
@@ -430,20 +562,52 @@ function tofu(argv) {
 const PROFILE = () => process.env.LABGEN_SYSTEM_PROFILE;
 // The network works while the active generation does not break it; a broken network makes the
 // lab repository (a local bare repository) unreachable.
+// Activation (switch-to-configuration switch) restarts a running unit whose file changed: incus.service
+// changes with the Incus package, so the daemon of the new generation starts on the database (and
+// may refuse it, see startDaemon); a stopped incus.service is left stopped. Real activation
+// reports a unit that failed to start and exits non-zero.
 function activate(w, gen) {
   const g = w.generations[gen];
+  const before = w.generations[w.active];
   const origin = w.origin;
   if (g.breaksNetwork && fs.existsSync(origin)) fs.renameSync(origin, origin + ".unreachable");
   if (!g.breaksNetwork && fs.existsSync(origin + ".unreachable")) fs.renameSync(origin + ".unreachable", origin);
   w.active = gen;
+  if (w.incus.daemon.running && before && before.incus.storePath !== g.incus.storePath) {
+    try {
+      startDaemon(w, g.incus.version);
+    } catch (e) {
+      save(w);
+      throw e;
+    }
+  }
 }
+// A fake Nix store path of an Incus package: "/nix/store/<32 base32 chars>-<pname>-<version>".
+function incusStorePath(pname, version) {
+  const alphabet = "0123456789abcdfghijklmnpqrsvwxyz";
+  const digest = require("node:crypto").createHash("sha256").update(`${pname}-${version}`).digest();
+  const hash = Array.from(digest.subarray(0, 32), (b) => alphabet[b % 32]).join("");
+  return `/nix/store/${hash}-${pname}-${version}`;
+}
+// A generation: bin/switch-to-configuration and etc/systemd/system/incus.service, whose ExecStart
+// names the Incus package as nixpkgs nixos/modules/virtualisation/incus.nix writes it
+// (`ExecStart = "${cfg.package}/bin/incusd --group incus-admin"`; the toplevel's etc/ is the etc
+// tree, nixos/modules/system/activation/top-level.nix).
 function makeGeneration(w, gen, info) {
-  w.generations[gen] = info;
-  const dir = path.join(DIR, "generations", String(gen), "bin");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "switch-to-configuration"), `#!${process.execPath}\nrequire(${JSON.stringify(__filename)})("switch-to-configuration", ${gen});\n`, { mode: 0o755 });
+  const pname = info.incusPackage ?? "incus-lts";
+  const version = INCUS_PACKAGES[pname];
+  const incusInfo = { pname, version, storePath: incusStorePath(pname, version) };
+  w.generations[gen] = { commit: info.commit, breaksNetwork: info.breaksNetwork, incus: incusInfo };
+  const top = path.join(DIR, "generations", String(gen));
+  fs.mkdirSync(path.join(top, "bin"), { recursive: true });
+  fs.writeFileSync(path.join(top, "bin", "switch-to-configuration"), `#!${process.execPath}\nrequire(${JSON.stringify(__filename)})("switch-to-configuration", ${gen});\n`, { mode: 0o755 });
+  fs.mkdirSync(path.join(top, "etc", "systemd", "system"), { recursive: true });
+  fs.writeFileSync(
+    path.join(top, "etc", "systemd", "system", "incus.service"),
+    `[Unit]\nDescription=Incus Container and Virtual Machine Management Daemon\n\n[Service]\nExecStart=${incusInfo.storePath}/bin/incusd --group incus-admin\nExecStartPost=${incusInfo.storePath}/bin/incusd waitready --timeout=600\nKillMode=process\n`,
+  );
   fs.rmSync(`${PROFILE()}-${gen}-link`, { force: true });
-  fs.symlinkSync(path.join(DIR, "generations", String(gen)), `${PROFILE()}-${gen}-link`);
+  fs.symlinkSync(top, `${PROFILE()}-${gen}-link`);
 }
 const profileGeneration = () => Number(/-(\d+)-link$/.exec(fs.readlinkSync(PROFILE()))[1]);
 
@@ -455,7 +619,11 @@ function nixosRebuild(argv) {
   const w = load();
   const commit = spawnSync("git", ["-C", flake, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout.trim();
   const gen = Math.max(...Object.keys(w.generations).map(Number)) + 1;
-  makeGeneration(w, gen, { commit, breaksNetwork: fs.existsSync(path.join(flake, "BREAK_NETWORK")) });
+  // The Incus package the commit's configuration.nix asks for (labgen: incus.channel).
+  const host = argv[2].split("#")[1];
+  const nixFile = path.join(flake, "out", "hosts", host, "configuration.nix");
+  const pkg = fs.existsSync(nixFile) ? /package = pkgs\.(incus(?:-lts)?);/.exec(fs.readFileSync(nixFile, "utf8")) : null;
+  makeGeneration(w, gen, { commit, breaksNetwork: fs.existsSync(path.join(flake, "BREAK_NETWORK")), incusPackage: pkg ? pkg[1] : "incus-lts" });
   fs.rmSync(PROFILE());
   fs.symlinkSync(path.basename(PROFILE()) + `-${gen}-link`, PROFILE());
   activate(w, gen);
@@ -501,12 +669,32 @@ function nix(argv) {
   return r.status ?? 1;
 }
 
-const UNITS = new Set(["incus.service", "incus.socket", "incus-startup.service", "labgen-gitops.service", "labgen-gitops.timer", "traefik-renew.service"]);
+// The units of nixpkgs nixos/modules/virtualisation/incus.nix (incus.service, incus.socket,
+// incus-startup.service, incus-user.service, incus-user.socket) and labgen's own.
+const UNITS = new Set(["incus.service", "incus.socket", "incus-startup.service", "incus-user.service", "incus-user.socket", "labgen-gitops.service", "labgen-gitops.timer", "traefik-renew.service"]);
 function systemctl(argv) {
   record(["systemctl", ...argv]);
   if (fs.existsSync(path.join(DIR, "fail-systemctl"))) refuse("systemctl (stand-in): failed");
   if (!["start", "stop", "restart"].includes(argv[0])) refuse(`Unknown command verb ${argv[0]}.`);
   for (const u of argv.slice(1)) if (!UNITS.has(u)) refuse(`Failed to ${argv[0]} ${u}: Unit ${u} not found.`);
+  const w = load();
+  const units = argv.slice(1);
+  // incus.service and incus-startup.service Require= incus.socket, so stopping the socket stops
+  // incus-startup.service, whose ExecStop runs `incusd shutdown`: every instance stops (incus.nix).
+  if (argv[0] === "stop" && (units.includes("incus.socket") || units.includes("incus-startup.service"))) w.incus.instancesShutDown = true;
+  if (units.includes("incus.service")) {
+    // KillMode=process: stopping the daemon leaves the instances running (softDaemonRestart).
+    if (argv[0] !== "start") w.incus.daemon = { ...w.incus.daemon, running: false };
+    if (argv[0] !== "stop" && !w.incus.daemon.running) {
+      try {
+        startDaemon(w, w.generations[w.active].incus.version);
+      } catch (e) {
+        save(w);
+        throw e;
+      }
+    }
+  }
+  save(w);
   return 0;
 }
 
@@ -532,9 +720,12 @@ function systemdRun(argv) {
 // Generation 1: the installed system, active.
 function initGeneration() {
   const w = load();
-  makeGeneration(w, 1, { commit: null, breaksNetwork: false });
+  makeGeneration(w, 1, { commit: null, breaksNetwork: false, incusPackage: process.env.FAKE_INCUS_PACKAGE || "incus-lts" });
   fs.symlinkSync(path.basename(PROFILE()) + "-1-link", PROFILE());
   w.active = 1;
+  w.incus.schema = 0;
+  w.incus.daemon = { running: false, version: null };
+  startDaemon(w, w.generations[1].incus.version);
   save(w);
   return 0;
 }

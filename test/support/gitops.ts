@@ -22,23 +22,50 @@ const WORLD_MODULE = resolve(import.meta.dirname, "gitops-world.cjs");
 const LABGEN_BIN = resolve(import.meta.dirname, "../../bin/labgen.mjs");
 const STANDINS = ["zfs", "incus", "tofu", "nixos-rebuild", "nix-env", "nix", "systemctl", "systemd-run", "init-generation"];
 
-/** The model the stand-ins share (see gitops-world.cjs). */
-export interface World {
+/** One host's ZFS and Incus, as the stand-ins model them (see gitops-world.cjs). */
+export interface HostWorld {
   zfs: { datasets: string[]; snapshots: { ds: string; name: string; txg: number }[]; txg: number };
   incus: {
     pools: Record<string, { source: string }>;
     instances: Record<string, { type: string; pool: string; volumes: { pool: string; name: string }[] }>;
     volumes: Record<string, object>;
+    /** Snapshot records of the database, "instance/<name>" or "volume/<pool>/<volume>" → names, oldest first. */
+    records: Record<string, string[]>;
+    /** The database's schema version. */
+    schema: number;
+    daemon: { running: boolean; version: string | null };
+    /** The dataset holding the database (/var/lib/incus); null on a remote host. */
+    dbDataset: string | null;
+    /** Set when something stopped every instance (incus-startup's `incusd shutdown`). */
+    instancesShutDown?: boolean;
     removeSnapshots: boolean;
     files?: Record<string, { content: string; mode?: string }>;
     restarts?: string[];
   };
-  tofu: { state: Record<string, { type: string; name: string; attrs: Record<string, unknown> }>; serial: number };
-  generations: Record<string, { commit: string | null; breaksNetwork: boolean }>;
-  active: number;
-  origin: string;
   restored: string[];
 }
+
+/** The model the stand-ins share (see gitops-world.cjs): this host, plus the other lab hosts it reaches as Incus remotes. */
+export interface World extends HostWorld {
+  /** This host's name (the provider's default_remote). */
+  localHost: string;
+  remotes: Record<string, HostWorld>;
+  tofu: { state: Record<string, { type: string; name: string; attrs: Record<string, unknown> }>; serial: number };
+  generations: Record<string, { commit: string | null; breaksNetwork: boolean; incus: { pname: string; version: string; storePath: string } }>;
+  active: number;
+  origin: string;
+}
+
+const emptyIncus = (dbDataset: string | null): HostWorld["incus"] => ({
+  pools: {},
+  instances: {},
+  volumes: {},
+  records: {},
+  schema: 0,
+  daemon: { running: false, version: null },
+  dbDataset,
+  removeSnapshots: false,
+});
 
 export interface FakeHost {
   readonly dir: string;
@@ -85,7 +112,17 @@ const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file,
  * A fresh fake host whose repository holds the lab of `configFile` + `lockFile`. `datasets`: what
  * disko made (the ZFS datasets that exist before anything runs).
  */
-export function makeFakeHost(opts: { datasets: readonly string[]; configFile: string; lockFile: string }): FakeHost {
+export function makeFakeHost(opts: {
+  datasets: readonly string[];
+  configFile: string;
+  lockFile: string;
+  /** This host's name (default "nas"). */
+  host?: string;
+  /** Other lab hosts this one reaches as Incus remotes: host → the datasets disko made there (their Incus: the stand-in's 7.3.0, schema 51). */
+  remotes?: Record<string, readonly string[]>;
+  /** Files next to lab.config.ts in the repository (e.g. hosts/<host>/extra.nix). */
+  files?: Record<string, string>;
+}): FakeHost {
   const dir = mkdtempSync(join(tmpdir(), "labgen-gitops-"));
   const bin = join(dir, "bin");
   const stateDir = join(dir, "state");
@@ -102,7 +139,19 @@ export function makeFakeHost(opts: { datasets: readonly string[]; configFile: st
   }
   const world: World = {
     zfs: { datasets: [...opts.datasets], snapshots: [], txg: 0 },
-    incus: { pools: {}, instances: {}, volumes: {}, removeSnapshots: false },
+    // The dataset disko mounts at /var/lib/incus (Incus's database).
+    incus: emptyIncus(opts.datasets.find((d) => /^[^/]+\/incusd$/.test(d)) ?? null),
+    localHost: opts.host ?? "nas",
+    remotes: Object.fromEntries(
+      Object.entries(opts.remotes ?? {}).map(([name, datasets]) => [
+        name,
+        {
+          zfs: { datasets: [...datasets], snapshots: [], txg: 0 },
+          incus: { ...emptyIncus(null), schema: 51, daemon: { running: true, version: "7.3.0" } },
+          restored: [],
+        },
+      ]),
+    ),
     tofu: { state: {}, serial: 0 },
     generations: {},
     active: 0,
@@ -129,6 +178,10 @@ export function makeFakeHost(opts: { datasets: readonly string[]; configFile: st
   git(["-c", "init.defaultBranch=main", "init", "--quiet", work], dir);
   copyFileSync(opts.configFile, join(work, "lab.config.ts"));
   copyFileSync(opts.lockFile, join(work, "lab.lock.json"));
+  for (const [f, content] of Object.entries(opts.files ?? {})) {
+    mkdirSync(join(work, f, ".."), { recursive: true });
+    writeFileSync(join(work, f), content);
+  }
   writeFileSync(join(work, "flake.nix"), "{ outputs = _: { }; }\n");
 
   const labgen = (args: readonly string[]): void => {

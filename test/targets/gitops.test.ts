@@ -12,7 +12,7 @@ import { GITOPS_FILES, GITOPS_UNIT, GitopsInputError, gitopsInput, gitopsRuntime
 import type { GitopsScriptInput } from "../../generator/targets/gitops/index.ts";
 import { planNixos } from "../../generator/targets/nixos/index.ts";
 import { makeFakeHost, makeSigningKey, requireCommand, runScript } from "../support/gitops.ts";
-import type { FakeHost } from "../support/gitops.ts";
+import type { FakeHost, HostWorld } from "../support/gitops.ts";
 import { REPO_ROOT } from "../support/lab-fixtures.ts";
 
 // The scenarios run on a lab of their own (the reference lab as it was before its apps became
@@ -158,8 +158,13 @@ describe("the generated scripts", () => {
     expect(nas.autoSnapshot.datasets).not.toContain("rpool/labgen/ca");
     expect(nas.autoSnapshot.datasets).not.toContain("rpool/labgen/secrets");
     expect(nas.undoDatasets).toEqual(["rpool/incusd", "rpool/labgen/tofu"]);
-    // Rollback re-applies: no script ever rolls a ZFS dataset back.
-    for (const f of planGitops(reference)) expect(f.content).not.toMatch(/zfs rollback/);
+    // Rollback re-applies OpenTofu; the one dataset it may roll back is Incus's database (across an
+    // Incus downgrade), never labgen's records, secrets or the CA.
+    for (const f of planGitops(reference)) {
+      const rollbacks = f.content.split("\n").filter((l) => /^\s*(run .*\\|)?\s*zfs rollback /.test(l));
+      expect(rollbacks.map((l) => l.trim())).toEqual(f.path.endsWith(GITOPS_UNIT.rollbackScript) ? ['zfs rollback "$INCUS_DB_DATASET@$set" || die "zfs rollback of $INCUS_DB_DATASET failed: Incus is stopped (systemctl start incus.service starts it on the database as it was)"'] : []);
+      if (f.path.endsWith(GITOPS_UNIT.rollbackScript)) expect(f.content).toContain("readonly INCUS_DB_DATASET='rpool/incusd'\n");
+    }
   });
 
   it("runtime inputs: everything the scripts call, incus and zfs on every host, tofu on the apply host", () => {
@@ -548,6 +553,307 @@ describe("labgen-rollback (issue 14 item 4)", () => {
     expect(r.status).toBe(0);
     expect(commands(host)).toContain("incus snapshot delete forgejo snap1");
     expect(host.refusals()).toEqual([]);
+  });
+});
+
+// The deploy that moves the host to the feature channel: pkgs.incus (the stand-in's 7.3.0, schema
+// 51) instead of pkgs.incus-lts (7.0.1, schema 48); its switch migrates Incus's database.
+const INCUS_FEATURE = (c: string): string => c.replace('      memoryReserve: "6GiB",\n', '      incus: { channel: "feature" },\n      memoryReserve: "6GiB",\n');
+
+/**
+ * Where Incus's database and the pool disagree on the stand-in's host: an instance or volume
+ * without its dataset, a dataset Incus does not know, a snapshot record without its ZFS snapshot
+ * (Incus cannot delete it, nor the object), a "@snapshot-…" the database does not know (it
+ * blocks every older restore).
+ */
+function incusMismatches(w: HostWorld): string[] {
+  const out: string[] = [];
+  const has = (ds: string): boolean => w.zfs.datasets.includes(ds);
+  const snapped = (ds: string, name: string): boolean => w.zfs.snapshots.some((s) => s.ds === ds && s.name === `snapshot-${name}`);
+  const objects = new Map<string, string>();
+  const dir = (type: string): string => (type === "virtual-machine" ? "virtual-machines" : "containers");
+  for (const [name, i] of Object.entries(w.incus.instances)) objects.set(`instance/${name}`, `${w.incus.pools[i.pool].source}/${dir(i.type)}/${name}`);
+  for (const key of Object.keys(w.incus.volumes)) {
+    const [pool, vol] = key.split("/");
+    objects.set(`volume/${key}`, `${w.incus.pools[pool].source}/custom/default_${vol}`);
+  }
+  for (const [key, ds] of objects) {
+    if (!has(ds)) out.push(`${key}: dataset ${ds} missing`);
+    for (const name of w.incus.records[key] ?? []) if (!snapped(ds, name)) out.push(`${key}: snapshot record ${name} without its ZFS snapshot`);
+  }
+  const known = new Set(objects.values());
+  for (const src of Object.values(w.incus.pools).map((p) => p.source)) {
+    for (const ds of w.zfs.datasets.filter((d) => /\/(containers|virtual-machines|custom)\/[^/]+$/.test(d) && !d.endsWith(".block") && d.startsWith(`${src}/`))) {
+      if (!known.has(ds)) out.push(`dataset ${ds}: unknown to Incus`);
+    }
+  }
+  for (const s of w.zfs.snapshots.filter((x) => x.name.startsWith("snapshot-"))) {
+    const key = [...objects].find(([, ds]) => ds === s.ds)?.[0];
+    if (key !== undefined && !(w.incus.records[key] ?? []).includes(s.name.slice("snapshot-".length))) out.push(`${s.ds}@${s.name}: unknown to Incus`);
+  }
+  return out;
+}
+
+describe("labgen-rollback across an Incus upgrade (issue 14 item 4: Incus's database)", () => {
+  it("the undone switch migrated Incus's database: the daemon is stopped, the database rewound to the deploy's snapshot, the older Incus started", () => {
+    const { host, agent, rollback, first } = deployed();
+    expect(host.world().incus.daemon).toEqual({ running: true, version: "7.0.1" });
+    const upgraded = deploy(host, agent, "Incus feature channel", INCUS_FEATURE);
+    expect(host.world().incus).toMatchObject({ daemon: { running: true, version: "7.3.0" }, schema: 51 });
+    // A later deploy adds an instance and a volume: both are created after the database snapshot.
+    const later = deploy(host, agent, "add wiki", ADD_WIKI);
+    host.clearCommands();
+
+    const dry = runScript(host, rollback, ["--dry-run", upgraded]);
+    expect(dry.status).toBe(0);
+    expect(commands(host)).toEqual([]);
+    expect(dry.out).toContain("Incus: generation 2 runs incus-lts 7.0.1, this one incus 7.3.0");
+    expect(dry.out).toContain("systemctl stop incus.service");
+    expect(dry.out).toContain(`zfs rollback rpool/incusd@${snap(2, upgraded)}`);
+    expect(dry.out).toContain("volume bulk/wiki-pages");
+
+    const r = runScript(host, rollback, [upgraded]);
+    expect(r.stderr).toContain("done: the lab is back at");
+    expect(r.status).toBe(0);
+    expect(host.refusals()).toEqual([]);
+    const w = host.world();
+    expect(w.incus).toMatchObject({ daemon: { running: true, version: "7.0.1" }, schema: 48 });
+    // softDaemonRestart: the instances kept running (the socket, and with it incus-startup, never stopped).
+    expect(w.incus.instancesShutDown).toBeUndefined();
+    const cmds = commands(host).filter((c) => !c.startsWith("tofu init") && !c.startsWith("tofu show"));
+    const at = (prefix: string): number => cmds.findIndex((c) => c.startsWith(prefix));
+    const order = [
+      "tofu apply",
+      `incus snapshot delete forgejo ${snap(3, later)}`,
+      `zfs destroy rpool/incusd@${snap(3, later)}`,
+      "systemctl stop incus.service",
+      `zfs rollback rpool/incusd@${snap(2, upgraded)}`,
+      "nix-env -p $DIR/profiles/system --switch-generation 2",
+      "switch-to-configuration switch",
+      "systemctl start incus.service",
+    ].map(at);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(cmds).not.toContain("systemctl stop incus.socket");
+    // The wiki instance went with the re-apply; its volume was kept (no --destroy-data): its data
+    // is still on ZFS, which the rewound database does not know.
+    expect(w.incus.instances.wiki).toBeUndefined();
+    expect(incusMismatches(w)).toEqual(["dataset tank/incus/bulk/custom/default_wiki-pages: unknown to Incus"]);
+    expect(r.stderr).toContain("incus admin recover");
+    expect(read(stateFile(host, GITOPS_FILES.deployed))).toBe(`${first}\n`);
+    // tofu plan of the rolled-back commit is empty.
+    const plan = join(host.dir, "after.plan");
+    expect(run("tofu", [`-chdir=${join(host.stateDir, "checkout", "out", "tofu")}`, "plan", "-input=false", `-out=${plan}`], { env: host.env({ TF_VAR_state_passphrase: "x" }) }).status).toBe(0);
+    expect(JSON.parse(read(plan)).changes).toEqual([]);
+    // The older Incus restores its own snapshots again.
+    expect(run("incus", ["snapshot", "restore", "forgejo", snap(2, upgraded)], { env: host.env() }).status).toBe(0);
+  });
+
+  it("without an Incus change the database is not touched", () => {
+    const { host, agent, rollback } = deployed();
+    const second = deploy(host, agent, "grafana 2", (c) => c.replace('description: "Dashboards"', 'description: "Dashboards 2"'));
+    const before = host.world().incus.schema;
+    host.clearCommands();
+    const dry = runScript(host, rollback, ["--dry-run", second]);
+    expect(dry.out).toContain("Incus: generation 2 runs the same package (incus-lts 7.0.1): its database stays as it is");
+    expect(runScript(host, rollback, [second]).status).toBe(0);
+    const cmds = commands(host);
+    expect(cmds.filter((c) => c.startsWith("systemctl") || c.startsWith("zfs") || c.includes("snapshot delete"))).toEqual([]);
+    expect(host.world().incus).toMatchObject({ daemon: { running: true, version: "7.0.1" }, schema: before });
+  });
+
+  it("a rollback to a newer Incus (the undone deploy downgraded it) needs no rewind: the newer daemon migrates the older database", () => {
+    const { host, agent, rollback } = deployed();
+    deploy(host, agent, "Incus feature channel", INCUS_FEATURE);
+    const back = host.change("back to LTS", (c) => c.replace('      incus: { channel: "feature" },\n', ""));
+    // The LTS daemon refuses the migrated database: that deploy's switch fails to start Incus.
+    const failed = runScript(host, agent);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("schema version '51' is more recent than expected '48'");
+    expect(host.world().incus.daemon.running).toBe(false);
+    host.clearCommands();
+    const r = runScript(host, rollback, [back]);
+    expect(r.status).toBe(0);
+    expect(commands(host).filter((c) => c.startsWith("zfs rollback"))).toEqual([]);
+    expect(host.world().incus).toMatchObject({ daemon: { running: true, version: "7.3.0" }, schema: 51 });
+  });
+
+  it("refuses before changing anything what the rewound database could not describe", () => {
+    const { host, agent, rollback } = deployed();
+    const upgraded = deploy(host, agent, "Incus feature channel", INCUS_FEATURE);
+    // A snapshot someone took after the deploy: the database from before would not know it.
+    expect(run("incus", ["snapshot", "create", "forgejo", "before-upgrade-test"], { env: host.env() }).status).toBe(0);
+    host.clearCommands();
+    let r = runScript(host, rollback, [upgraded]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("instance forgejo has snapshots taken since (before-upgrade-test)");
+    expect(commands(host).filter((c) => !c.startsWith("systemd-run"))).toEqual([]);
+    r = runScript(host, rollback, ["--delete-later-snapshots", upgraded]);
+    expect(r.status).toBe(0);
+    expect(commands(host)).toContain("incus snapshot delete forgejo before-upgrade-test");
+    expect(incusMismatches(host.world())).toEqual([]);
+  });
+
+  it("refuses when an undone deploy deleted an instance: the rewound database would list snapshots whose data is gone", () => {
+    const { host, agent, rollback } = deployed();
+    const upgraded = deploy(host, agent, "Incus feature channel and no nixbox", (c) => {
+      const start = c.indexOf("    nixbox: {");
+      const end = c.indexOf("  ingress: {");
+      const without = (c.slice(0, start) + "  },\n\n" + c.slice(end)).replace("    },\n  },\n\n  },\n", "    },\n  },\n").replace('      nix: { instance: "nixbox", port: 8080 },\n', "");
+      return allowDestroy(["instance:nixbox"])(INCUS_FEATURE(without));
+    });
+    expect(host.world().incus.instances.nixbox).toBeUndefined();
+    host.clearCommands();
+    const r = runScript(host, rollback, [upgraded]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("instance nixbox was deleted since");
+    expect(commands(host).filter((c) => !c.startsWith("systemd-run"))).toEqual([]);
+  });
+});
+
+// three-hosts: alpha applies OpenTofu and reaches beta and gamma as Incus remotes; beta has an
+// agent of its own, gamma none.
+const THREE = join(REPO_ROOT, "test/cases/three-hosts");
+let three: Model;
+beforeAll(async () => {
+  const r = await compile({ configFile: join(THREE, "lab.config.ts"), lockFile: join(THREE, "lab.lock.json") });
+  if (!r.ok) throw new Error(`three-hosts does not compile: ${JSON.stringify(r.diagnostics)}`);
+  three = r.model;
+});
+
+function setupThree(name: string): { host: FakeHost; agent: string; rollback: string } {
+  const datasetsOf = (h: HostModel): string[] => h.zpools.flatMap((p) => [p.name, ...p.datasets.map((d) => `${p.name}/${d.name}`)]);
+  const me = three.hosts.find((h) => h.name === name)!;
+  const others = three.hosts.filter((h) => h.name !== name);
+  const host = makeFakeHost({
+    datasets: datasetsOf(me),
+    configFile: join(THREE, "lab.config.ts"),
+    lockFile: join(THREE, "lab.lock.json"),
+    host: name,
+    remotes: me.gitops!.appliesTofu ? Object.fromEntries(others.map((h) => [h.name, datasetsOf(h)])) : {},
+    files: { "hosts/beta/extra.nix": readFileSync(join(THREE, "hosts/beta/extra.nix"), "utf8") },
+  });
+  hosts.push(host);
+  const m = structuredClone(three) as { hosts: HostModel[] } & Model;
+  m.hosts = m.hosts.map((h) => (h.gitops === null ? h : { ...h, gitops: { ...h.gitops, repository: host.origin } }));
+  const files = planGitops(m);
+  const agent = join(host.dir, "labgen-gitops.sh");
+  const rollback = join(host.dir, "labgen-rollback.sh");
+  writeFileSync(agent, files.find((f) => f.path === `hosts/${name}/${GITOPS_UNIT.script}`)!.content, { mode: 0o755 });
+  writeFileSync(rollback, files.find((f) => f.path === `hosts/${name}/${GITOPS_UNIT.rollbackScript}`)!.content, { mode: 0o755 });
+  return { host, agent, rollback };
+}
+
+describe("a lab of several hosts: one undo point for everything an apply changes (issue 14 items 3-4)", () => {
+  it("the applying agent snapshots the instances and volumes of every host it manages, through their remotes, before its switch", () => {
+    const { host, agent, rollback } = setupThree("alpha");
+    host.makeCa();
+    deploy(host, agent, "initial generation");
+    expect(Object.keys(host.world().remotes.beta.incus.instances)).toEqual(["files"]);
+    host.clearCommands();
+    const sha = deploy(host, agent, "files described", (c) => c.replace('description: "File server"', 'description: "File server (SMB)"'));
+    const name = snap(2, sha);
+    const cmds = commands(host).filter((c) => c.startsWith("incus") || c.startsWith("zfs") || c.startsWith("nixos-rebuild"));
+    expect(cmds).toEqual([
+      `incus snapshot create --no-expiry forgejo ${name}`,
+      `incus snapshot create --no-expiry traefik ${name}`,
+      `incus snapshot create --no-expiry beta:files ${name}`,
+      `incus storage volume snapshot create --no-expiry beta:bulk files-share ${name}`,
+      `incus snapshot create --no-expiry gamma:game ${name}`,
+      `zfs snapshot rpool/incusd@${name} rpool/labgen/tofu@${name}`,
+      "nixos-rebuild switch --flake $DIR/state/checkout#alpha",
+    ]);
+    const w = host.world();
+    expect(w.remotes.beta.incus.records).toEqual({ "instance/files": [name], "volume/bulk/files-share": [name] });
+    expect(w.remotes.gamma.incus.records).toEqual({ "instance/game": [name] });
+    // What alpha's database knows is alpha's own objects only.
+    const manifest = read(stateFile(host, `snapshots/${name}`));
+    expect(manifest.split("\n").filter((l) => l.startsWith("db-"))).toEqual([
+      "db-known",
+      "db-object\tinstance\tforgejo",
+      `db-snapshot\tinstance\tforgejo\t${name}`,
+      "db-object\tinstance\ttraefik",
+      `db-snapshot\tinstance\ttraefik\t${name}`,
+    ]);
+
+    // labgen-rollback on alpha restores beta's data through the same remote.
+    host.clearCommands();
+    const dry = runScript(host, rollback, ["--dry-run", "--data=files,files-share", sha]);
+    expect(dry.out).toContain("    instance beta:files\n");
+    expect(dry.out).toContain("    volume beta:bulk/files-share\n");
+    const r = runScript(host, rollback, ["--data=files,files-share", sha]);
+    expect(r.status).toBe(0);
+    expect(commands(host)).toContain(`incus snapshot restore beta:files ${name}`);
+    expect(host.world().remotes.beta.restored).toEqual([`tank/incus/bulk/containers/files@snapshot-${name}`, `tank/incus/bulk/custom/default_files-share@snapshot-${name}`]);
+    expect(host.refusals()).toEqual([]);
+  });
+
+  it("an agent whose host the applying agent manages snapshots no instance, only its Incus database, and records what that database knows", () => {
+    const { host, agent } = setupThree("beta");
+    // What alpha's first apply made on beta, through its remote.
+    host.editWorld((w) => {
+      w.zfs.datasets.push("tank/incus/bulk", ...["containers", "custom", "containers/files", "custom/default_files-share"].map((d) => `tank/incus/bulk/${d}`));
+      w.incus.pools.bulk = { source: "tank/incus/bulk" };
+      w.incus.volumes["bulk/files-share"] = {};
+      w.incus.instances.files = { type: "container", pool: "bulk", volumes: [{ pool: "bulk", name: "files-share" }] };
+    });
+    expect(run("incus", ["snapshot", "create", "files", "snap0"], { env: host.env() }).status).toBe(0);
+    host.clearCommands();
+    const sha = deploy(host, agent, "initial generation");
+    const name = snap(1, sha);
+    expect(commands(host)).toEqual(["labgen diff", `zfs snapshot rpool/incusd@${name}`, "nixos-rebuild switch --flake $DIR/state/checkout#beta"]);
+    expect(read(stateFile(host, `snapshots/${name}`)).split("\n").filter((l) => l.startsWith("db-"))).toEqual([
+      "db-known",
+      "db-object\tinstance\tfiles",
+      "db-snapshot\tinstance\tfiles\tsnap0",
+      "db-object\tvolume\tbulk/files-share",
+    ]);
+  });
+
+  it("beta rolled back across its Incus upgrade: the OpenTofu host's later snapshots of beta's instances go before beta's database does", () => {
+    const { host, agent, rollback } = setupThree("beta");
+    host.editWorld((w) => {
+      w.zfs.datasets.push("tank/incus/bulk", ...["containers", "custom", "containers/files", "custom/default_files-share"].map((d) => `tank/incus/bulk/${d}`));
+      w.incus.pools.bulk = { source: "tank/incus/bulk" };
+      w.incus.volumes["bulk/files-share"] = {};
+      w.incus.instances.files = { type: "container", pool: "bulk", volumes: [{ pool: "bulk", name: "files-share" }] };
+    });
+    deploy(host, agent, "beta on LTS", (c) => c.replace('      incus: { channel: "feature" },\n', ""));
+    const upgraded = deploy(host, agent, "beta on the feature channel", (c) => c.replace("      // hosts/beta/extra.nix", '      incus: { channel: "feature" },\n      // hosts/beta/extra.nix'));
+    expect(host.world().incus.daemon.version).toBe("7.3.0");
+    // alpha's next apply snapshots beta's instance and volume through its remote (its own sequence).
+    const env = host.env();
+    expect(run("incus", ["snapshot", "create", "files", "labgen-000007-0123456789ab"], { env }).status).toBe(0);
+    expect(run("incus", ["storage", "volume", "snapshot", "create", "bulk", "files-share", "labgen-000007-0123456789ab"], { env }).status).toBe(0);
+    // Incus's own schedule (snapshots.schedule "@daily") took one too.
+    expect(run("incus", ["snapshot", "create", "files", "snap0"], { env }).status).toBe(0);
+    host.clearCommands();
+    let r = runScript(host, rollback, [upgraded]);
+    expect(r.stderr).toContain("instance files has snapshots taken since (snap0)");
+    expect(r.status).toBe(1);
+    r = runScript(host, rollback, ["--delete-later-snapshots", upgraded]);
+    expect(r.status).toBe(0);
+    expect(commands(host)).toEqual(
+      expect.arrayContaining([
+        "incus snapshot delete files labgen-000007-0123456789ab",
+        "incus storage volume snapshot delete bulk files-share labgen-000007-0123456789ab",
+        "incus snapshot delete files snap0",
+      ]),
+    );
+    expect(host.world().incus).toMatchObject({ daemon: { running: true, version: "7.0.1" }, schema: 48 });
+    expect(incusMismatches(host.world())).toEqual([]);
+    expect(host.refusals()).toEqual([]);
+  });
+
+  it("every agent's script says whose instances it snapshots", () => {
+    const scripts = planGitops(three);
+    const hostsOf = (h: string): string => /readonly SNAPSHOT_HOSTS='([^']*)'/.exec(scripts.find((f) => f.path === `hosts/${h}/${GITOPS_UNIT.script}`)!.content)![1];
+    expect(hostsOf("alpha")).toBe("alpha\nbeta\ngamma");
+    expect(hostsOf("beta")).toBe("");
+    // Without an agent on the OpenTofu host, each agent keeps snapshotting its own host.
+    const m = structuredClone(three) as { hosts: HostModel[] } & Model;
+    m.hosts = m.hosts.map((h) => (h.name === "alpha" ? { ...h, gitops: null } : h));
+    expect(gitopsInput(m, m.hosts.find((h) => h.name === "beta")!).snapshotHosts).toEqual(["beta"]);
   });
 });
 

@@ -102,4 +102,13 @@ describe("colour", () => {
     expect(r.stderr).toContain(": error: ");
     expect(r.stderr).not.toContain("\x1b[");
   });
+
+  it("the package's bin (bin/labgen.cjs) and the older bin/labgen.mjs run the same CLI: same output, same exit code", () => {
+    expect(JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).bin).toEqual({ labgen: "bin/labgen.cjs" });
+    const config = join(REPO_ROOT, "test/cases/invalid/unknown-host/lab.config.ts");
+    const [cjs, mjs] = ["bin/labgen.cjs", "bin/labgen.mjs"].map((bin) => spawnSync(process.execPath, [join(REPO_ROOT, bin), "check", "--config", config], { encoding: "utf8" }));
+    expect(cjs.status).toBe(1);
+    expect(cjs.stderr).toContain(": error: ");
+    expect({ status: mjs.status, stdout: mjs.stdout, stderr: mjs.stderr }).toEqual({ status: cjs.status, stdout: cjs.stdout, stderr: cjs.stderr });
+  });
 });

@@ -90,7 +90,12 @@ export default defineLab({
   });
 });
 
-describe("loading a config", () => {
+// Every loader case runs twice: as written (jiti's own path) and padded past the size from which
+// the loader compiles the config itself with V8's code cache; both must report the same.
+const PAD = `\n// ${"padding ".repeat(20)}`.repeat(1200);
+for (const large of [false, true])
+describe(`loading a config${large ? " (large: V8's code cache)" : ""}`, () => {
+  const pad = (name: string, text: string) => (large && name === "lab.config.ts" ? text + PAD : text);
   let dir: string;
   beforeAll(() => {
     dir = mkTmp("labgen-load-");
@@ -101,7 +106,7 @@ describe("loading a config", () => {
   async function loadError(name: string, files: Record<string, string>): Promise<{ file: string; d: Diagnostic; source: string }> {
     const caseDir = join(dir, name);
     mkdirSync(caseDir, { recursive: true });
-    for (const [f, text] of Object.entries(files)) writeFileSync(join(caseDir, f), text);
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(caseDir, f), pad(f, text));
     const file = join(caseDir, "lab.config.ts");
     try {
       await loadConfig(file);
@@ -121,10 +126,23 @@ describe("loading a config", () => {
     const caseDir = join(dir, "ok");
     mkdirSync(caseDir, { recursive: true });
     writeFileSync(join(caseDir, "parts.ts"), 'export const gib = (n: number): string => `${n}GiB`;\n');
-    writeFileSync(join(caseDir, "lab.config.ts"), `${HEAD}import { gib } from "./parts.ts";\n\ninterface X { a: number }\nexport default defineLab({ name: "x", memory: gib(2) } as any);\n`);
+    writeFileSync(join(caseDir, "lab.config.ts"), pad("lab.config.ts", `${HEAD}import { gib } from "./parts.ts";\n\ninterface X { a: number }\nexport default defineLab({ name: "x", memory: gib(2) } as any);\n`));
     const loaded = await loadConfig(join(caseDir, "lab.config.ts"));
     expect(loaded.raw).toEqual({ name: "x", memory: "2GiB" });
     expect(loaded.file).toBe(join(caseDir, "lab.config.ts"));
+    // Again: a large config now comes from the code cache, with the same value.
+    expect((await loadConfig(join(caseDir, "lab.config.ts"))).raw).toEqual({ name: "x", memory: "2GiB" });
+  });
+
+  it("a changed config is evaluated anew, never from the cache of its previous text", async () => {
+    const caseDir = join(dir, "changed");
+    mkdirSync(caseDir, { recursive: true });
+    const file = join(caseDir, "lab.config.ts");
+    // The same length both times: V8 itself would accept the old cache for the new text.
+    for (const name of ["aaa", "bbb", "aaa"]) {
+      writeFileSync(file, pad("lab.config.ts", `${HEAD}export default defineLab({ name: "${name}" } as any);\n`));
+      expect((await loadConfig(file)).raw).toEqual({ name });
+    }
   });
 
   it("a missing file says how to create one", async () => {

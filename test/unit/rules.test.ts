@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/config/load.ts";
 import { formatPath } from "../../generator/shared/diagnostics.ts";
+import { PRINTABLE_ASCII, textProblem } from "../../generator/shared/text.ts";
+import { labJsonSchema } from "../../generator/targets/docs/schema.ts";
 import { RULES } from "../../generator/validate/rules.ts";
+import { mayBeSecret } from "../../generator/validate/rules/secrets.ts";
 import { validate } from "../../generator/validate/validate.ts";
 import { ALICE_KEY, baseHost, baseInstance, baseLab, HDD, ingressLab, INVALID_CASES_DIR, type Obj, REFERENCE_CONFIG } from "../support/lab-fixtures.ts";
 
@@ -1066,6 +1069,36 @@ describe("semantic rules", () => {
     const v = validate(c.lab);
     const blocking = c.expect.some((e) => (e.severity ?? "error") === "error");
     expect(v.config === null).toBe(blocking);
+  });
+
+  // validate() skips secret-value when no raw string may be a secret: sound only while the
+  // parsed config's other strings, the schema's defaults (all listed in its JSON Schema), cannot be.
+  it("no default of the schema may be a secret, so secret-value can be skipped on configs without one", () => {
+    const defaults: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object")
+        for (const [k, x] of Object.entries(v)) {
+          if (k === "default") JSON.stringify(x, (_k, s) => (typeof s === "string" && defaults.push(s), s));
+          walk(x);
+        }
+    };
+    walk(labJsonSchema());
+    expect(defaults).toContain("/var/lib/labgen/ca");
+    expect(defaults.filter(mayBeSecret)).toEqual([]);
+    // And the skip changes nothing: a secret pasted anywhere is still found.
+    expect(found(B((l) => (l.instances.web.description = "tskey-auth-abc123"))).map((e) => e.rule)).toEqual(["secret-value"]);
+  });
+
+  // validate() skips the text rule when every key and string is printable ASCII: sound only while
+  // textProblem has nothing to say about such text.
+  it("the text rule has nothing to find in printable ASCII, so it can be skipped on configs of it", () => {
+    const all = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join("");
+    expect(PRINTABLE_ASCII.test(all)).toBe(true);
+    for (const s of [all, "", " ", "~", ...all]) expect(textProblem(s, false)).toBeNull();
+    // And the skip changes nothing: one character outside it, in a value or a key, is still found.
+    expect(found(B((l) => (l.instances.web.description = "tab\there"))).map((e) => `${e.rule} ${e.path}`)).toEqual(["text instances.web.description"]);
+    expect(found(B((l) => (l.instances.web.environment = { "A\u0007": "x" }))).map((e) => e.rule)).toContain("text");
   });
 
   it("ingress-traefik accepts the official image's v3 tags, with or without the v", () => {

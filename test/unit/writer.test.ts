@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compile } from "../../generator/pipeline.ts";
-import { applyWrite, MANIFEST, planWrite, printManifest, removeStrayTemporaries, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
+import { applyWrite, COMPARE_STEP, MANIFEST, planWrite, printManifest, removeStrayTemporaries, sha256, writeAtomic, type PlannedFile } from "../../generator/write/writer.ts";
 import { cli, paths, shown } from "../support/cli.ts";
 import { baseLab, ingressLab, listFiles, mkTmp, mtimes, readTree, rmTmp, writeConfig } from "../support/lab-fixtures.ts";
 
@@ -137,6 +137,27 @@ describe("writer (API)", () => {
     expect(plan.conflicts).toEqual([]);
     expect(kinds(plan)).toEqual({ "a.txt": "unchanged" });
     expect(plan.manifestChanged).toBe(true);
+  });
+
+  it("large and non-ASCII files compare byte for byte: a surrogate pair across the streaming step, a change in the last byte", () => {
+    // The comparison streams COMPARE_STEP UTF-16 units at a time; put an emoji's two halves on
+    // either side of that boundary, and multi-byte characters after it (several steps' worth).
+    const big = `${"a".repeat(COMPARE_STEP - 1)}\u{1F600}${"é".repeat(4 * COMPARE_STEP)}x\n`;
+    const out = join(dir, "out");
+    write(out, [f("big.txt", big), f("small.txt", "ü\n")]);
+    expect(readFileSync(join(out, "big.txt"), "utf8")).toBe(big);
+    const again = planWrite(out, [f("big.txt", big), f("small.txt", "ü\n")]);
+    expect(kinds(again)).toEqual({ "big.txt": "unchanged", "small.txt": "unchanged" });
+    expect(again.manifest.files).toEqual({ "big.txt": sha256(big), "small.txt": sha256("ü\n") });
+    expect(again.manifestChanged).toBe(false);
+    // Same size, last byte different; then a different size.
+    const edited = `${big.slice(0, -2)}y\n`;
+    const plan = planWrite(out, [f("big.txt", edited), f("small.txt", "ü!\n")]);
+    expect(kinds(plan)).toEqual({ "big.txt": "update", "small.txt": "update" });
+    expect(plan.changes.map((c) => c.before)).toEqual([big, "ü\n"]);
+    expect(plan.manifest.files).toEqual({ "big.txt": sha256(edited), "small.txt": sha256("ü!\n") });
+    applyWrite(out, plan);
+    expect(readFileSync(join(out, "big.txt"), "utf8")).toBe(edited);
   });
 
   it("a corrupt manifest means labgen knows nothing it wrote: changed files become conflicts, not silent overwrites", () => {

@@ -116,13 +116,27 @@ interface TrieNode {
  * is a leaf nothing may share a path with.
  */
 function validateEntries(entries: readonly NixEntry[]): void {
-  insertEntries(openNode(), entries, []);
+  insertEntries(openNode(), entries, null);
 }
 
 const openNode = (): TrieNode => ({ leaf: false, children: new Map() });
+// Leaves are never descended into nor merged into, so they can all be one object (a Map per
+// leaf was most of the validation's cost).
+const LEAF: TrieNode = { leaf: true, children: new Map() };
+
+/**
+ * Where a set literal sits, as a chain of attribute paths from the outermost set: only error
+ * messages need it flat, so it is not copied for every nested literal.
+ */
+interface Prefix {
+  readonly up: Prefix | null;
+  readonly path: readonly string[];
+}
+
+const flatPrefix = (p: Prefix | null): string[] => (p === null ? [] : [...flatPrefix(p.up), ...p.path]);
 
 /** Insert `entries` into `node`; `prefix` (the path of `node`) only serves error messages. */
-function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: readonly string[]): void {
+function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: Prefix | null): void {
   for (const entry of entries) {
     if (entry.comment !== undefined) assertEncodable(entry.comment, "comment");
     if (entry.kind === "inherit") {
@@ -145,7 +159,7 @@ function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: rea
     }
     // The literal is built on its own first, then attached or merged.
     const literal = openNode();
-    insertEntries(literal, value.entries, [...prefix, ...path]);
+    insertEntries(literal, value.entries, { up: prefix, path });
     const parent = walk(node, path, prefix);
     const name = path[path.length - 1];
     const existing = parent.children.get(name);
@@ -163,7 +177,7 @@ function insertEntries(node: TrieNode, entries: readonly NixEntry[], prefix: rea
 }
 
 /** Descend along all but the last name of `path` (creating sets), failing on leaves. */
-function walk(node: TrieNode, path: readonly string[], prefix: readonly string[]): TrieNode {
+function walk(node: TrieNode, path: readonly string[], prefix: Prefix | null): TrieNode {
   let cur = node;
   for (let i = 0; i < path.length - 1; i++) {
     let next = cur.children.get(path[i]);
@@ -178,17 +192,17 @@ function walk(node: TrieNode, path: readonly string[], prefix: readonly string[]
   return cur;
 }
 
-function insertLeaf(node: TrieNode, path: readonly string[], prefix: readonly string[]): void {
+function insertLeaf(node: TrieNode, path: readonly string[], prefix: Prefix | null): void {
   const parent = walk(node, path, prefix);
   const name = path[path.length - 1];
   if (parent.children.has(name)) throw duplicate(prefix, path, path.length);
-  parent.children.set(name, { leaf: true, children: new Map() });
+  parent.children.set(name, LEAF);
 }
 
 /** `path[0..conflictLength)` (under `prefix`) is the attribute that already exists. */
-function duplicate(prefix: readonly string[], path: readonly string[], conflictLength: number): NixPrintError {
+function duplicate(prefix: Prefix | null, path: readonly string[], conflictLength: number): NixPrintError {
   const show = (p: readonly string[]) => p.map(attrName).join(".");
-  const at = show([...prefix, ...path.slice(0, conflictLength)]);
-  const full = show([...prefix, ...path]);
+  const at = show([...flatPrefix(prefix), ...path.slice(0, conflictLength)]);
+  const full = show([...flatPrefix(prefix), ...path]);
   return new NixPrintError(`attribute ${at} is already defined` + (at === full ? "" : ` (while adding ${full})`));
 }

@@ -34,6 +34,7 @@ export function isBareIdentifier(name: string): boolean {
   return IDENTIFIER.test(name) && !NIX_KEYWORDS.has(name);
 }
 
+const SUSPICIOUS = /[\0\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
@@ -42,6 +43,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * lone UTF-16 surrogates (they would be written as U+FFFD).
  */
 export function assertEncodable(text: string, what: string): void {
+  // One scan for the common case (nothing suspicious); the precise checks only run on a hit.
+  if (!SUSPICIOUS.test(text)) return;
   const nul = text.indexOf("\0");
   if (nul !== -1) {
     throw new NixPrintError(

@@ -7,12 +7,27 @@ import type { N } from "./check.ts";
 // Small helpers
 // ---------------------------------------------------------------------------
 
-export const pad = (n: number): string => " ".repeat(n);
+// Indentation strings are asked for at every line; the few distinct ones are made once.
+const PADS: string[] = [];
+export const pad = (n: number): string => (PADS[n] ??= " ".repeat(n));
+
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
 
 /** Display width in code points (deterministic; good enough for the width heuristic). */
 export function width(text: string): number {
-  let w = 0;
-  for (const _ of text) w++;
+  // A surrogate pair is one code point: count UTF-16 units, less one per pair.
+  let w = text.length;
+  if (!HIGH_SURROGATE.test(text)) return w;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        w--;
+        i++;
+      }
+    }
+  }
   return w;
 }
 
@@ -83,7 +98,7 @@ export function isForcedWide(n: N): boolean {
 }
 
 export function keyText(path: readonly string[]): string {
-  return path.map(attrName).join(".");
+  return path.length === 1 ? attrName(path[0]) : path.map(attrName).join(".");
 }
 
 /** Multi-line raw code: continuation lines move with the surrounding indentation. */

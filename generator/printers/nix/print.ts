@@ -51,11 +51,14 @@ export function printNix(expr: NixExpr, options: PrintNixOptions = {}): string {
 // The printer
 // ---------------------------------------------------------------------------
 
+const sameLine = (key: string, text: string): string => `${key} = ${text};`;
+const nextLine = (key: string, indent: number, text: string): string => `${key} =\n${pad(indent + 2)}${text};`;
+
 class Printer {
   // flat() is asked for the same composite node at several nesting levels;
   // caching keeps printing linear in the size of the IR. Leaves are cheap and
   // often fresh objects from normalize(), so they bypass the cache.
-  private readonly flatCache = new WeakMap<object, string | null>();
+  private readonly flatCache = new Map<object, string | null>();
 
   constructor(private readonly maxWidth: number) {}
 
@@ -229,17 +232,16 @@ class Printer {
   }
 
   private renderEntries(entries: readonly NixEntry[], indent: number): string {
-    const out: string[] = [];
-    entries.forEach((entry, i) => {
-      if (i > 0 && entry.blankLineBefore) out.push("");
-      if (entry.comment !== undefined) for (const l of commentLines(entry.comment, pad(indent))) out.push(l);
-      const text =
-        entry.kind === "inherit"
-          ? this.renderInherit(entry, indent)
-          : this.renderBinding(entry.path, entry.value, indent);
-      out.push(pad(indent) + text);
-    });
-    return out.join("\n");
+    const p = pad(indent);
+    let out = "";
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (i > 0) out += entry.blankLineBefore ? "\n\n" : "\n";
+      if (entry.comment !== undefined) for (const l of commentLines(entry.comment, p)) out += `${l}\n`;
+      out += p;
+      out += entry.kind === "inherit" ? this.renderInherit(entry, indent) : this.renderBinding(entry.path, entry.value, indent);
+    }
+    return out;
   }
 
   private renderInherit(entry: Extract<NixEntry, { kind: "inherit" }>, indent: number): string {
@@ -257,40 +259,38 @@ class Printer {
     const key = keyText(path);
     const value = normalize(rawValue);
     const col = indent + width(key) + 3; // after "key = "
-    const sameLine = (text: string) => `${key} = ${text};`;
-    const nextLine = (text: string) => `${key} =\n${pad(indent + 2)}${text};`;
 
     // Lists, sets and multi-line strings start right after "=".
-    if (isAbsorbable(value)) return sameLine(this.render(value, col, indent, 1, true));
+    if (isAbsorbable(value)) return sameLine(key, this.render(value, col, indent, 1, true));
 
     switch (value.kind) {
       case "apply": {
         const flat = this.flat(value);
-        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(flat);
+        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(key, flat);
         const absorbed = this.absorbedApply(value, col, indent, 1);
-        if (absorbed !== undefined) return sameLine(absorbed);
-        if (flat !== undefined && this.fits(indent + 2, flat, 1)) return nextLine(flat);
-        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+        if (absorbed !== undefined) return sameLine(key, absorbed);
+        if (flat !== undefined && this.fits(indent + 2, flat, 1)) return nextLine(key, indent, flat);
+        return nextLine(key, indent, this.render(value, indent + 2, indent + 2, 1, false));
       }
       case "lambda": {
         const flat = this.flat(value);
-        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(flat);
+        if (flat !== undefined && this.fits(col, flat, 1)) return sameLine(key, flat);
         // `f = x: {` — simple-parameter functions with an absorbable body stay on the line.
         if (typeof value.param === "string" && isAbsorbable(normalize(value.body))) {
-          return sameLine(this.render(value, col, indent, 1, false));
+          return sameLine(key, this.render(value, col, indent, 1, false));
         }
-        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+        return nextLine(key, indent, this.render(value, indent + 2, indent + 2, 1, false));
       }
       case "let":
-        return nextLine(this.render(value, indent + 2, indent + 2, 1, false));
+        return nextLine(key, indent, this.render(value, indent + 2, indent + 2, 1, false));
       case "raw": {
-        if (value.code.includes("\n")) return sameLine(reindent(value.code, indent));
-        if (this.fits(col, value.code, 1) || !this.fits(indent + 2, value.code, 1)) return sameLine(value.code);
-        return nextLine(value.code);
+        if (value.code.includes("\n")) return sameLine(key, reindent(value.code, indent));
+        if (this.fits(col, value.code, 1) || !this.fits(indent + 2, value.code, 1)) return sameLine(key, value.code);
+        return nextLine(key, indent, value.code);
       }
       default:
         // Strings, paths, numbers, empty collections: nothing to gain from a new line.
-        return sameLine(this.render(value, col, indent, 1, false));
+        return sameLine(key, this.render(value, col, indent, 1, false));
     }
   }
 

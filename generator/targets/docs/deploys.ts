@@ -11,8 +11,13 @@ export function deploysSection(d: Doc, model: Model): void {
   const agents = model.hosts.filter((h) => h.gitops);
   if (agents.length === 0) return;
   d.h(2, "Deploys and rollback");
+  const applier = agents.find((h) => h.gitops!.appliesTofu);
+  const across =
+    applier !== undefined && model.hosts.length > 1
+      ? `; the agent on ${applier.name} takes them on every host, through their Incus remotes, so one set is the undo point of everything its apply changes${agents.length > 1 ? ", and the other agents take none" : ""}`
+      : "";
   d.p(
-    "Before each deploy the GitOps agent takes a labgen snapshot set: an Incus snapshot of every instance and custom volume (Incus can restore it) and a ZFS snapshot " +
+    `Before each deploy the GitOps agent takes a labgen snapshot set: an Incus snapshot of every instance and custom volume (Incus can restore it${across}) and a ZFS snapshot ` +
       `of Incus's database and the OpenTofu state (${[...new Set(agents.flatMap((h) => h.undoDatasets))].map(code).join(", ")}). It never snapshots a dataset Incus owns. ` +
       "Secrets, the CA and labgen's records are on datasets no snapshot set or rollback touches.",
   );
@@ -26,7 +31,12 @@ export function deploysSection(d: Doc, model: Model): void {
   );
   d.p(
     `${code("labgen-rollback <commit>")} returns NixOS to the generation before that deploy and applies the previous commit's ${code("tofu/")}; ` +
-      `${code("--data")} restores instances and volumes from the set taken before it. A change that destroys a volume, a pool, a dataset or an instance's root disk ` +
+      `${code("--data")} restores instances and volumes from the set taken before it. When that generation runs an older Incus, which refuses a database a newer one migrated, ` +
+      `Incus's database goes back to the set's snapshot too; ${code("--dry-run")} lists every step. ` +
+      (applier !== undefined && agents.length > 1
+        ? `Undo a deploy on ${applier.name} first, then on the other hosts: its re-apply removes what the undone deploys created on every host while each host's Incus still knows it. `
+        : "") +
+      "A change that destroys a volume, a pool, a dataset or an instance's root disk " +
       `needs an ${code("allowDestroy")} entry, or the agent refuses the deploy.`,
   );
 }

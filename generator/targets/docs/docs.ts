@@ -19,21 +19,26 @@ export const LAB_JSON_FORMAT = "labgen/lab.json@2";
  * diff, and the file is about half the size of an indented one (a 10,000-instance lab's was 14 MB).
  */
 export function labJsonText(model: Readonly<Record<string, unknown>>, outputs: readonly { path: string; sources: readonly string[] }[]): string {
-  const lines = ["{", `  "format": ${JSON.stringify(LAB_JSON_FORMAT)},`, '  "model": {'];
+  // The pieces go into one array joined once: the file (9 MB at 10,000 instances) is built as
+  // one flat string, never as nested joins and templates that are each copied again.
+  const parts: string[] = [`{\n  "format": ${JSON.stringify(LAB_JSON_FORMAT)},\n  "model": {\n`];
   const keys = Object.keys(model);
-  keys.forEach((k, i) => {
-    const v = model[k];
-    const comma = i < keys.length - 1 ? "," : "";
+  for (let i = 0; i < keys.length; i++) {
+    const v = model[keys[i]];
+    if (i > 0) parts.push(",\n");
     if (Array.isArray(v) && v.length > 0) {
-      lines.push(`    ${JSON.stringify(k)}: [`);
-      v.forEach((x, j) => lines.push(`      ${JSON.stringify(x)}${j < v.length - 1 ? "," : ""}`));
-      lines.push(`    ]${comma}`);
-    } else lines.push(`    ${JSON.stringify(k)}: ${JSON.stringify(v)}${comma}`);
-  });
-  lines.push("  },", '  "outputs": [');
-  outputs.forEach((o, j) => lines.push(`    ${JSON.stringify({ path: o.path, sources: o.sources })}${j < outputs.length - 1 ? "," : ""}`));
-  lines.push("  ]", "}", "");
-  return lines.join("\n");
+      parts.push(`    ${JSON.stringify(keys[i])}: [\n      `);
+      for (let j = 0; j < v.length; j++) {
+        if (j > 0) parts.push(",\n      ");
+        parts.push(JSON.stringify(v[j]));
+      }
+      parts.push("\n    ]");
+    } else parts.push(`    ${JSON.stringify(keys[i])}: ${JSON.stringify(v)}`);
+  }
+  parts.push('\n  },\n  "outputs": [\n');
+  for (let j = 0; j < outputs.length; j++) parts.push(j > 0 ? ",\n    " : "    ", JSON.stringify({ path: outputs[j].path, sources: outputs[j].sources }));
+  parts.push(outputs.length ? "\n  ]\n}\n" : "  ]\n}\n");
+  return parts.join("");
 }
 /** The two files this target writes about the whole lab (below out/). */
 export const LAB_JSON = "lab.json";
@@ -350,7 +355,9 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   if (model.ingress) {
     d.h(2, "Internal DNS");
     const ing = model.ingress;
-    const traefikNet = model.networks.find((n) => n.name === model.instances.find((i) => i.name === ing.instance)?.nics[0].network);
+    // The ingress instance is looked up once, not once per network (100 networks × 10,000 instances).
+    const ingressNet = model.instances.find((i) => i.name === ing.instance)?.nics[0].network;
+    const traefikNet = model.networks.find((n) => n.name === ingressNet);
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
       `The route names resolve through the DNS server Incus runs on each bridge (dnsmasq), from host records in ${code("tofu/networks.tf")}; the guests ask it. ` +

@@ -8,9 +8,11 @@ import { AGENT_RUN } from "./program-agent-run.ts";
 import { COMMON_PROGRAM, joinPrograms } from "./program-common.ts";
 import { RENEW_PROGRAM, RENEW_PROLOGUE } from "./program-renew.ts";
 import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
+import { ROLLBACK_INCUS_DB } from "./program-rollback-incus.ts";
 import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
 import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
+import { DATASETS } from "../../shared/lab.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
 export class GitopsInputError extends Error {
@@ -46,6 +48,15 @@ export interface GitopsScriptInput {
    * and, on the OpenTofu host, the OpenTofu state. Never a dataset Incus owns.
    */
   readonly undoDatasets: readonly string[];
+  /**
+   * The lab hosts whose instances and custom volumes this agent snapshots (Incus-native) before each
+   * deploy, this host reached directly, the others as the Incus remotes named after them (the
+   * provider's remotes, out/tofu/providers.tf). The agent that applies OpenTofu snapshots every host
+   * it manages, so one set is the undo point of everything that apply changes; the other agents
+   * then snapshot no instance (only their Incus database). Without an applying agent each agent
+   * snapshots its own host.
+   */
+  readonly snapshotHosts: readonly string[];
   /** The labgen-owned parents of Incus storage (pool/incus): nothing of labgen's may be below them. */
   readonly incusParents: readonly string[];
   /** File holding the OpenTofu state passphrase; null unless appliesTofu. */
@@ -107,6 +118,9 @@ function validate(input: GitopsScriptInput): void {
   if (!Number.isSafeInteger(input.keepSnapshots) || input.keepSnapshots < 1) {
     problems.push(`keepSnapshots: a whole number ≥ 1, got ${input.keepSnapshots}`);
   }
+  input.snapshotHosts.forEach((h, i) => {
+    if (!HOST.test(h)) problems.push(`snapshotHosts[${i}]: ${JSON.stringify(h)} cannot be an Incus remote name`);
+  });
   for (const ds of [...input.undoDatasets, ...input.incusParents, input.stateDataset]) {
     if (!DATASET.test(ds)) problems.push(`dataset ${JSON.stringify(ds)} is not a ZFS dataset name`);
   }
@@ -170,6 +184,11 @@ export function gitopsInput(model: Model, host: HostModel): GitopsScriptInput {
     stateDir: stateDs.d.mountpoint,
     appliesTofu: g.appliesTofu,
     undoDatasets: host.undoDatasets,
+    snapshotHosts: g.appliesTofu
+      ? [host.name, ...model.hosts.map((h) => h.name).filter((n) => n !== host.name)]
+      : model.hosts.some((h) => h.gitops?.appliesTofu === true)
+        ? []
+        : [host.name],
     incusParents: host.incusDatasets,
     tofuPassphraseFile: g.appliesTofu ? model.tofu.passphraseFile : null,
     tofuDir: TOFU_DIR_IN_REPO,
@@ -197,6 +216,11 @@ function commonAssignments(input: GitopsScriptInput): ShellAssignment[] {
       comment: "labgen's own datasets (Incus database, OpenTofu state), ZFS-snapshotted before each deploy, one per line.",
     },
     { name: "INCUS_PARENTS", value: [...input.incusParents].sort().join("\n"), comment: "Parents of Incus storage: never snapshotted by labgen." },
+    {
+      name: "SNAPSHOT_HOSTS",
+      value: input.snapshotHosts.join("\n"),
+      comment: "Hosts whose instances and volumes get Incus snapshots before each deploy: this one directly, the others as Incus remotes.",
+    },
     { name: "CHECKOUT_DIR", value: input.checkoutDir },
     { name: "KEEP_SNAPSHOTS", value: input.keepSnapshots, comment: "labgen snapshot sets kept for rollback (older ones are pruned)." },
     { name: "APPLIES_TOFU", value: input.appliesTofu ? 1 : 0, comment: "1 on the host that runs tofu apply." },
@@ -251,8 +275,15 @@ export function rollbackScriptIr(input: GitopsScriptInput): ShellScriptIR {
       "<commit>: NixOS back to the generation before that deploy, OpenTofu applies the commit before it;",
       "with --data, instances and volumes back to the labgen snapshot Incus took before it.",
     ],
-    assignments: commonAssignments(input),
-    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_RUN),
+    assignments: [
+      ...commonAssignments(input),
+      {
+        name: "INCUS_DB_DATASET",
+        value: input.undoDatasets.find((ds) => ds.endsWith(`/${DATASETS.incusDaemon}`)) ?? "",
+        comment: "Incus's database (/var/lib/incus): rolled back to a set's snapshot when the generation restored runs an older Incus.",
+      },
+    ],
+    body: joinPrograms(ROLLBACK_PROLOGUE, COMMON_PROGRAM, SNAPSHOT_PROGRAM, ROLLBACK_PROGRAM, ROLLBACK_INCUS_DB, ROLLBACK_RUN),
   };
 }
 

@@ -13,6 +13,7 @@ export function joinPrograms(...parts: readonly ShellProgram[]): ShellProgram {
 // Shared by labgen-gitops.sh and labgen-rollback.sh: paths, logging, JSON, atomic files, the
 // deploy history and the labgen snapshots. Both scripts assign (see plan.ts):
 //   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE UNDO_DATASETS INCUS_PARENTS
+//   SNAPSHOT_HOSTS
 // `$\{` below is bash's `${` (see shellProgram).
 export const COMMON_PROGRAM = shellProgram`
 shopt -s inherit_errexit
@@ -52,6 +53,11 @@ if [[ -n $INCUS_PARENTS ]]; then
   mapfile -t PARENTS <<<"$INCUS_PARENTS"
 fi
 readonly PARENTS
+SNAP_HOSTS=()
+if [[ -n $SNAPSHOT_HOSTS ]]; then
+  mapfile -t SNAP_HOSTS <<<"$SNAPSHOT_HOSTS"
+fi
+readonly SNAP_HOSTS
 
 log() {
   printf '%s: %s\n' "$PROG" "$*" >&2

@@ -4,6 +4,7 @@ import { shellProgram } from "../../printers/shell/index.ts";
 export const ROLLBACK_RUN = shellProgram`
 rollback() {
   local commit previous snapshot target_gen current_gen deployed_now=- i line kind a b listing later object
+  local incus_now=- incus_target=- db_rewind=0
   local -a held=() restores=() skipped=() names=() later_list=()
 
   # Before reading anything: an agent run must not append to the history under our feet.
@@ -31,6 +32,17 @@ rollback() {
     die "NixOS generation $target_gen (before the deploy of $commit) has been garbage-collected: $(generation_link "$target_gen") is gone"
   fi
 
+  # Incus's database: back to the set's snapshot only when the generation we return to runs an
+  # older Incus, which would refuse the database the running one migrated.
+  if [[ $target_gen != "$current_gen" ]]; then
+    incus_now=$(incus_package_of "$current_gen")
+    incus_target=$(incus_package_of "$target_gen")
+    if [[ -n $INCUS_DB_DATASET ]] && incus_db_rewind_needed "$incus_now" "$incus_target"; then
+      db_rewind=1
+      plan_db_rewind "$snapshot"
+    fi
+  fi
+
   # --data: what the snapshot set holds, and whether Incus will restore each (read-only).
   if [[ -n $DATA ]]; then
     if [[ $snapshot == - || ! -f $SNAPSHOT_DIR/$snapshot ]]; then
@@ -53,13 +65,17 @@ rollback() {
       fi
       # Incus restores only the newest snapshot unless later ones are removed (zfs.remove_snapshots).
       later=$(printf '%s\n' "$listing" | sed -n "/^$snapshot\$/,\$p" | tail -n +2 | tr '\n' ' ')
+      if (( db_rewind == 1 )); then
+        # Deleted before the database goes back (plan_db_rewind refused anyone else's without the flag).
+        later=
+      fi
       # "-" for an instance's empty third field: tab is IFS whitespace, empty fields would collapse.
       restores+=("$kind"$'\t'"$a"$'\t'"$\{b:--}"$'\t'"$later")
     done <"$SNAPSHOT_DIR/$snapshot"
     if [[ $DATA != all ]]; then
       IFS=, read -r -a names <<<"$DATA"
       for object in "$\{names[@]}"; do
-        if ! grep -qE "^(instance	$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
+        if ! grep -qE "^(instance	([^	:]*:)?$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
           die "--data: $object is not an instance or volume in snapshot set $snapshot"
         fi
       done
@@ -98,6 +114,33 @@ rollback() {
     printf '  Incus: OpenTofu applies out/tofu of %s (objects the undone deploys added go,\n' "$(short "$previous")"
     printf '  removed ones come back, new and empty; storage volumes and pools are %s).\n' "$([[ $DESTROY_DATA == 1 ]] && printf 'deleted too' || printf 'kept')"
   fi
+  if [[ $incus_target == - || $incus_target == "$incus_now" && $target_gen == "$current_gen" ]]; then
+    :
+  elif [[ $incus_target == "$incus_now" ]]; then
+    printf '  Incus: generation %s runs the same package (%s): its database stays as it is.\n' "$target_gen" "$(package_label "$incus_target")"
+  elif (( db_rewind == 0 )); then
+    printf '  Incus: generation %s runs %s, this one %s: the newer daemon migrates the database forward;\n' "$target_gen" "$(package_label "$incus_target")" "$(package_label "$incus_now")"
+    printf '  it stays as it is.\n'
+  else
+    printf '  Incus: generation %s runs %s, this one %s: the older daemon refuses\n' "$target_gen" "$(package_label "$incus_target")" "$(package_label "$incus_now")"
+    printf '  the database the newer one migrated, so Incus'"'"'s database (%s) goes back to\n' "$INCUS_DB_DATASET"
+    printf '  snapshot %s, taken just before that deploy.\n' "$snapshot"
+    printf '  First deleted, because the database from before does not know them:\n'
+    for line in "$\{DB_LATER_SETS[@]}"; do
+      printf '    labgen snapshot set %s (an undone deploy'"'"'s)\n' "$line"
+    done
+    for line in "$\{DB_OTHER_LATER[@]}"; do
+      IFS=$'\t' read -r kind a b <<<"$line"
+      printf '    snapshot %s of %s %s\n' "$b" "$kind" "$a"
+    done
+    if (( $\{#DB_LATER_SETS[@]} + $\{#DB_OTHER_LATER[@]} == 0 )); then
+      printf '    nothing\n'
+    fi
+    for line in "$\{DB_CREATED[@]}"; do
+      printf '  %s was created since: unless OpenTofu deletes it, its data stays on ZFS,\n' "$line"
+      printf '    unknown to Incus (incus admin recover imports it).\n'
+    done
+  fi
   if [[ -z $DATA ]]; then
     printf '  Data: untouched (--data restores it from snapshot %s).\n' "$snapshot"
   else
@@ -127,6 +170,15 @@ rollback() {
     mark_incomplete "$(now_utc)"
   fi
 
+  if (( db_rewind == 1 )); then
+    # While the newer Incus runs, the one that knows the database as it is: OpenTofu first, so that
+    # what the undone deploys created is gone before the database forgets it.
+    if (( APPLIES_TOFU == 1 )); then
+      reapply "$previous" "while the newer Incus runs: what the undone deploys created goes before the database forgets it"
+    fi
+    rewind_incus_db "$snapshot"
+  fi
+
   if [[ $target_gen != "$current_gen" ]]; then
     run "point the system profile back at generation $target_gen (no rebuild: the exact closure that ran)" \
       nix-env -p "$SYSTEM_PROFILE" --switch-generation "$target_gen" ||
@@ -137,8 +189,14 @@ rollback() {
   elif (( DRY_RUN == 1 )); then
     printf '   -  generation %s is already active: no NixOS switch\n' "$target_gen"
   fi
+  if [[ $incus_target != - && $incus_target != "$incus_now" ]]; then
+    run "the Incus of generation $target_gen (activation does not start a stopped unit)" systemctl start incus.service ||
+      die "Incus of generation $target_gen does not start (journalctl -u incus)"
+  fi
 
-  if (( APPLIES_TOFU == 1 )); then
+  if (( APPLIES_TOFU == 1 && db_rewind == 1 )); then
+    reapply "$previous" "again, as the older Incus sees its database: nothing should change"
+  elif (( APPLIES_TOFU == 1 )); then
     reapply "$previous"
   fi
 
@@ -168,8 +226,6 @@ rollback() {
     printf '      hold         %s\n' "$\{held[*]:-(nothing)}"
     printf '                   the agent refuses these until the branch moves on (push a git revert)\n'
     printf '      %s  result "rolled-back"\n' "$\{STATUS##*/}"
-    printf '\nIf the older Incus refuses a database the undone switch migrated, stop Incus and roll back\n'
-    printf 'its database with the set'"'"'s ZFS snapshot: %s\n' "$(grep "^zfs" "$SNAPSHOT_DIR/$snapshot" 2>/dev/null | cut -f2 | sed "s/\$/@$snapshot/" | tr '\n' ' ')"
     return 0
   fi
   log "step $STEP_NO: records in $GITOPS_DIR"

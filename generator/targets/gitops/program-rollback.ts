@@ -16,6 +16,8 @@ import { shellProgram } from "../../printers/shell/index.ts";
 //      `incus storage volume snapshot restore`).
 //   4. Records: a "rollback" history line, the deployed commit becomes the one before <commit>,
 //      and the undone commits go on hold so the agent does not redeploy them.
+// When the generation it returns to runs an older Incus than the one running now, Incus's database
+// goes back too (see plan_db_rewind): the older daemon refuses a database the newer one migrated.
 // The whole run is a transient systemd unit (systemd-run), so a dropped SSH session cannot stop it
 // half-way; a marker file keeps the agent away from the start until the end.
 export const ROLLBACK_PROLOGUE = shellProgram`
@@ -38,6 +40,8 @@ usage() {
   printf '  --destroy-data  delete storage volumes and pools that only the undone deploys\n'
   printf '              declared (by default they leave OpenTofu state and stay in Incus)\n'
   printf '  --dry-run   print every step of that rollback and change nothing\n'
+  printf '\n  When the NixOS generation it returns to runs an older Incus, Incus'"'"'s database goes back\n'
+  printf '  to the snapshot taken just before that deploy (the older daemon refuses a newer one).\n'
 }
 
 usage_error() {
@@ -217,16 +221,17 @@ on_exit() {
   log "the rollback did not finish; the agent does not deploy while $INCOMPLETE_FILE exists"
 }
 
-# Whether <name> is in the comma-separated --data selection.
+# Whether <name> is in the comma-separated --data selection; an instance of another host
+# ("beta:files") is also selected by its bare name (instance names are unique in a lab).
 wanted() {
-  [[ $DATA == all || ,$DATA, == *",$1,"* ]]
+  [[ $DATA == all || ,$DATA, == *",$1,"* || ,$DATA, == *",$\{1#*:},"* ]]
 }
 
 # The OpenTofu part: plan the previous commit, keep (state rm) or delete what only the undone
-# deploys declared, apply. In a dry run the plan is only shown.
+# deploys declared, apply ($2: why this apply, for the step list). In a dry run the plan is only shown.
 reapply() {
   local commit=$1 deletes address type name
-  run "the OpenTofu configuration of $(short "$commit"), exactly as committed" \
+  run "the OpenTofu configuration of $(short "$commit"), exactly as committed$\{2:+; $2}" \
     git -C "$CHECKOUT" -c advice.detachedHead=false checkout --quiet --force --detach "$commit" || die "checkout of $commit failed"
   run "" git -C "$CHECKOUT" clean -ffdxq || die "git clean failed"
   if (( DRY_RUN == 1 )); then

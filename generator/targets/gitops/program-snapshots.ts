@@ -3,7 +3,9 @@ import { shellProgram } from "../../printers/shell/index.ts";
 // Shared by both scripts: labgen itself, and the labgen snapshot sets.
 //
 // A snapshot set, taken before anything of a deploy changes, is named labgen-<sequence>-<first 12
-// hex of the commit> and consists of:
+// hex of the commit> and consists of (instances and volumes of every host in SNAPSHOT_HOSTS: on the
+// agent that applies OpenTofu, every lab host, the others through their Incus remotes, so that the
+// set taken before an apply covers everything that apply changes):
 //   - an Incus-native snapshot of every instance (`incus snapshot create`) and every custom volume
 //     (`incus storage volume snapshot create`), with --no-expiry so that an instance's
 //     snapshots.expiry never removes it: Incus keeps these as ZFS snapshots "@snapshot-<name>",
@@ -12,7 +14,10 @@ import { shellProgram } from "../../printers/shell/index.ts";
 //     CanRestoreVolume: "cannot be restored due to subsequent internal snapshot(s)");
 //   - a ZFS snapshot of labgen's own undo datasets (OpenTofu state, Incus's database), which are
 //     not Incus storage: Incus refuses a pool source with any snapshot (driver_zfs.go, Create()).
-// The manifest $SNAPSHOT_DIR/<name> lists what the set holds; its last line is "complete".
+// The manifest $SNAPSHOT_DIR/<name> lists what the set holds; its last line is "complete". Before
+// the ZFS snapshot it also records what Incus's database knows at that moment: every local
+// instance and custom volume ("db-object" lines) and each of their snapshots ("db-snapshot"), so a
+// rollback that rewinds the database can tell what the database from before will not know.
 export const SNAPSHOT_PROGRAM = shellProgram`
 # The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
 labgen_run() {
@@ -33,19 +38,38 @@ guard_undo_datasets() {
   done
 }
 
-# The names of the instances, one per line.
+# The names of the instances, one per line: of this host, or of remote $1 ("<host>:", see
+# SNAPSHOT_HOSTS), each name then prefixed with it, as the incus CLI takes [<remote>:]<instance>
+# (lxc/incus cmd/incus/snapshot.go, u.Instance.Remote(); list.go takes [<remote>:]).
 incus_instances() {
-  incus list --format csv,noheader --columns n
+  local remote=$\{1-} listing inst
+  if [[ -z $remote ]]; then
+    incus list --format csv,noheader --columns n
+    return
+  fi
+  listing=$(incus list "$remote" --format csv,noheader --columns n) || return 1
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      printf '%s%s\n' "$remote" "$inst"
+    fi
+  done <<<"$listing"
 }
 
-# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots).
+# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots), of
+# this host or of remote $1, whose pools then carry it ("beta:bulk"; storage_volume_snapshot.go
+# takes [<remote>:]<pool> <volume>).
 incus_custom_volumes() {
-  local pools pool listing type vol
-  pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  local remote=$\{1-} pools pool listing type vol
+  if [[ -z $remote ]]; then
+    pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  else
+    pools=$(incus storage list "$remote" --format csv,noheader --columns n) || return 1
+  fi
   while IFS= read -r pool; do
     if [[ -z $pool ]]; then
       continue
     fi
+    pool=$remote$pool
     listing=$(incus storage volume list "$pool" --format csv,noheader --columns tn) || return 1
     while IFS=, read -r type vol; do
       if [[ $type == custom && -n $vol && $vol != */* ]]; then
@@ -100,28 +124,25 @@ next_sequence() {
 # atomic ZFS snapshot per pool of the undo datasets. The manifest grows as each snapshot exists,
 # so a set that failed half-way is still pruned later.
 take_snapshot() {
-  local name=$1 manifest instances volumes inst pool vol ds
+  local name=$1 manifest local_instances local_volumes instances volumes inst pool vol ds host
   local -A by_pool=()
   local -a group
   manifest=$SNAPSHOT_DIR/$name
   mkdir -p "$SNAPSHOT_DIR"
-  instances=$(incus_instances) || return 1
-  volumes=$(incus_custom_volumes) || return 1
+  local_instances=$(incus_instances) || return 1
+  local_volumes=$(incus_custom_volumes) || return 1
   : >"$manifest"
-  while IFS= read -r inst; do
-    if [[ -n $inst ]]; then
-      log "incus snapshot create --no-expiry $inst $name"
-      incus snapshot create --no-expiry "$inst" "$name" || return 1
-      printf 'instance\t%s\n' "$inst" >>"$manifest"
+  for host in "$\{SNAP_HOSTS[@]}"; do
+    if [[ $host == "$LAB_HOST" ]]; then
+      instances=$local_instances
+      volumes=$local_volumes
+    else
+      instances=$(incus_instances "$host:") || return 1
+      volumes=$(incus_custom_volumes "$host:") || return 1
     fi
-  done <<<"$instances"
-  while IFS=$'\t' read -r pool vol; do
-    if [[ -n $vol ]]; then
-      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
-      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
-      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
-    fi
-  done <<<"$volumes"
+    snapshot_objects "$manifest" "$name" "$instances" "$volumes" || return 1
+  done
+  record_db_objects "$manifest" "$local_instances" "$local_volumes" || return 1
   for ds in "$\{UNDO[@]}"; do
     by_pool[$\{ds%%/*}]+="$ds "
   done
@@ -134,6 +155,55 @@ take_snapshot() {
     done
   done
   printf 'complete\n' >>"$manifest"
+}
+
+# Incus snapshot <name> of instances $3 and volumes $4, each recorded in manifest $1 once it exists.
+snapshot_objects() {
+  local manifest=$1 name=$2 inst pool vol
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      log "incus snapshot create --no-expiry $inst $name"
+      incus snapshot create --no-expiry "$inst" "$name" || return 1
+      printf 'instance\t%s\n' "$inst" >>"$manifest"
+    fi
+  done <<<"$3"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
+      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
+      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
+    fi
+  done <<<"$4"
+}
+
+# Appends to manifest $1 the local instances ($2, one per line) and custom volumes ($3,
+# "pool<TAB>volume" lines) with their snapshots: what Incus's database knows right now. An object
+# is named by one field: the instance, or "pool/volume" (pool names have no "/").
+record_db_objects() {
+  local manifest=$1 inst pool vol listing snap
+  printf 'db-known\n' >>"$manifest"
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      listing=$(incus_snapshots_of instance "$inst") || return 1
+      printf 'db-object\tinstance\t%s\n' "$inst" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tinstance\t%s\t%s\n' "$inst" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$2"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      listing=$(incus_snapshots_of volume "$pool" "$vol") || return 1
+      printf 'db-object\tvolume\t%s/%s\n' "$pool" "$vol" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tvolume\t%s/%s\t%s\n' "$pool" "$vol" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$3"
 }
 
 # Whether Incus object <kind> (instance|volume) has snapshot <name>: "instance NAME" or

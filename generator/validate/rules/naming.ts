@@ -1,6 +1,6 @@
 // Names: what Incus, ZFS and DNS accept as names, and where names must be unique.
 import { IMAGE_REMOTE_NAMES, INCUS_NAME_RE } from "../../config/schema.ts";
-import { type Rule, entries } from "./common.ts";
+import { type Rule, entries, instanceRule } from "./common.ts";
 
 export function dnsNameProblem(domain: string): string | null {
   if (domain.length > 253) return "is longer than 253 characters";
@@ -43,45 +43,52 @@ export const NAMING_RULES: Rule[] = [
             d.error("incus-name", ["hosts", host, "zfs", "pools", pool], `ZFS pool name '${pool}' is invalid: start with a letter, use a-z 0-9 _ . -, and avoid reserved prefixes (mirror, raidz, draid, spare, log)`);
     },
   },
-  {
+  instanceRule({
     id: "unique-names",
     summary: "Incus names are unique where Incus needs them to be (volumes per storage pool, devices per instance)",
-    check(lab, d) {
+    pass(_lab, d) {
       const volumes = new Map<string, string>();
-      for (const [name, inst] of entries(lab.instances)) {
-        const nics = new Set<string>();
-        inst.nics.forEach((nic, i) => {
-          if (nics.has(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
-          // NICs are Incus devices, and "root" is the root disk's device name.
-          else if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
-          nics.add(nic.name);
-        });
-        const paths = new Set<string>();
-        // Incus device names of the instance: root, the NICs, the proxies (<proto>-<port>), the volumes.
-        const devices = new Set(["root", ...inst.nics.map((n) => n.name), ...inst.ports.map((p) => `${p.protocol}-${p.host}`)]);
-        inst.volumes.forEach((v, i) => {
-          const clash = devices.has(v.name);
-          if (clash)
-            d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${[...nics].join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
-          devices.add(v.name);
-          if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
-          paths.add(v.path);
-          // A shared volume is the owner's Incus volume: no name of its own on the pool.
-          if (v.share) return;
-          const storage = v.storage ?? inst.storage;
-          const incusName = `${name}-${v.name}`;
-          const key = `${storage}/${incusName}`;
-          const prev = volumes.get(key);
-          // A name clash inside the instance is reported once, above.
-          if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
-          else volumes.set(key, `instances.${name}.volumes[${i}]`);
-          // A long instance name is the incus-name rule's error already.
-          if (incusName.length > 63 && INCUS_NAME_RE.test(name)) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
-          if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");
-        });
-      }
+      return {
+        each(name, inst) {
+          // The instance's distinct NIC names, in order (a list: an instance has one or two NICs).
+          const nics: string[] = [];
+          inst.nics.forEach((nic, i) => {
+            if (nics.includes(nic.name)) d.error("unique-names", ["instances", name, "nics", i, "name"], `NIC name '${nic.name}' is used twice in this instance: give each NIC its own name (eth0, eth1, …)`);
+            else {
+              // NICs are Incus devices, and "root" is the root disk's device name.
+              if (nic.name === "root") d.error("unique-names", ["instances", name, "nics", i, "name"], "'root' is the device name of the instance's root disk: name the NIC eth0, eth1, …");
+              nics.push(nic.name);
+            }
+          });
+          // Everything below is about volumes: an instance without any needs no device list.
+          if (inst.volumes.length === 0) return;
+          const paths = new Set<string>();
+          // Incus device names of the instance: root, the NICs, the proxies (<proto>-<port>), the volumes.
+          const devices = new Set(["root", ...inst.nics.map((n) => n.name), ...inst.ports.map((p) => `${p.protocol}-${p.host}`)]);
+          inst.volumes.forEach((v, i) => {
+            const clash = devices.has(v.name);
+            if (clash)
+              d.error("unique-names", ["instances", name, "volumes", i, "name"], `'${v.name}' is already a device of this instance (root, NICs ${nics.join(", ")}, proxies tcp-/udp-<port>, other volumes): give the volume another name`);
+            devices.add(v.name);
+            if (paths.has(v.path)) d.error("unique-names", ["instances", name, "volumes", i, "path"], `two volumes are mounted at ${v.path}: give each volume its own path`);
+            paths.add(v.path);
+            // A shared volume is the owner's Incus volume: no name of its own on the pool.
+            if (v.share) return;
+            const storage = v.storage ?? inst.storage;
+            const incusName = `${name}-${v.name}`;
+            const key = `${storage}/${incusName}`;
+            const prev = volumes.get(key);
+            // A name clash inside the instance is reported once, above.
+            if (prev && !clash) d.error("unique-names", ["instances", name, "volumes", i, "name"], `volume '${incusName}' on storage '${storage}' already comes from ${prev}: rename one of them`);
+            else volumes.set(key, `instances.${name}.volumes[${i}]`);
+            // A long instance name is the incus-name rule's error already.
+            if (incusName.length > 63 && INCUS_NAME_RE.test(name)) d.error("unique-names", ["instances", name, "volumes", i, "name"], `the Incus volume name '${incusName}' (instance-volume) is longer than 63 characters: shorten the volume or instance name`);
+            if (v.path === "/") d.error("unique-names", ["instances", name, "volumes", i, "path"], "a data volume cannot be mounted at /: the root disk is rootSize on the instance's storage");
+          });
+        },
+      };
     },
-  },
+  }),
   {
     id: "domain",
     summary: "the lab domain is a valid DNS name",

@@ -22,7 +22,10 @@ export function secretKind(value: string): string | null {
 
 // Every pattern above contains one of these literal texts: one scan rules out almost every string
 // in a config (each one is checked), and only a hit runs the patterns themselves.
-const SECRET_HINT = /tskey-|-----BEGIN |gh[pousr]_|glpat-|AKIA|b3BlbnNzaC1rZXktdjE/;
+export const SECRET_HINT = /tskey-|-----BEGIN |gh[pousr]_|glpat-|AKIA|b3BlbnNzaC1rZXktdjE/;
+
+/** False when `value` cannot be a secret (secretKind is then null); true means it may be one. */
+export const mayBeSecret = (value: string): boolean => SECRET_HINT.test(value);
 
 /** What to say about a secret found at `path` (never the secret itself). */
 export function secretMessage(kind: string, path: readonly PathSegment[]): string {

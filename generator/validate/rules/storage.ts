@@ -1,29 +1,33 @@
 // Storage and ZFS: disks by id, pool topologies, the boot pool, datasets, and the Incus pools on them.
 import type { PathSegment } from "../../shared/diagnostics.ts";
 import { DATASETS, INCUS_DAEMON_DIR, MANAGED_DATASETS, SECRETS_DIR, STATE_DIR } from "../../shared/lab.ts";
-import { type Rule, entries, UnknownNames } from "./common.ts";
+import { type Rule, entries, instanceRule, UnknownNames } from "./common.ts";
 
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 export const STORAGE_RULES: Rule[] = [
-  {
+  instanceRule({
     id: "ref-storage",
     summary: "every storage reference exists and lives on the instance's host",
-    check(lab, d) {
+    pass(lab, d) {
       const unknown = new UnknownNames();
-      for (const [n, inst] of entries(lab.instances)) {
-        const check = (path: PathSegment[], s: string) => {
-          const pool = lab.storage[s];
-          if (!pool) unknown.add(s, path);
-          else if (pool.host !== inst.host && inst.host in lab.hosts && pool.host in lab.hosts)
-            d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${inst.host}'`);
-        };
-        check(["instances", n, "storage"], inst.storage);
-        // An empty name is a reference too (to nothing), not "the instance's storage".
-        inst.volumes.forEach((v, i) => v.storage !== undefined && check(["instances", n, "volumes", i, "storage"], v.storage));
-      }
-      unknown.report(d, "ref-storage", (s) => `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`);
+      // Runs once per instance and volume: the path is built only for a finding.
+      const check = (host: string, s: string, n: string, i?: number) => {
+        const pool = lab.storage[s];
+        if (pool && (pool.host === host || !(host in lab.hosts) || !(pool.host in lab.hosts))) return;
+        const path: PathSegment[] = i === undefined ? ["instances", n, "storage"] : ["instances", n, "volumes", i, "storage"];
+        if (!pool) unknown.add(s, path);
+        else d.error("ref-storage", path, `storage pool '${s}' is on host '${pool.host}', but the instance runs on '${host}'`);
+      };
+      return {
+        each(n, inst) {
+          check(inst.host, inst.storage, n);
+          // An empty name is a reference too (to nothing), not "the instance's storage".
+          inst.volumes.forEach((v, i) => v.storage !== undefined && check(inst.host, v.storage, n, i));
+        },
+        end: () => unknown.report(d, "ref-storage", (s) => `unknown storage pool '${s}': declare it under storage (known: ${Object.keys(lab.storage).join(", ") || "none"})`),
+      };
     },
-  },
+  }),
   {
     id: "ref-zpool",
     summary: "every Incus storage pool sits on a ZFS pool of its host",

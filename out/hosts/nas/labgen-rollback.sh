@@ -17,6 +17,8 @@ rpool/labgen/tofu'
 # Parents of Incus storage: never snapshotted by labgen.
 readonly INCUS_PARENTS='rpool/incus
 tank/incus'
+# Hosts whose instances and volumes get Incus snapshots before each deploy: this one directly, the others as Incus remotes.
+readonly SNAPSHOT_HOSTS='nas'
 readonly CHECKOUT_DIR='/var/lib/labgen/checkout'
 # labgen snapshot sets kept for rollback (older ones are pruned).
 readonly KEEP_SNAPSHOTS='10'
@@ -26,6 +28,8 @@ readonly APPLIES_TOFU='1'
 readonly TOFU_PASSPHRASE_FILE='/var/lib/labgen/secrets/tofu-state-passphrase'
 # The OpenTofu root module inside the checkout.
 readonly TOFU_SUBDIR='out/tofu'
+# Incus's database (/var/lib/incus): rolled back to a set's snapshot when the generation restored runs an older Incus.
+readonly INCUS_DB_DATASET='rpool/incusd'
 
 readonly PROG=labgen-rollback
 
@@ -66,6 +70,11 @@ if [[ -n $INCUS_PARENTS ]]; then
   mapfile -t PARENTS <<<"$INCUS_PARENTS"
 fi
 readonly PARENTS
+SNAP_HOSTS=()
+if [[ -n $SNAPSHOT_HOSTS ]]; then
+  mapfile -t SNAP_HOSTS <<<"$SNAPSHOT_HOSTS"
+fi
+readonly SNAP_HOSTS
 
 log() {
   printf '%s: %s\n' "$PROG" "$*" >&2
@@ -241,19 +250,38 @@ guard_undo_datasets() {
   done
 }
 
-# The names of the instances, one per line.
+# The names of the instances, one per line: of this host, or of remote $1 ("<host>:", see
+# SNAPSHOT_HOSTS), each name then prefixed with it, as the incus CLI takes [<remote>:]<instance>
+# (lxc/incus cmd/incus/snapshot.go, u.Instance.Remote(); list.go takes [<remote>:]).
 incus_instances() {
-  incus list --format csv,noheader --columns n
+  local remote=${1-} listing inst
+  if [[ -z $remote ]]; then
+    incus list --format csv,noheader --columns n
+    return
+  fi
+  listing=$(incus list "$remote" --format csv,noheader --columns n) || return 1
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      printf '%s%s\n' "$remote" "$inst"
+    fi
+  done <<<"$listing"
 }
 
-# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots).
+# "pool<TAB>volume" of every custom volume (not instances' or images' volumes, not snapshots), of
+# this host or of remote $1, whose pools then carry it ("beta:bulk"; storage_volume_snapshot.go
+# takes [<remote>:]<pool> <volume>).
 incus_custom_volumes() {
-  local pools pool listing type vol
-  pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  local remote=${1-} pools pool listing type vol
+  if [[ -z $remote ]]; then
+    pools=$(incus storage list --format csv,noheader --columns n) || return 1
+  else
+    pools=$(incus storage list "$remote" --format csv,noheader --columns n) || return 1
+  fi
   while IFS= read -r pool; do
     if [[ -z $pool ]]; then
       continue
     fi
+    pool=$remote$pool
     listing=$(incus storage volume list "$pool" --format csv,noheader --columns tn) || return 1
     while IFS=, read -r type vol; do
       if [[ $type == custom && -n $vol && $vol != */* ]]; then
@@ -308,28 +336,25 @@ next_sequence() {
 # atomic ZFS snapshot per pool of the undo datasets. The manifest grows as each snapshot exists,
 # so a set that failed half-way is still pruned later.
 take_snapshot() {
-  local name=$1 manifest instances volumes inst pool vol ds
+  local name=$1 manifest local_instances local_volumes instances volumes inst pool vol ds host
   local -A by_pool=()
   local -a group
   manifest=$SNAPSHOT_DIR/$name
   mkdir -p "$SNAPSHOT_DIR"
-  instances=$(incus_instances) || return 1
-  volumes=$(incus_custom_volumes) || return 1
+  local_instances=$(incus_instances) || return 1
+  local_volumes=$(incus_custom_volumes) || return 1
   : >"$manifest"
-  while IFS= read -r inst; do
-    if [[ -n $inst ]]; then
-      log "incus snapshot create --no-expiry $inst $name"
-      incus snapshot create --no-expiry "$inst" "$name" || return 1
-      printf 'instance\t%s\n' "$inst" >>"$manifest"
+  for host in "${SNAP_HOSTS[@]}"; do
+    if [[ $host == "$LAB_HOST" ]]; then
+      instances=$local_instances
+      volumes=$local_volumes
+    else
+      instances=$(incus_instances "$host:") || return 1
+      volumes=$(incus_custom_volumes "$host:") || return 1
     fi
-  done <<<"$instances"
-  while IFS=$'\t' read -r pool vol; do
-    if [[ -n $vol ]]; then
-      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
-      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
-      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
-    fi
-  done <<<"$volumes"
+    snapshot_objects "$manifest" "$name" "$instances" "$volumes" || return 1
+  done
+  record_db_objects "$manifest" "$local_instances" "$local_volumes" || return 1
   for ds in "${UNDO[@]}"; do
     by_pool[${ds%%/*}]+="$ds "
   done
@@ -342,6 +367,55 @@ take_snapshot() {
     done
   done
   printf 'complete\n' >>"$manifest"
+}
+
+# Incus snapshot <name> of instances $3 and volumes $4, each recorded in manifest $1 once it exists.
+snapshot_objects() {
+  local manifest=$1 name=$2 inst pool vol
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      log "incus snapshot create --no-expiry $inst $name"
+      incus snapshot create --no-expiry "$inst" "$name" || return 1
+      printf 'instance\t%s\n' "$inst" >>"$manifest"
+    fi
+  done <<<"$3"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      log "incus storage volume snapshot create --no-expiry $pool $vol $name"
+      incus storage volume snapshot create --no-expiry "$pool" "$vol" "$name" || return 1
+      printf 'volume\t%s\t%s\n' "$pool" "$vol" >>"$manifest"
+    fi
+  done <<<"$4"
+}
+
+# Appends to manifest $1 the local instances ($2, one per line) and custom volumes ($3,
+# "pool<TAB>volume" lines) with their snapshots: what Incus's database knows right now. An object
+# is named by one field: the instance, or "pool/volume" (pool names have no "/").
+record_db_objects() {
+  local manifest=$1 inst pool vol listing snap
+  printf 'db-known\n' >>"$manifest"
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      listing=$(incus_snapshots_of instance "$inst") || return 1
+      printf 'db-object\tinstance\t%s\n' "$inst" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tinstance\t%s\t%s\n' "$inst" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$2"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      listing=$(incus_snapshots_of volume "$pool" "$vol") || return 1
+      printf 'db-object\tvolume\t%s/%s\n' "$pool" "$vol" >>"$manifest"
+      while IFS= read -r snap; do
+        if [[ -n $snap ]]; then
+          printf 'db-snapshot\tvolume\t%s/%s\t%s\n' "$pool" "$vol" "$snap" >>"$manifest"
+        fi
+      done <<<"$listing"
+    fi
+  done <<<"$3"
 }
 
 # Whether Incus object <kind> (instance|volume) has snapshot <name>: "instance NAME" or
@@ -415,6 +489,8 @@ usage() {
   printf '  --destroy-data  delete storage volumes and pools that only the undone deploys\n'
   printf '              declared (by default they leave OpenTofu state and stay in Incus)\n'
   printf '  --dry-run   print every step of that rollback and change nothing\n'
+  printf '\n  When the NixOS generation it returns to runs an older Incus, Incus'"'"'s database goes back\n'
+  printf '  to the snapshot taken just before that deploy (the older daemon refuses a newer one).\n'
 }
 
 usage_error() {
@@ -594,16 +670,17 @@ on_exit() {
   log "the rollback did not finish; the agent does not deploy while $INCOMPLETE_FILE exists"
 }
 
-# Whether <name> is in the comma-separated --data selection.
+# Whether <name> is in the comma-separated --data selection; an instance of another host
+# ("beta:files") is also selected by its bare name (instance names are unique in a lab).
 wanted() {
-  [[ $DATA == all || ,$DATA, == *",$1,"* ]]
+  [[ $DATA == all || ,$DATA, == *",$1,"* || ,$DATA, == *",${1#*:},"* ]]
 }
 
 # The OpenTofu part: plan the previous commit, keep (state rm) or delete what only the undone
-# deploys declared, apply. In a dry run the plan is only shown.
+# deploys declared, apply ($2: why this apply, for the step list). In a dry run the plan is only shown.
 reapply() {
   local commit=$1 deletes address type name
-  run "the OpenTofu configuration of $(short "$commit"), exactly as committed" \
+  run "the OpenTofu configuration of $(short "$commit"), exactly as committed${2:+; $2}" \
     git -C "$CHECKOUT" -c advice.detachedHead=false checkout --quiet --force --detach "$commit" || die "checkout of $commit failed"
   run "" git -C "$CHECKOUT" clean -ffdxq || die "git clean failed"
   if (( DRY_RUN == 1 )); then
@@ -627,8 +704,251 @@ reapply() {
   rm -f "$TOFU_PLAN"
 }
 
+# The Incus package of NixOS generation $1: the store path that ExecStart= of its incus.service
+# runs (nixpkgs nixos/modules/virtualisation/incus.nix: ExecStart = "${cfg.package}/bin/incusd
+# --group incus-admin"; a generation's etc/ is its /etc, nixos/modules/system/activation/
+# top-level.nix), or "-" when that generation has no Incus.
+incus_package_of() {
+  local line
+  if ! line=$(grep -m1 '^ExecStart=' "$(generation_link "$1")/etc/systemd/system/incus.service" 2>/dev/null); then
+    printf -- '-'
+    return 0
+  fi
+  line=${line#ExecStart=}
+  printf '%s' "${line%%/bin/incusd*}"
+}
+
+# The version in a store path /nix/store/<hash>-<name>-<version>, or nothing.
+package_version() {
+  local base=${1##*/}
+  if [[ $base =~ ^[0-9a-z]{32}-.+-([0-9][^-]*)$ ]]; then
+    printf '%s' "${BASH_REMATCH[1]}"
+  fi
+}
+
+# "<name> <version>" of a store path, for people.
+package_label() {
+  local base=${1##*/}
+  base=${base#*-}
+  if [[ $base =~ ^(.+)-([0-9][^-]*)$ ]]; then
+    printf '%s %s' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+  else
+    printf '%s' "$base"
+  fi
+}
+
+# Whether the Incus of the generation we return to ($2) may refuse the database the running one
+# ($1) has used. incusd refuses a database whose schema is newer than the updates it was built with
+# (lxc/incus internal/server/db/schema/schema.go, ensureUpdatesAreApplied: "schema version '%d' is
+# more recent than expected '%d'"; the daemon then fails with "Failed to initialize global
+# database"), and applies missing updates to an older one. The updates are compiled into each
+# release (internal/server/db/cluster/update.go: SchemaVersion = len(updates)), so only an older
+# release can refuse: the same package or the same version cannot, a newer one migrates forward;
+# an unreadable version counts as older.
+incus_db_rewind_needed() {
+  local now=$1 target=$2 v_now v_target lowest
+  if [[ $now == - || $target == - || $now == "$target" ]]; then
+    return 1
+  fi
+  v_now=$(package_version "$now")
+  v_target=$(package_version "$target")
+  if [[ -z $v_now || -z $v_target ]]; then
+    return 0
+  fi
+  if [[ $v_now == "$v_target" ]]; then
+    return 1
+  fi
+  lowest=$(printf '%s\n%s\n' "$v_now" "$v_target" | sort -V)
+  [[ ${lowest%%$'\n'*} == "$v_target" ]]
+}
+
+# Live local objects, "instance<TAB>name" and "volume<TAB>pool/volume" lines (as db-object records them).
+live_objects() {
+  local instances volumes inst pool vol
+  instances=$(incus_instances) || return 1
+  volumes=$(incus_custom_volumes) || return 1
+  while IFS= read -r inst; do
+    if [[ -n $inst ]]; then
+      printf 'instance\t%s\n' "$inst"
+    fi
+  done <<<"$instances"
+  while IFS=$'\t' read -r pool vol; do
+    if [[ -n $vol ]]; then
+      printf 'volume\t%s/%s\n' "$pool" "$vol"
+    fi
+  done <<<"$volumes"
+}
+
+# The snapshots of a live object named as db-object names it.
+object_snapshots() {
+  if [[ $1 == instance ]]; then
+    incus_snapshots_of instance "$2"
+  else
+    incus_snapshots_of volume "${2%%/*}" "${2#*/}"
+  fi
+}
+
+# Filled by compare_db_objects: what exists now against what the database of set $1 knows.
+DB_DELETED=()   # "kind object": known then, gone now
+DB_CREATED=()   # "kind object": exists now, unknown then
+DB_LATER=()     # "kind<TAB>object<TAB>snapshot": a snapshot taken since, on an object known then
+compare_db_objects() {
+  local manifest=$SNAPSHOT_DIR/$1 tag kind object snap live listing
+  local -A known=() known_snap=() alive=()
+  DB_DELETED=()
+  DB_CREATED=()
+  DB_LATER=()
+  while IFS=$'\t' read -r tag kind object snap; do
+    case $tag in
+      db-object) known["$object"]=$kind ;;
+      db-snapshot) known_snap["$object"$'\t'"$snap"]=1 ;;
+    esac
+  done <"$manifest"
+  live=$(live_objects) || return 1
+  while IFS=$'\t' read -r kind object; do
+    if [[ -z $object ]]; then
+      continue
+    fi
+    alive["$object"]=1
+    if [[ -z ${known["$object"]+x} ]]; then
+      DB_CREATED+=("$kind $object")
+      continue
+    fi
+    listing=$(object_snapshots "$kind" "$object") || return 1
+    while IFS= read -r snap; do
+      if [[ -n $snap && -z ${known_snap["$object"$'\t'"$snap"]+x} ]]; then
+        DB_LATER+=("$kind"$'\t'"$object"$'\t'"$snap")
+      fi
+    done <<<"$listing"
+  done <<<"$live"
+  while IFS= read -r object; do
+    if [[ -n $object && -z ${alive["$object"]+x} ]]; then
+      DB_DELETED+=("${known[$object]} $object")
+    fi
+  done < <(printf '%s\n' "${!known[@]}" | sort)
+}
+
+# Filled by plan_db_rewind.
+DB_LATER_SETS=()    # labgen snapshot sets taken after the target one: deleted before the rewind
+DB_OTHER_LATER=()   # "kind<TAB>object<TAB>snapshot" taken since and not in those sets
+# Checks, changing nothing, that Incus's database can go back to snapshot set $1, or dies saying
+# why. What the database from before cannot describe:
+#   - snapshots taken since: the rewound database would not know their ZFS snapshots, which then
+#     block every older restore (lxc/incus internal/server/storage/drivers/driver_zfs_volumes.go,
+#     CanRestoreVolume reads ZFS) and can never be deleted through Incus. labgen's own later sets
+#     are deleted (they are the undo points of the deploys being undone); anyone else's only with
+#     --delete-later-snapshots;
+#   - an object deleted since: the database would list it and its snapshots, whose data is gone,
+#     and Incus deletes neither (DeleteVolumeSnapshot fails on a missing ZFS snapshot): refused;
+#   - an object created since: after the OpenTofu re-apply only kept volumes remain; their data
+#     stays on ZFS, unknown to Incus. "incus admin recover" imports such volumes, but it asks
+#     questions on a terminal and imports every unknown volume of every pool
+#     (lxc/incus cmd/incus/admin_recover.go), so labgen names them and leaves that to a person;
+#   - younger ZFS snapshots of the database dataset: "zfs rollback" without -r refuses them
+#     (openzfs cmd/zfs/zfs_main.c, rollback_check); -r would destroy them, so labgen destroys only
+#     its own later sets' and leaves anyone else's to a person.
+plan_db_rewind() {
+  local set=$1 seq n name listing full entry kind object snap
+  local -a foreign=() refused=()
+  local -A later_sets=()
+  if [[ $set == - || ! -f $SNAPSHOT_DIR/$set ]] || ! grep -qx "zfs	$INCUS_DB_DATASET" "$SNAPSHOT_DIR/$set"; then
+    die "Incus's database must go back to before that deploy, but snapshot set $set of $INCUS_DB_DATASET no longer exists (pruned?): nothing was changed"
+  fi
+  if ! grep -qx 'db-known' "$SNAPSHOT_DIR/$set"; then
+    die "snapshot set $set does not record what Incus's database knew (an older labgen took it): nothing was changed"
+  fi
+  [[ $set =~ $SNAPSHOT_RE ]]
+  seq=$((10#${BASH_REMATCH[1]}))
+  DB_LATER_SETS=()
+  while read -r n name; do
+    if [[ -n $n ]] && (( n > seq )); then
+      DB_LATER_SETS+=("$name")
+      later_sets[$name]=1
+    fi
+  done < <(snapshot_sets)
+  listing=$(zfs list -H -o name -t snapshot -s createtxg -d 1 "$INCUS_DB_DATASET") || die "cannot list the snapshots of $INCUS_DB_DATASET"
+  if [[ $'\n'$listing$'\n' != *$'\n'"$INCUS_DB_DATASET@$set"$'\n'* ]]; then
+    die "the ZFS snapshot $INCUS_DB_DATASET@$set is gone: Incus's database cannot go back to before that deploy; nothing was changed"
+  fi
+  while IFS= read -r full; do
+    if [[ -n $full && -z ${later_sets[${full#*@}]+x} ]]; then
+      foreign+=("$full")
+    fi
+  done < <(printf '%s\n' "$listing" | sed -n "\\|@$set\$|,\$p" | tail -n +2)
+  if (( ${#foreign[@]} > 0 )); then
+    die "zfs rollback refuses while younger snapshots of $INCUS_DB_DATASET exist, and labgen destroys only its own: ${foreign[*]}; nothing was changed"
+  fi
+  compare_db_objects "$set" || die "cannot list Incus's instances and volumes: nothing was changed"
+  for entry in "${DB_DELETED[@]}"; do
+    refused+=("$entry was deleted since")
+  done
+  if (( ${#refused[@]} > 0 )); then
+    die "$(printf '%s, ' "${refused[@]}")so Incus's database from before $set would list it with snapshots whose data is gone, which Incus cannot delete. Nothing was changed; keep the newer Incus instead (push a commit that reverts the rest)"
+  fi
+  DB_OTHER_LATER=()
+  refused=()
+  local -A others=()
+  for entry in "${DB_LATER[@]}"; do
+    IFS=$'\t' read -r kind object snap <<<"$entry"
+    # Deleted with its set only if that set of this host snapshotted this object (the OpenTofu
+    # host's sets use names of their own sequence).
+    if [[ -n ${later_sets[$snap]+x} ]] && set_lists "$snap" "$kind" "$object"; then
+      continue
+    fi
+    DB_OTHER_LATER+=("$entry")
+    if [[ ! $snap =~ $SNAPSHOT_RE ]]; then
+      others["$kind $object"]+="${others["$kind $object"]:+ }$snap"
+    fi
+  done
+  if (( ${#others[@]} > 0 && DELETE_LATER == 0 )); then
+    while IFS= read -r object; do
+      refused+=("$object has snapshots taken since (${others[$object]})")
+    done < <(printf '%s\n' "${!others[@]}" | sort)
+    die "$(printf '%s; ' "${refused[@]}")Incus's database from before $set would not know them, and their ZFS snapshots would block older restores: rerun with --delete-later-snapshots to delete them first; nothing was changed"
+  fi
+}
+
+# Whether the manifest of set $1 lists local object $2 $3 (as db-object names it).
+set_lists() {
+  local line
+  if [[ $2 == instance ]]; then
+    printf -v line 'instance\t%s' "$3"
+  else
+    printf -v line 'volume\t%s\t%s' "${3%%/*}" "${3#*/}"
+  fi
+  grep -qxF "$line" "$SNAPSHOT_DIR/$1"
+}
+
+# Deletes, through the running (newer) Incus, every snapshot the database of set $1 will not know,
+# then stops the daemon and rolls its dataset back (see plan_db_rewind).
+rewind_incus_db() {
+  local set=$1 name entry kind object snap
+  for name in "${DB_LATER_SETS[@]}"; do
+    run "snapshot set of an undone deploy: the database from before does not know it" delete_snapshot_set "$name" || die "deleting snapshot set $name failed"
+  done
+  for entry in "${DB_OTHER_LATER[@]}"; do
+    IFS=$'\t' read -r kind object snap <<<"$entry"
+    if [[ $kind == instance ]]; then
+      run "taken since: the database from before does not know it" incus snapshot delete "$object" "$snap" || die "incus snapshot delete $object $snap failed"
+    else
+      run "taken since: the database from before does not know it" incus storage volume snapshot delete "${object%%/*}" "${object#*/}" "$snap" ||
+        die "incus storage volume snapshot delete $object $snap failed"
+    fi
+  done
+  if (( DRY_RUN == 0 )) && compare_db_objects "$set"; then
+    for entry in "${DB_CREATED[@]}"; do
+      log "$entry was created since $set: its data stays on ZFS, unknown to the rewound database; incus admin recover imports it (it asks on a terminal)"
+    done
+  fi
+  run "stop the daemon only: its instances keep running (incus.nix: KillMode=process, softDaemonRestart); not incus.socket, which incus-startup.service requires: stopping that runs incusd shutdown" \
+    systemctl stop incus.service || die "systemctl stop incus.service failed; the database was not touched"
+  run "Incus's database back to just before that deploy" \
+    zfs rollback "$INCUS_DB_DATASET@$set" || die "zfs rollback of $INCUS_DB_DATASET failed: Incus is stopped (systemctl start incus.service starts it on the database as it was)"
+}
+
 rollback() {
   local commit previous snapshot target_gen current_gen deployed_now=- i line kind a b listing later object
+  local incus_now=- incus_target=- db_rewind=0
   local -a held=() restores=() skipped=() names=() later_list=()
 
   # Before reading anything: an agent run must not append to the history under our feet.
@@ -656,6 +976,17 @@ rollback() {
     die "NixOS generation $target_gen (before the deploy of $commit) has been garbage-collected: $(generation_link "$target_gen") is gone"
   fi
 
+  # Incus's database: back to the set's snapshot only when the generation we return to runs an
+  # older Incus, which would refuse the database the running one migrated.
+  if [[ $target_gen != "$current_gen" ]]; then
+    incus_now=$(incus_package_of "$current_gen")
+    incus_target=$(incus_package_of "$target_gen")
+    if [[ -n $INCUS_DB_DATASET ]] && incus_db_rewind_needed "$incus_now" "$incus_target"; then
+      db_rewind=1
+      plan_db_rewind "$snapshot"
+    fi
+  fi
+
   # --data: what the snapshot set holds, and whether Incus will restore each (read-only).
   if [[ -n $DATA ]]; then
     if [[ $snapshot == - || ! -f $SNAPSHOT_DIR/$snapshot ]]; then
@@ -678,13 +1009,17 @@ rollback() {
       fi
       # Incus restores only the newest snapshot unless later ones are removed (zfs.remove_snapshots).
       later=$(printf '%s\n' "$listing" | sed -n "/^$snapshot\$/,\$p" | tail -n +2 | tr '\n' ' ')
+      if (( db_rewind == 1 )); then
+        # Deleted before the database goes back (plan_db_rewind refused anyone else's without the flag).
+        later=
+      fi
       # "-" for an instance's empty third field: tab is IFS whitespace, empty fields would collapse.
       restores+=("$kind"$'\t'"$a"$'\t'"${b:--}"$'\t'"$later")
     done <"$SNAPSHOT_DIR/$snapshot"
     if [[ $DATA != all ]]; then
       IFS=, read -r -a names <<<"$DATA"
       for object in "${names[@]}"; do
-        if ! grep -qE "^(instance	$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
+        if ! grep -qE "^(instance	([^	:]*:)?$object|volume	[^	]*	$object)\$" "$SNAPSHOT_DIR/$snapshot"; then
           die "--data: $object is not an instance or volume in snapshot set $snapshot"
         fi
       done
@@ -723,6 +1058,33 @@ rollback() {
     printf '  Incus: OpenTofu applies out/tofu of %s (objects the undone deploys added go,\n' "$(short "$previous")"
     printf '  removed ones come back, new and empty; storage volumes and pools are %s).\n' "$([[ $DESTROY_DATA == 1 ]] && printf 'deleted too' || printf 'kept')"
   fi
+  if [[ $incus_target == - || $incus_target == "$incus_now" && $target_gen == "$current_gen" ]]; then
+    :
+  elif [[ $incus_target == "$incus_now" ]]; then
+    printf '  Incus: generation %s runs the same package (%s): its database stays as it is.\n' "$target_gen" "$(package_label "$incus_target")"
+  elif (( db_rewind == 0 )); then
+    printf '  Incus: generation %s runs %s, this one %s: the newer daemon migrates the database forward;\n' "$target_gen" "$(package_label "$incus_target")" "$(package_label "$incus_now")"
+    printf '  it stays as it is.\n'
+  else
+    printf '  Incus: generation %s runs %s, this one %s: the older daemon refuses\n' "$target_gen" "$(package_label "$incus_target")" "$(package_label "$incus_now")"
+    printf '  the database the newer one migrated, so Incus'"'"'s database (%s) goes back to\n' "$INCUS_DB_DATASET"
+    printf '  snapshot %s, taken just before that deploy.\n' "$snapshot"
+    printf '  First deleted, because the database from before does not know them:\n'
+    for line in "${DB_LATER_SETS[@]}"; do
+      printf '    labgen snapshot set %s (an undone deploy'"'"'s)\n' "$line"
+    done
+    for line in "${DB_OTHER_LATER[@]}"; do
+      IFS=$'\t' read -r kind a b <<<"$line"
+      printf '    snapshot %s of %s %s\n' "$b" "$kind" "$a"
+    done
+    if (( ${#DB_LATER_SETS[@]} + ${#DB_OTHER_LATER[@]} == 0 )); then
+      printf '    nothing\n'
+    fi
+    for line in "${DB_CREATED[@]}"; do
+      printf '  %s was created since: unless OpenTofu deletes it, its data stays on ZFS,\n' "$line"
+      printf '    unknown to Incus (incus admin recover imports it).\n'
+    done
+  fi
   if [[ -z $DATA ]]; then
     printf '  Data: untouched (--data restores it from snapshot %s).\n' "$snapshot"
   else
@@ -752,6 +1114,15 @@ rollback() {
     mark_incomplete "$(now_utc)"
   fi
 
+  if (( db_rewind == 1 )); then
+    # While the newer Incus runs, the one that knows the database as it is: OpenTofu first, so that
+    # what the undone deploys created is gone before the database forgets it.
+    if (( APPLIES_TOFU == 1 )); then
+      reapply "$previous" "while the newer Incus runs: what the undone deploys created goes before the database forgets it"
+    fi
+    rewind_incus_db "$snapshot"
+  fi
+
   if [[ $target_gen != "$current_gen" ]]; then
     run "point the system profile back at generation $target_gen (no rebuild: the exact closure that ran)" \
       nix-env -p "$SYSTEM_PROFILE" --switch-generation "$target_gen" ||
@@ -762,8 +1133,14 @@ rollback() {
   elif (( DRY_RUN == 1 )); then
     printf '   -  generation %s is already active: no NixOS switch\n' "$target_gen"
   fi
+  if [[ $incus_target != - && $incus_target != "$incus_now" ]]; then
+    run "the Incus of generation $target_gen (activation does not start a stopped unit)" systemctl start incus.service ||
+      die "Incus of generation $target_gen does not start (journalctl -u incus)"
+  fi
 
-  if (( APPLIES_TOFU == 1 )); then
+  if (( APPLIES_TOFU == 1 && db_rewind == 1 )); then
+    reapply "$previous" "again, as the older Incus sees its database: nothing should change"
+  elif (( APPLIES_TOFU == 1 )); then
     reapply "$previous"
   fi
 
@@ -793,8 +1170,6 @@ rollback() {
     printf '      hold         %s\n' "${held[*]:-(nothing)}"
     printf '                   the agent refuses these until the branch moves on (push a git revert)\n'
     printf '      %s  result "rolled-back"\n' "${STATUS##*/}"
-    printf '\nIf the older Incus refuses a database the undone switch migrated, stop Incus and roll back\n'
-    printf 'its database with the set'"'"'s ZFS snapshot: %s\n' "$(grep "^zfs" "$SNAPSHOT_DIR/$snapshot" 2>/dev/null | cut -f2 | sed "s/\$/@$snapshot/" | tr '\n' ' ')"
     return 0
   fi
   log "step $STEP_NO: records in $GITOPS_DIR"
