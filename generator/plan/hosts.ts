@@ -27,6 +27,10 @@ export function hosts(p: Plan, base: Model, next: Model): void {
       if (HOST_REBOOT.includes(f))
         p.add("reboot", "host", name, path, `${name}: ${f} changes; it takes effect only at boot (disko layout and hostId are set at install and boot)`);
       else if (HOST_DOCS.includes(f)) p.add("change", "host", name, path, `${name}: ${f} changes (documentation and capacity checks only)`);
+      else if (f === "incus" && b.incus.channel === "feature" && h.incus.channel === "lts")
+        // lxc/incus internal/server/db/schema/schema.go (ensureUpdatesAreApplied): a daemon refuses a
+        // database whose schema is newer than its own, and the feature release has migrated it.
+        p.add("host", "host", name, [...path, "channel"], `${name}: Incus feature → lts is a downgrade: the LTS daemon refuses the database the feature release migrated ("schema version … is more recent than expected"); labgen-rollback to a deploy before the upgrade restores the database, a new deploy does not`);
       else p.add("host", "host", name, path, `${name}: ${f} changes; nixos-rebuild switch applies it on ${name}`);
     }
     zpools(p, b, h);

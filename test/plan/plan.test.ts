@@ -430,6 +430,22 @@ describe("host and reboot: NixOS and disko", () => {
     expect(briefs(p)).toEqual(["host admin bob @ admins.bob", "host host nas @ hosts.nas.ssh", "host lab timezone @ timezone"]);
   });
 
+  // lxc/incus internal/server/db/schema/schema.go, ensureUpdatesAreApplied: "schema version '%d' is
+  // more recent than expected '%d'" — an older daemon refuses a database a newer one migrated.
+  it("Incus feature → lts is a downgrade the plan spells out; lts → feature is a plain host change", () => {
+    const feature = () => {
+      const l = baseLab();
+      l.hosts.nas.incus = { channel: "feature" };
+      return l;
+    };
+    const down = one(planOf(feature, (l) => (l.hosts.nas.incus = { channel: "lts" })));
+    expect(brief(down)).toBe("host host nas @ hosts.nas.incus.channel");
+    expect(down.summary).toMatch(/^nas: Incus feature → lts is a downgrade: the LTS daemon refuses the database the feature release migrated/);
+    const up = one(planOf(baseLab, (l) => (l.hosts.nas.incus = { channel: "feature" })));
+    expect(brief(up)).toBe("host host nas @ hosts.nas.incus");
+    expect(up.summary).toBe("nas: incus changes; nixos-rebuild switch applies it on nas");
+  });
+
   it("a pool's layout or a new dataset takes effect only at install (disko): reboot", () => {
     const p = planOf(twoPoolLab, (l) => {
       l.hosts.nas.hardware.disks.push({ id: HDD(2), size: "8TB", kind: "hdd" });
