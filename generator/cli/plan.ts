@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { makeLocator } from "../config/locate.ts";
-import { allowDestroyStatus, allowKey, parseConfigPath, planLab, RISK_ORDER, type AllowDestroyStatus, type LabPlan, type PlanChange, type Risk } from "../plan/plan.ts";
+import { allowDestroyStatus, allowKey, comparePlanChanges, parseConfigPath, planLab, RISK_ORDER, type AllowDestroyStatus, type LabPlan, type PlanChange, type Risk } from "../plan/plan.ts";
 import type { Model } from "../resolve/model.ts";
 
 export const PLAN_EXIT = { ok: 0, invalid: 1, usage: 2, blocked: 3 } as const;
@@ -118,7 +118,7 @@ export function planAgainst(outDir: string, base: { commit: string | null; model
   const plan = planLab(base.model, next);
   const extra = extraModuleChanges(dirname(outDir), base.commit, base.model, next);
   if (extra.length === 0) return plan;
-  const changes = [...plan.changes, ...extra].sort((a, b) => RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const changes = [...plan.changes, ...extra].sort(comparePlanChanges);
   return { changes, blocked: plan.blocked };
 }
 

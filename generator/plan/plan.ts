@@ -93,8 +93,13 @@ export function planLab(base: Model | null, next: Model): LabPlan {
   const allow = new Set(next.allowDestroy ?? []);
   const changes = p.changes
     .map((c) => (c.risk === "destroy-data" ? { ...c, allowed: allow.has(allowKey(c)) } : c))
-    .sort((a, b) => RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk) || cmp(a.path, b.path) || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.summary, b.summary));
+    .sort(comparePlanChanges);
   return { changes, blocked: changes.filter((c) => c.risk === "destroy-data" && !c.allowed) };
+}
+
+/** The order of a plan's changes: most dangerous first, then by config path. */
+export function comparePlanChanges(a: PlanChange, b: PlanChange): number {
+  return RISK_ORDER.indexOf(a.risk) - RISK_ORDER.indexOf(b.risk) || cmp(a.path, b.path) || cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.summary, b.summary);
 }
 
 export interface AllowDestroyStatus {
