@@ -7,35 +7,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { makeLocator } from "../config/locate.ts";
 import { allowDestroyStatus, allowKey, comparePlanChanges, parseConfigPath, planLab, RISK_ORDER, type AllowDestroyStatus, type LabPlan, type PlanChange, type Risk } from "../plan/plan.ts";
 import type { Model } from "../resolve/model.ts";
-
-export const PLAN_EXIT = { ok: 0, invalid: 1, usage: 2, blocked: 3 } as const;
-
-export const PLAN_USAGE = `usage: labgen plan [--base <git-ref>] [--json] [--config <file>] [--out <dir>] [--lock <file>]
-
-Compares the lab recorded in <git-ref>'s out/lab.json (default HEAD: the lab as last committed,
-e.g. the commit the host runs) with the working lab.config.ts, and lists every change by risk:
-
-  destroy-data  a custom volume, storage pool, ZFS dataset or instance root disk is deleted,
-                or a volume moves away from its data: blocked unless allowDestroy names it
-  reboot        kernel, boot or disk layout (disko): takes effect at boot or install
-  replace       an instance is re-created: its root disk is lost, its volumes survive
-  restart       an instance restarts (or must be stopped for Incus to apply the change)
-  host          NixOS change, applied by nixos-rebuild switch (also a changed hosts/<h>/extra.nix)
-  change        updated in place
-  add           created
-
-A base without out/lab.json (e.g. the first commit) means everything is an add.
-
-options:
-  --base <git-ref>   the deployed commit to compare with (default: HEAD)
-  --json             print {"base", "changes", "blocked", "allowDestroy"} for programs; each change
-                     has risk, kind, name, path, summary, line (when known), allowed (destroy-data)
-
-exit codes:
-  0  nothing blocked (no destroy-data, or every one named in allowDestroy)
-  1  invalid lab.config.ts or lab.lock.json, or an unreadable base lab.json
-  2  usage: unknown option, unknown git ref, not in a git repository
-  3  some destroy-data change is not named in allowDestroy`;
+import { EXIT } from "./help.ts";
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -158,7 +130,7 @@ export async function runPlan(opts: PlanOptions, io: Out): Promise<number> {
 
   if (opts.json) {
     io.out(JSON.stringify({ base: { ref: opts.base, commit: base.commit, hasLab: base.model !== null }, changes, blocked, allowDestroy: allow }, null, 2));
-    return blocked.length ? PLAN_EXIT.blocked : PLAN_EXIT.ok;
+    return blocked.length ? EXIT.destroyData : EXIT.ok;
   }
 
   const lines: string[] = [`labgen plan: ${base.note} → ${file}: ${changes.length === 0 ? "no changes" : `${changes.length} change(s)`}`];
@@ -185,7 +157,7 @@ export async function runPlan(opts: PlanOptions, io: Out): Promise<number> {
       : "nothing blocked",
   );
   io.out(lines.join("\n"));
-  return blocked.length ? PLAN_EXIT.blocked : PLAN_EXIT.ok;
+  return blocked.length ? EXIT.destroyData : EXIT.ok;
 }
 
 function allowNote(a: AllowDestroyStatus): string {
