@@ -7,8 +7,6 @@ interface Index {
   readonly instancesByHost: Map<string, InstanceModel[]>;
   readonly networksByHost: Map<string, NetworkModel[]>;
   readonly storagePools: Map<string, StoragePoolModel>;
-  readonly instances: Map<string, InstanceModel>;
-  readonly networks: Map<string, NetworkModel>;
 }
 
 const cache = new WeakMap<Model, Index>();
@@ -20,8 +18,6 @@ function index(model: Model): Index {
       instancesByHost: groupBy(model.instances, (x) => x.host),
       networksByHost: groupBy(model.networks, (x) => x.host),
       storagePools: new Map(model.storagePools.map((p) => [p.name, p])),
-      instances: new Map(model.instances.map((x) => [x.name, x])),
-      networks: new Map(model.networks.map((n) => [n.name, n])),
     };
     cache.set(model, i);
   }
@@ -35,7 +31,3 @@ export const instancesOn = (model: Model, host: string): readonly InstanceModel[
 export const networksOn = (model: Model, host: string): readonly NetworkModel[] => index(model).networksByHost.get(host) ?? [];
 
 export const storagePoolNamed = (model: Model, name: string): StoragePoolModel | undefined => index(model).storagePools.get(name);
-
-export const instanceNamed = (model: Model, name: string): InstanceModel | undefined => index(model).instances.get(name);
-
-export const networkNamed = (model: Model, name: string): NetworkModel | undefined => index(model).networks.get(name);
