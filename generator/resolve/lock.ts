@@ -4,7 +4,7 @@
 // until `labgen lock prune`.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { formatPath, type Diagnostic, type PathSegment } from "../shared/diagnostics.ts";
+import { formatPath, type PathSegment } from "../shared/diagnostics.ts";
 import { positionOf, scanJson } from "./json-text.ts";
 
 export const LOCK_VERSION = 1;
@@ -236,7 +236,3 @@ export function candidate(kind: string, key: string, counter: number): Buffer {
 
 /** Incus's own MAC prefix (10:66:6a), so labgen MACs look like any Incus MAC. */
 export const INCUS_OUI = "10:66:6a";
-
-export function lockDiagnostic(message: string): Diagnostic {
-  return { severity: "error", rule: "lock", path: [], message };
-}
