@@ -49,10 +49,10 @@ function stepText(p: NonNullable<Path>): string {
   return p.name;
 }
 
-// Bare keys that are not plain names: `{ for = 1 }` is a parse error (a for expression starts), and
-// null/true/false are keyword literals that only become keys by conversion. Quoting is always safe.
+// HCL's keywords. As object keys they are not plain names: `{ for = 1 }` is a parse error (a for
+// expression starts), and null/true/false are keyword literals that only become keys by
+// conversion, so they are quoted (always safe). As a reference root none of them is a variable.
 export const KEYWORD_KEYS = new Set(["for", "null", "true", "false"]);
-export const NOT_A_ROOT = new Set(["true", "false", "null", "for"]);
 
 /** Like assertHclIdentifier, but builds the location text only when it throws. */
 export function checkIdent(name: string, what: string, path: Path): void {
@@ -75,7 +75,7 @@ export function isNode(e: Expr): e is ExprNode {
   return typeof e === "object" && e !== null && !Array.isArray(e);
 }
 
-export function numberText(n: number | bigint, interpStart: boolean, path: Path): string {
+function numberText(n: number | bigint, interpStart: boolean, path: Path): string {
   if (typeof n === "number" && !Number.isFinite(n)) {
     throw new HclPrintError(`number ${n} has no HCL literal${at(path)}`);
   }
@@ -238,7 +238,7 @@ export class InlineWriter {
 
   writeTraversal(out: Inline, root: string, steps: readonly TraversalStep[], path: Path): void {
     checkIdent(root, "reference root", path);
-    if (NOT_A_ROOT.has(root)) throw new HclPrintError(`"${root}" is a keyword, not a reference root${at(path)}`);
+    if (KEYWORD_KEYS.has(root)) throw new HclPrintError(`"${root}" is a keyword, not a reference root${at(path)}`);
     // One string for the whole reference: the usual one is only names (`incus_network.br0.name`).
     let text = root;
     for (let i = 0; i < steps.length; i++) {

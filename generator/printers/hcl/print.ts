@@ -190,7 +190,6 @@ class Printer extends InlineWriter {
           // A repeated argument is a parse error ("Attribute redefined"), even for fmt.
           names = this.unique(base, names, name, "attribute", path);
           const value = item.value;
-          // The usual value, a string literal: nothing to check, no path to build.
           // The usual value, a literal: nothing for fmt to rewrite, no path to build. (A string
           // `type` in a variable block is the one literal fmt rewrites: checked below.)
           if (!(name === "type" && inVariable(path))) {

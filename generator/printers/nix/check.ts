@@ -11,9 +11,9 @@ import type { NixEntry, NixExpr, NixNode, NixPattern } from "./ir.ts";
 export type Leaf = { readonly kind: "bool"; readonly value: boolean } | { readonly kind: "null" };
 export type N = NixNode | Leaf;
 
-export const TRUE: Leaf = { kind: "bool", value: true };
-export const FALSE: Leaf = { kind: "bool", value: false };
-export const NULL: Leaf = { kind: "null" };
+const TRUE: Leaf = { kind: "bool", value: true };
+const FALSE: Leaf = { kind: "bool", value: false };
+const NULL: Leaf = { kind: "null" };
 
 export function normalize(e: NixExpr): N {
   if (e === null) return NULL;

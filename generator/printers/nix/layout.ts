@@ -54,9 +54,9 @@ export function formatFloat(value: number): string {
 
 // pkgs.incus, config.boot.kernelPackages, true: a variable or attribute selection
 // never needs parentheses as a list item or argument.
-export const SELECT_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
+const SELECT_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
 
-export function isSimpleRaw(code: string): boolean {
+function isSimpleRaw(code: string): boolean {
   return SELECT_PATH.test(code) && code.split(".").every((part) => isBareIdentifier(part));
 }
 
