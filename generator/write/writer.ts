@@ -288,8 +288,8 @@ export function applyWrite(outDir: string, plan: WritePlan): void {
     const pending: Record<string, string[]> = {};
     for (const [p, hs] of Object.entries(plan.previous.pending ?? {})) pending[p] = [...hs];
     for (const c of plan.changes)
-      // The manifest's hash of a planned file is the hash of its new bytes (computed once, above).
-      if (c.after !== null && c.kind !== "unchanged") pending[c.path] = [...new Set([...(pending[c.path] ?? []), plan.manifest.files[c.path] ?? sha256(c.after)])].sort();
+      // The manifest's hash of a planned file is the hash of its new bytes (planWrite computed it).
+      if (c.after !== null && c.kind !== "unchanged") pending[c.path] = [...new Set([...(pending[c.path] ?? []), plan.manifest.files[c.path]])].sort();
     writeAtomic(join(outDir, MANIFEST), printManifest({ version: 1, files: plan.previous.files, pending }));
   }
   for (const c of plan.changes) {
