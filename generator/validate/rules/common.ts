@@ -56,20 +56,6 @@ export class UnknownNames {
 /** World-readable: no secret, key or state may live below it. */
 export const NIX_STORE = "/nix/store";
 
-// Most rules walk lab.instances: each record's entries are listed once per config rather than
-// once per rule (10,000 instances made that a 10,000-array allocation per rule). The list is
-// frozen, since every rule shares it; its pairs are readonly by type (freezing 10,000 of them
-// cost more than listing them).
-const entriesCache = new WeakMap<object, readonly (readonly [string, unknown])[]>();
-export function entries<T>(r: Record<string, T>): readonly (readonly [string, T])[] {
-  let e = entriesCache.get(r);
-  if (e === undefined) {
-    e = Object.freeze(Object.entries(r));
-    entriesCache.set(r, e);
-  }
-  return e as readonly (readonly [string, T])[];
-}
-
 // Instances grouped by host, computed once per config: rules that look per host must stay
 // linear in instances (10,000-instance labs are in the performance budget).
 const byHostCache = new WeakMap<LabConfig, Map<string, [string, LabConfig["instances"][string]][]>>();
