@@ -64,6 +64,9 @@ export interface RawScan {
  * Visits every string value of the raw config, at every place it is used (a shared object at each
  * of its places, so a placeholder used twice is reported with both). One path array, pushed and
  * popped (a config of 10,000 instances has ~500,000 values): a path is copied only for a find.
+ * A value nested deeper than any setting is an object inside itself (a config may build any
+ * value), which the schema refuses where it stands: the scan stops, finds nothing and rules nothing
+ * out (a placeholder inside would be reported at each of its endless paths).
  */
 export function scanRaw(raw: unknown): RawScan {
   const placeholders: { path: PathSegment[]; value: string }[] = [];
@@ -71,6 +74,7 @@ export function scanRaw(raw: unknown): RawScan {
   let printable = true;
   const path: PathSegment[] = [];
   const walk = (value: unknown): void => {
+    if (path.length > MAX_DEPTH) throw TOO_DEEP;
     if (typeof value === "string") {
       // One scan rules out all three for almost every string.
       if (!NOT_PLAIN.test(value)) return;
@@ -91,9 +95,18 @@ export function scanRaw(raw: unknown): RawScan {
         path.pop();
       }
   };
-  walk(raw);
+  try {
+    walk(raw);
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+    return { placeholders: [], secretHint: true, printable: false };
+  }
   return { placeholders, secretHint, printable };
 }
+
+/** Far below the deepest setting (a dataset's property, a route's middleware option). */
+const MAX_DEPTH = 64;
+const TOO_DEEP = Symbol("too deep");
 
 /**
  * One error per placeholder value: the same placeholder used twice (a disk id in hardware.disks

@@ -62,4 +62,4 @@ export function runRules(lab: LabConfig, bag: DiagnosticBag, ctx: RuleContext = 
 }
 
 /** The rules that run on the raw config, before the schema. */
-export const RAW_RULES: readonly Rule[] = RULES.filter((r) => r.raw);
+export const RAW_RULES = RULES.filter((r): r is Extract<Rule, { check: unknown }> => r.raw === true);

@@ -112,10 +112,15 @@ function unitOf(path: readonly PathSegment[]): Unit | null {
   return { kind: "section", name: top };
 }
 
-/** A copy of plain objects and arrays (the config may hold anything: functions, class instances). */
-function copy(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(copy);
-  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
+/**
+ * A copy of the plain objects and arrays (the config may hold anything: functions, class instances)
+ * of the top three levels, the only ones changed below (a section, a collection, ingress.routes).
+ * Deeper values are shared, so an object inside itself is not copied forever: the schema refuses it.
+ */
+function copy(v: unknown, depth = 3): unknown {
+  if (depth === 0) return v;
+  if (Array.isArray(v)) return v.map((x) => copy(x, depth - 1));
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x, depth - 1)]));
   return v;
 }
 

@@ -1163,6 +1163,22 @@ describe("all errors in one round", () => {
     expect(brief(lab)).toEqual(["instances.web.memroy [schema]"]);
   });
 
+  it("an object inside itself is refused where it stands, and the rest is still checked", () => {
+    // A config may build any value; walking one that contains itself once overflowed the stack.
+    const lab = B((l) => {
+      const loop: Obj = { A: "x" };
+      loop.self = loop;
+      loop.list = [loop];
+      l.instances.web.environment = loop;
+      l.networks.lab1 = { host: "nas", subnet: "10.10.0.128/25" };
+    });
+    expect(brief(lab).sort()).toEqual([
+      "instances.web.environment.list [schema]",
+      "instances.web.environment.self [schema]",
+      "networks.lab1.subnet [network-overlap]",
+    ]);
+  });
+
   it("rules that read a broken section stay silent instead of guessing", () => {
     // tofu.host is broken: whether the ingress runs on the apply host cannot be known.
     const lab = I((l) => {

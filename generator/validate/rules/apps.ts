@@ -4,7 +4,7 @@ import type { DiagnosticBag, PathSegment } from "../../shared/diagnostics.ts";
 import { OCI_DIGEST_RE, OCI_REPOSITORY_RE, OCI_TAG_RE, isOciImage, parseOciImage } from "../../shared/image.ts";
 import { STATE_DIR } from "../../shared/lab.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
-import { NIX_STORE, type Rule, entries, instanceRule } from "./common.ts";
+import { NIX_STORE, type Rule, instanceRule } from "./common.ts";
 
 export const APPS_RULES: Rule[] = [
   instanceRule({
@@ -142,7 +142,7 @@ export const APPS_RULES: Rule[] = [
     summary: "a provided secret file lives on the host, outside the repository checkout and the Nix store",
     check(lab, d) {
       const checkout = `${STATE_DIR}/checkout`;
-      for (const [n, s] of entries(lab.secrets)) {
+      for (const [n, s] of Object.entries(lab.secrets)) {
         if (s.kind !== "file") continue;
         const path = ["secrets", n, "path"];
         if (s.path.startsWith(NIX_STORE)) d.error("secret-file", path, "secrets must not live in the Nix store (world-readable): use a path such as /var/lib/labgen/secrets/…");
@@ -168,7 +168,7 @@ export interface RuleContext {
 export function checkSecretsInRepository(lab: LabConfig, bag: DiagnosticBag, ctx: RuleContext): void {
   if (!ctx.configDir) return;
   const repo = ctx.configDir.replace(/\/+$/, "");
-  for (const [n, s] of entries(lab.secrets))
+  for (const [n, s] of Object.entries(lab.secrets))
     if (s.kind === "file" && (s.path === repo || s.path.startsWith(`${repo}/`)))
       bag.error("secret-file", ["secrets", n, "path"], `the file is inside this repository (the directory of lab.config.ts), so it would be committed: keep secrets on the host only, e.g. /var/lib/labgen/secrets/${n}`);
 }

@@ -2,16 +2,22 @@
 import type { InstanceConfig, LabConfig } from "../../config/schema.ts";
 import { formatPath, type DiagnosticBag, type PathSegment } from "../../shared/diagnostics.ts";
 
-/** A semantic rule: its id (what diagnostics carry and the docs list), its doc line, its check. */
+/**
+ * A semantic rule: its id (what diagnostics carry and the docs list), its doc line, and its check,
+ * or (made by instanceRule) its step per instance.
+ */
 export type Rule = {
   readonly id: string;
   readonly summary: string;
-  check: (lab: LabConfig, d: DiagnosticBag) => void;
-  /** Reads the raw config, before the schema (so it must expect any value anywhere). */
-  readonly raw?: true;
-  /** Set by instanceRule: the rule's work is one step per instance (see there). */
-  readonly pass?: (lab: LabConfig, d: DiagnosticBag) => InstancePass;
-};
+} & (
+  | {
+      check: (lab: LabConfig, d: DiagnosticBag) => void;
+      /** Reads the raw config, before the schema (so it must expect any value anywhere). */
+      readonly raw?: true;
+      readonly pass?: undefined;
+    }
+  | { readonly pass: (lab: LabConfig, d: DiagnosticBag) => InstancePass; readonly raw?: undefined }
+);
 
 /** A rule's step for each instance, in the order of lab.instances, and what it does after the last. */
 export interface InstancePass {
@@ -23,20 +29,9 @@ export interface InstancePass {
  * A rule whose work is one step per instance. runRules makes one pass over lab.instances for all
  * such rules (a lab of 10,000 instances was read once per rule, ~20 times), each rule reporting
  * into a bag of its own so that the findings keep the catalogue's order. `pass` does what comes
- * before the first instance and returns the steps. Run alone (check), the rule makes its own pass.
+ * before the first instance and returns the steps.
  */
-export function instanceRule(r: { id: string; summary: string; pass: (lab: LabConfig, d: DiagnosticBag) => InstancePass }): Rule {
-  return {
-    id: r.id,
-    summary: r.summary,
-    pass: r.pass,
-    check(lab, d) {
-      const p = r.pass(lab, d);
-      for (const [n, inst] of entries(lab.instances)) p.each(n, inst);
-      p.end?.();
-    },
-  };
-}
+export const instanceRule = (r: { id: string; summary: string; pass: (lab: LabConfig, d: DiagnosticBag) => InstancePass }): Rule => r;
 
 /**
  * Unknown names, one error per name: a name missing from its section (a host renamed, a pool never
@@ -60,20 +55,6 @@ export class UnknownNames {
 
 /** World-readable: no secret, key or state may live below it. */
 export const NIX_STORE = "/nix/store";
-
-// Most rules walk lab.instances: each record's entries are listed once per config rather than
-// once per rule (10,000 instances made that a 10,000-array allocation per rule). The list is
-// frozen, since every rule shares it; its pairs are readonly by type (freezing 10,000 of them
-// cost more than listing them).
-const entriesCache = new WeakMap<object, readonly (readonly [string, unknown])[]>();
-export function entries<T>(r: Record<string, T>): readonly (readonly [string, T])[] {
-  let e = entriesCache.get(r);
-  if (e === undefined) {
-    e = Object.freeze(Object.entries(r));
-    entriesCache.set(r, e);
-  }
-  return e as readonly (readonly [string, T])[];
-}
 
 // Instances grouped by host, computed once per config: rules that look per host must stay
 // linear in instances (10,000-instance labs are in the performance budget).

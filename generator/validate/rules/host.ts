@@ -1,13 +1,13 @@
 // Hosts and the lab as a whole: hardware, the OpenTofu apply host, the CA, admins.
 import { tofuHostOf } from "../../shared/lab.ts";
-import { type Rule, entries, instancesByHost, NIX_STORE } from "./common.ts";
+import { type Rule, instancesByHost, NIX_STORE } from "./common.ts";
 
 export const HOST_RULES: Rule[] = [
   {
     id: "hardware",
     summary: "CPU threads ≥ cores; NIC names unique",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         if (host.hardware.cpu.threads < host.hardware.cpu.cores) d.error("hardware", ["hosts", h, "hardware", "cpu", "threads"], `threads (${host.hardware.cpu.threads}) cannot be fewer than cores (${host.hardware.cpu.cores})`);
         const seen = new Set<string>();
         host.hardware.nics.forEach((n, i) => {
@@ -26,7 +26,7 @@ export const HOST_RULES: Rule[] = [
         d.error("tofu-host", ["tofu", "host"], `unknown host '${lab.tofu.host}': OpenTofu must run on one of ${Object.keys(lab.hosts).join(", ")}`);
         return;
       }
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         if (h === applier || !instancesByHost(lab).has(h)) continue;
         if (!host.tailscale?.exposeIncusApi)
           d.error("tofu-host", ["hosts", h, "tailscale"], `host '${applier}' applies OpenTofu and must reach the Incus API of '${h}': enable tailscale with exposeIncusApi: true on '${h}' (the API is never exposed on the LAN)`);
@@ -51,7 +51,7 @@ export const HOST_RULES: Rule[] = [
     summary: "at least one admin with an SSH key (password login is off)",
     check(lab, d) {
       if (Object.keys(lab.admins).length === 0) d.error("admins", ["admins"], "declare at least one admin with an SSH key: passwords are disabled, so nobody could log in");
-      for (const [a] of entries(lab.admins))
+      for (const [a] of Object.entries(lab.admins))
         if (["root", "nixos", "incus", "tailscale", "sshd", "nobody"].includes(a)) d.error("admins", ["admins", a], `'${a}' is a system account name: pick a personal user name`);
     },
   },

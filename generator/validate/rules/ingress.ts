@@ -1,7 +1,7 @@
 // Ingress: the ingress instance and its routes, reachable from clients, names inside the lab domain.
 import { INCUS_NAME_RE } from "../../config/schema.ts";
 import { tofuHostOf } from "../../shared/lab.ts";
-import { type Rule, entries } from "./common.ts";
+import { type Rule } from "./common.ts";
 
 // Traefik's official image on Docker Hub (docker.io/library/traefik), v3 tags only; its version
 // tags come with and without the "v", e.g. "v2.9.4, 2.9.4, v2.9, 2.9" in
@@ -17,7 +17,7 @@ export const INGRESS_RULES: Rule[] = [
       const ing = lab.ingress;
       if (!ing) return;
       if (!(ing.instance in lab.instances)) d.error("ref-ingress", ["ingress", "instance"], `unknown instance '${ing.instance}': the ingress must name the Traefik instance declared under instances`);
-      for (const [r, route] of entries(ing.routes)) {
+      for (const [r, route] of Object.entries(ing.routes)) {
         if (!(route.instance in lab.instances)) d.error("ref-ingress", ["ingress", "routes", r, "instance"], `unknown instance '${route.instance}': a route must target an instance declared under instances`);
         else if (route.instance === ing.instance) d.error("ref-ingress", ["ingress", "routes", r, "instance"], "a route cannot target the Traefik instance itself");
       }
@@ -34,7 +34,7 @@ export const INGRESS_RULES: Rule[] = [
       // A NIC on an unknown network is ref-network's error; which networks were meant is unknown.
       const unknown = (i: typeof traefik) => i.nics.some((n) => !(n.network in lab.networks));
       if (unknown(traefik)) return;
-      for (const [r, route] of entries(ing.routes)) {
+      for (const [r, route] of Object.entries(ing.routes)) {
         const target = lab.instances[route.instance];
         if (target && !unknown(target) && !target.nics.some((n) => nets.has(n.network)))
           d.error("ingress-reachable", ["ingress", "routes", r, "instance"], `instance '${route.instance}' shares no network with the Traefik instance '${ing.instance}': attach it to one of ${[...nets].join(", ")}`);
@@ -72,7 +72,7 @@ export const INGRESS_RULES: Rule[] = [
     summary: "ingress hostnames are unique and exactly one label under the domain",
     check(lab, d) {
       const seen = new Map<string, string>();
-      for (const [r, route] of entries(lab.ingress?.routes ?? {})) {
+      for (const [r, route] of Object.entries(lab.ingress?.routes ?? {})) {
         const hostname = route.hostname ?? `${r}.${lab.domain}`;
         const path = ["ingress", "routes", r, route.hostname ? "hostname" : ""].filter(Boolean);
         const suffix = `.${lab.domain}`;

@@ -2,7 +2,7 @@
 import { isOciImage } from "../../shared/image.ts";
 import { sizeBytes } from "../../shared/units.ts";
 import type { PathSegment } from "../../shared/diagnostics.ts";
-import { type Rule, entries, instanceRule, instancesByHost, UnknownNames } from "./common.ts";
+import { type Rule, instanceRule, instancesByHost, UnknownNames } from "./common.ts";
 
 // NixOS releases of images:nixos/<release>: lxc/lxc-ci jenkins/jobs/image-nixos.yaml builds only
 // "unstable" and "26.05"; its history removed 23.11 (2024-08-16), 24.05 (2025-01-29), 24.11
@@ -18,8 +18,8 @@ export const INSTANCES_RULES: Rule[] = [
     pass(lab, d) {
       const hosts = Object.keys(lab.hosts);
       const unknown = new UnknownNames();
-      for (const [n, net] of entries(lab.networks)) if (!(net.host in lab.hosts)) unknown.add(net.host, ["networks", n, "host"]);
-      for (const [n, s] of entries(lab.storage)) if (!(s.host in lab.hosts)) unknown.add(s.host, ["storage", n, "host"]);
+      for (const [n, net] of Object.entries(lab.networks)) if (!(net.host in lab.hosts)) unknown.add(net.host, ["networks", n, "host"]);
+      for (const [n, s] of Object.entries(lab.storage)) if (!(s.host in lab.hosts)) unknown.add(s.host, ["storage", n, "host"]);
       return {
         each(n, i) {
           if (!(i.host in lab.hosts)) unknown.add(i.host, ["instances", n, "host"]);
@@ -51,7 +51,7 @@ export const INSTANCES_RULES: Rule[] = [
     id: "memory-capacity",
     summary: "instance memory + the host reserve fits in the host's RAM",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const insts = instancesByHost(lab).get(h) ?? [];
         const used = insts.reduce((s, [, i]) => s + sizeBytes(i.memory), 0);
         const total = sizeBytes(host.hardware.memory);
@@ -67,7 +67,7 @@ export const INSTANCES_RULES: Rule[] = [
     id: "cpu-overcommit",
     summary: "instance CPUs: each fits the host (error); their sum above the host's threads is overcommit (warning)",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const insts = instancesByHost(lab).get(h) ?? [];
         for (const [n, i] of insts)
           if (i.cpu > host.hardware.cpu.threads) d.error("cpu-overcommit", ["instances", n, "cpu"], `${i.cpu} CPUs is more than host '${h}' has (${host.hardware.cpu.threads} threads)`);
@@ -117,7 +117,7 @@ export const INSTANCES_RULES: Rule[] = [
             d.error("port-served", ["instances", n, "ports", i, "instance"], `port ${p.instance} is not in this instance's serves (${inst.serves.join(", ") || "none"}): add it to serves or fix the port`);
         }),
       end() {
-        for (const [r, route] of entries(lab.ingress?.routes ?? {})) {
+        for (const [r, route] of Object.entries(lab.ingress?.routes ?? {})) {
           const inst = lab.instances[route.instance];
           if (inst && !inst.serves.includes(route.port))
             d.error("port-served", ["ingress", "routes", r, "port"], `instance '${route.instance}' does not serve port ${route.port} (it serves ${inst.serves.join(", ") || "nothing"}): fix the port or add it to the instance's serves`);

@@ -1,6 +1,6 @@
 // Names: what Incus, ZFS and DNS accept as names, and where names must be unique.
 import { IMAGE_REMOTE_NAMES, INCUS_NAME_RE } from "../../config/schema.ts";
-import { type Rule, entries, instanceRule } from "./common.ts";
+import { type Rule, instanceRule } from "./common.ts";
 
 export function dnsNameProblem(domain: string): string | null {
   if (domain.length > 253) return "is longer than 253 characters";
@@ -34,10 +34,10 @@ export const NAMING_RULES: Rule[] = [
       for (const name of Object.keys(lab.hosts))
         if (["local", ...IMAGE_REMOTE_NAMES].includes(name))
           d.error("incus-name", ["hosts", name], `'${name}' is the name of an Incus remote (local, or an image server): name the host something else`);
-      for (const [name] of entries(lab.ingress?.routes ?? {}))
+      for (const [name] of Object.entries(lab.ingress?.routes ?? {}))
         if (!INCUS_NAME_RE.test(name))
           d.error("incus-name", ["ingress", "routes", name], `Route name '${name}' is invalid: it becomes a DNS label, so use a-z, 0-9 and '-', starting with a letter`);
-      for (const [host, h] of entries(lab.hosts))
+      for (const [host, h] of Object.entries(lab.hosts))
         for (const pool of Object.keys(h.zfs.pools))
           if (!/^[a-z][a-z0-9_.-]{0,62}$/.test(pool) || /^(mirror|raidz|draid|spare|log|c[0-9])/.test(pool))
             d.error("incus-name", ["hosts", host, "zfs", "pools", pool], `ZFS pool name '${pool}' is invalid: start with a letter, use a-z 0-9 _ . -, and avoid reserved prefixes (mirror, raidz, draid, spare, log)`);
@@ -96,7 +96,7 @@ export const NAMING_RULES: Rule[] = [
       // The wildcard certificate's CN "*.<domain>" must fit X.509's 64-character limit.
       const p = lab.domain.length > 62 ? "is longer than 62 characters (the certificate name *.<domain> must fit in 64)" : dnsNameProblem(lab.domain);
       if (p) d.error("domain", ["domain"], `'${lab.domain}' ${p}`);
-      for (const [n, net] of entries(lab.networks)) {
+      for (const [n, net] of Object.entries(lab.networks)) {
         const p2 = net.dnsDomain !== undefined ? dnsNameProblem(net.dnsDomain) : null;
         if (p2) d.error("domain", ["networks", n, "dnsDomain"], `'${net.dnsDomain}' ${p2}`);
         if (net.dnsDomain === lab.domain)

@@ -1,7 +1,7 @@
 // Networks: bridge subnets, static addresses on them, and the hosts' LAN addresses.
 import { broadcast, type Cidr, cidrString, contains, intToIp, ipToInt, isIpv4Cidr, isNetworkAddress, overlaps, parseCidr } from "../../shared/ipv4.ts";
 import { defaultGateway } from "../../shared/lab.ts";
-import { type Rule, entries, instanceRule, UnknownNames } from "./common.ts";
+import { type Rule, instanceRule, UnknownNames } from "./common.ts";
 
 export const NETWORK_RULES: Rule[] = [
   instanceRule({
@@ -71,7 +71,7 @@ export const NETWORK_RULES: Rule[] = [
     id: "network-subnet",
     summary: "bridge subnets are network addresses, /16 to /30, with the gateway inside",
     check(lab, d) {
-      for (const [n, net] of entries(lab.networks)) {
+      for (const [n, net] of Object.entries(lab.networks)) {
         if (!isNetworkAddress(net.subnet)) {
           const c = parseCidr(net.subnet);
           d.error("network-subnet", ["networks", n, "subnet"], `${net.subnet} has host bits set: write the network address ${intToIp(c.base)}/${c.prefix}`);
@@ -90,12 +90,12 @@ export const NETWORK_RULES: Rule[] = [
     id: "network-overlap",
     summary: "bridges overlap neither each other, nor the LAN, nor Tailscale's 100.64.0.0/10",
     check(lab, d) {
-      const nets = entries(lab.networks);
+      const nets = Object.entries(lab.networks);
       // The Tailscale ranges and the hosts' LANs are the same for every bridge: read once (a lab
       // with a bridge per host compares every bridge with every host).
       const tailnet = [...new Set(["100.64.0.0/10", ...lab.tailnet.filter(isIpv4Cidr)])];
       const hostLans: { h: string; text: string; cidr: Cidr }[] = [];
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const lan = host.lan.mode === "static" ? host.lan.address : host.lan.subnet;
         if (!lan) continue;
         const cidr = parseCidr(lan);
@@ -123,7 +123,7 @@ export const NETWORK_RULES: Rule[] = [
     id: "lan-address",
     summary: "a static LAN address is a host address whose gateway is on the same subnet, on a NIC the host has",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const lan = host.lan;
         if (!host.hardware.nics.some((n) => n.name === lan.interface))
           d.error("lan-address", ["hosts", h, "lan", "interface"], `interface '${lan.interface}' is not among hardware.nics (${host.hardware.nics.map((n) => n.name).join(", ")})`);

@@ -1,6 +1,6 @@
 // Secrets: the config holds paths to secrets, never a secret itself.
 import type { PathSegment } from "../../shared/diagnostics.ts";
-import { type Rule, entries, NIX_STORE } from "./common.ts";
+import { type Rule, NIX_STORE } from "./common.ts";
 
 /** Values that are secrets themselves rather than paths to them. */
 const SECRET_PATTERNS: [RegExp, string][] = [
@@ -57,7 +57,7 @@ export const SECRETS_RULES: Rule[] = [
     id: "secret-paths",
     summary: "secrets are absolute paths on the host outside the Nix store",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const paths: [PathSegment[], string | undefined][] = [
           [["hosts", h, "tailscale", "authKeyFile"], host.tailscale?.authKeyFile],
           [["hosts", h, "gitops", "deployKeyFile"], host.gitops?.deployKeyFile],

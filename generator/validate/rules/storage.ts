@@ -1,7 +1,7 @@
 // Storage and ZFS: disks by id, pool topologies, the boot pool, datasets, and the Incus pools on them.
 import type { PathSegment } from "../../shared/diagnostics.ts";
 import { DATASETS, INCUS_DAEMON_DIR, MANAGED_DATASETS, SECRETS_DIR, STATE_DIR } from "../../shared/lab.ts";
-import { type Rule, entries, instanceRule, UnknownNames } from "./common.ts";
+import { type Rule, instanceRule, UnknownNames } from "./common.ts";
 
 const MIN_MEMBERS = { stripe: 1, mirror: 2, raidz1: 3, raidz2: 4, raidz3: 5 } as const;
 export const STORAGE_RULES: Rule[] = [
@@ -32,7 +32,7 @@ export const STORAGE_RULES: Rule[] = [
     id: "ref-zpool",
     summary: "every Incus storage pool sits on a ZFS pool of its host",
     check(lab, d) {
-      for (const [n, s] of entries(lab.storage)) {
+      for (const [n, s] of Object.entries(lab.storage)) {
         const host = lab.hosts[s.host];
         if (host && !(s.zpool in host.zfs.pools))
           d.error("ref-zpool", ["storage", n, "zpool"], `host '${s.host}' has no ZFS pool '${s.zpool}' (its pools: ${Object.keys(host.zfs.pools).join(", ")})`);
@@ -44,7 +44,7 @@ export const STORAGE_RULES: Rule[] = [
     summary: "disks are named by /dev/disk/by-id/… and declared once",
     check(lab, d) {
       const seen = new Map<string, string>();
-      for (const [h, host] of entries(lab.hosts))
+      for (const [h, host] of Object.entries(lab.hosts))
         host.hardware.disks.forEach((disk, i) => {
           if (!/^\/dev\/disk\/by-id\/[^/\s]+$/.test(disk.id))
             d.error("disk-by-id", ["hosts", h, "hardware", "disks", i, "id"], `'${disk.id}' is not a /dev/disk/by-id/ path: kernel names like /dev/sda change between boots; use ls -l /dev/disk/by-id/ to find the stable name`);
@@ -58,13 +58,13 @@ export const STORAGE_RULES: Rule[] = [
     id: "disk-one-vdev",
     summary: "every vdev member is a declared disk of the host, used in exactly one vdev",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const declared = new Set(host.hardware.disks.map((x) => x.id));
         // A declaration that is not a by-id path is disk-by-id's error; the vdev member that
         // names the disk as it should be is then no second mistake.
         const declarationsOk = host.hardware.disks.every((x) => /^\/dev\/disk\/by-id\/[^/\s]+$/.test(x.id));
         const used = new Map<string, string>();
-        for (const [p, pool] of entries(host.zfs.pools))
+        for (const [p, pool] of Object.entries(host.zfs.pools))
           pool.vdevs.forEach((v, vi) => {
             // Members already in another vdev: one error per vdev (a copied vdev or pool is one mistake).
             const taken: [number, string, string][] = [];
@@ -91,8 +91,8 @@ export const STORAGE_RULES: Rule[] = [
     id: "vdev-members",
     summary: "vdev member counts: mirror ≥ 2, raidz1 ≥ 3, raidz2 ≥ 4, raidz3 ≥ 5; one topology per pool",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts))
-        for (const [p, pool] of entries(host.zfs.pools)) {
+      for (const [h, host] of Object.entries(lab.hosts))
+        for (const [p, pool] of Object.entries(host.zfs.pools)) {
           pool.vdevs.forEach((v, vi) => {
             const min = MIN_MEMBERS[v.topology];
             if (v.disks.length < min)
@@ -107,8 +107,8 @@ export const STORAGE_RULES: Rule[] = [
     id: "boot-pool",
     summary: "exactly one boot pool per host",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
-        const boots = entries(host.zfs.pools).filter(([, p]) => p.boot);
+      for (const [h, host] of Object.entries(lab.hosts)) {
+        const boots = Object.entries(host.zfs.pools).filter(([, p]) => p.boot);
         if (boots.length === 0) d.error("boot-pool", ["hosts", h, "zfs", "pools"], "no boot pool: mark the pool that holds / with boot: true");
         else if (boots.length > 1) d.error("boot-pool", ["hosts", h, "zfs", "pools", boots[1][0], "boot"], `more than one boot pool (${boots.map(([n]) => n).join(", ")}): exactly one pool holds /`);
         for (const [p, pool] of boots)
@@ -121,12 +121,12 @@ export const STORAGE_RULES: Rule[] = [
     id: "datasets",
     summary: "dataset names and mountpoints are valid and unique per host",
     check(lab, d) {
-      for (const [h, host] of entries(lab.hosts)) {
+      for (const [h, host] of Object.entries(lab.hosts)) {
         const mounts = new Map<string, string>();
         for (const m of [...DATASETS.system.map(([, mp]) => mp), "/boot", STATE_DIR, SECRETS_DIR, INCUS_DAEMON_DIR, lab.tofu.stateDir, lab.ca.dir])
           mounts.set(m, "the boot pool's system datasets");
-        for (const [p, pool] of entries(host.zfs.pools))
-          for (const [ds, spec] of entries(pool.datasets)) {
+        for (const [p, pool] of Object.entries(host.zfs.pools))
+          for (const [ds, spec] of Object.entries(pool.datasets)) {
             const path = ["hosts", h, "zfs", "pools", p, "datasets", ds];
             if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/.test(ds))
               d.error("datasets", path, `dataset name '${ds}' is invalid: use letters, digits, _ . : - and / between levels`);
