@@ -174,7 +174,11 @@ async function loadFailure(abs: string, source: string, e: unknown): Promise<nev
     syntax = { file: m[1], what: m[2], line: Number(m[3]), column: Number(m[4]) };
   else if ((m = /^(?:Error: )?ParseError: ([\s\S]*?)\s*\n\s*(\S+?):(\d+):(\d+)\s*$/.exec(message)))
     syntax = { file: m[2], what: m[1], line: Number(m[3]), column: Number(m[4]) + 1 };
-  else if (err.name === "SyntaxError") {
+  else if (/^Cannot find module 'data:text\/javascript/.test(message)) {
+    // jiti retries code V8 refused to compile (e.g. a name declared twice) as an ES module from a
+    // data: URL, and that import's failure hides the SyntaxError: ask V8 again for its message.
+    syntax = { file: abs, what: compileError(source, abs) ?? "the config does not compile", unsure: false };
+  } else if (err.name === "SyntaxError") {
     // V8: the stack starts with "<file>:<line>", the offending code and a caret under the error.
     const v8 = /^(\/[^\n]+?|file:\/\/[^\n]+?):(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
     syntax = v8
@@ -217,6 +221,16 @@ async function loadFailure(abs: string, source: string, e: unknown): Promise<nev
       : "";
   const at = own ?? (first && first.file !== abs ? importOf(abs, source, first.file) : null);
   fail(abs, `evaluating the config threw: ${what}${elsewhere}`, at?.line, at?.column);
+}
+
+/** V8's SyntaxError message for the transpiled config (compiled, never run), or null. */
+function compileError(source: string, abs: string): string | null {
+  try {
+    new Script(`(async function () { ${transpile(source, abs)}\n})`, { filename: abs });
+    return null;
+  } catch (e) {
+    return e instanceof SyntaxError ? e.message : null;
+  }
 }
 
 /** line:column of the config's import of `file` (directly, by a relative specifier), or null. */

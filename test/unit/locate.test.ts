@@ -1,13 +1,15 @@
 // Config path → line:column in lab.config.ts (the locator), and the loader's own failures: a
 // missing file, syntax errors in the config or a helper it imports, throws while evaluating, no
 // default export. Each failure is one located diagnostic, never a stack trace.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigLoadError, loadConfig } from "../../generator/config/load.ts";
 import { locateAll, makeLocator } from "../../generator/config/locate.ts";
 import type { Diagnostic } from "../../generator/shared/diagnostics.ts";
-import { mkTmp, rmTmp } from "../support/lab-fixtures.ts";
+import { ensureBuilt } from "../support/dist.ts";
+import { mkTmp, REPO_ROOT, rmTmp } from "../support/lab-fixtures.ts";
 
 /** 1-based line:column of the first occurrence of `needle` in `source`. */
 function posOf(source: string, needle: string): { line: number; column: number } {
@@ -165,6 +167,21 @@ describe(`loading a config${large ? " (large: V8's code cache)" : ""}`, () => {
     const { d } = await loadError("syntax-v8", { "lab.config.ts": src });
     expect(d.message).toBe("syntax error: Unexpected token");
     expect([d.line, d.column]).toEqual(Object.values(posOf(src, ",, }")).map((v, i) => (i === 1 ? v + 1 : v)));
+  });
+
+  // jiti retries code V8 will not compile as an ES module from a data: URL; that retry's "Cannot
+  // find module 'data:text/javascript;base64,…'" must not be what the user reads.
+  it("a name declared twice: the redeclaration, at its line, not jiti's data: URL retry", async () => {
+    const src = `${HEAD}const domain = "a";\nconst domain = "b";\nexport default defineLab({ name: "x", domain } as any);\n`;
+    const { d } = await loadError("redeclared", { "lab.config.ts": src });
+    expect(d.message).toBe("syntax error: Identifier 'domain' has already been declared.");
+    expect([d.line, d.column]).toEqual([4, 7]);
+    // The bundled CLI is where jiti takes that retry: the same diagnostic there.
+    ensureBuilt();
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin", "labgen.cjs"), "check", "--config", join(dir, "redeclared", "lab.config.ts")], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(":4:7: error: syntax error: Identifier 'domain' has already been declared. [load]");
+    expect(r.stderr).not.toContain("data:text/javascript");
   });
 
   it("a syntax error in an imported helper: located at the import, naming the helper's line:col", async () => {
