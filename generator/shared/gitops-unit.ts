@@ -2,7 +2,7 @@
 // the scripts, the NixOS target the units that run them. Unit names, file names, the runtime
 // inputs (as structured data the NixOS target turns into Nix expressions) and the unit settings
 // the scripts rely on. The scripts take every tool from PATH, so this list IS their dependency list.
-import type { GitopsModel, HostModel } from "../resolve/model.ts";
+import type { GitopsModel, HostModel, Model } from "../resolve/model.ts";
 import { CERT_RENEW_UNIT_NAME, GITOPS_UNIT_NAME } from "./foundation.ts";
 
 /**
@@ -187,6 +187,14 @@ export function gitopsRuntimeInputs(host: HostModel): GitopsNixInput[] {
   const gitops = host.gitops;
   if (gitops === null) return [];
   return GITOPS_UNIT.runtimeInputsDetailed.filter((r) => r.hosts === "all" || gitops.appliesTofu).map((r) => r.input);
+}
+
+/**
+ * Whether this host runs the certificate renewal (the CA host, the one that applies OpenTofu, of a
+ * lab with an ingress): the GitOps target writes the script and the NixOS target its unit from it.
+ */
+export function renews(model: Model, host: HostModel): boolean {
+  return host.gitops !== null && host.gitops.appliesTofu && model.ingress !== null;
 }
 
 /** Timer settings: first run shortly after boot, then `interval` after each run finished. */

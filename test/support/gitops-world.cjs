@@ -106,7 +106,11 @@ function zfs(argv) {
       recursive = true;
       args = args.slice(1);
     }
-    // One atomic snapshot (zfs_snapshot_nvl): all of it or nothing.
+    // One atomic snapshot (zfs_snapshot_nvl): all of it or nothing, and all in one pool (openzfs
+    // module/zfs/zfs_ioctl.c, zfs_ioc_snapshot: a snapshot outside the pool is EXDEV, which
+    // lib/libzfs/libzfs_dataset.c, zfs_snapshot_nvl, reports as below).
+    const pools = new Set(args.map((a) => a.split(/[/@]/)[0]));
+    if (pools.size > 1) refuse("cannot create snapshots : multiple snapshots of same fs not allowed");
     const full = [];
     for (const a of args) {
       const [ds, name] = a.split("@");
@@ -328,9 +332,12 @@ function incus(argv) {
   if (key.startsWith("storage volume list")) {
     const pool = object;
     poolSource(w, pool);
+    // Snapshots are listed too, as "<type> (snapshot)" rows named "<volume>/<snapshot>" (lxc/incus
+    // cmd/incus/storage_volume.go, typeColumnData).
+    const withSnapshots = (type, name, key) => [`${type},${name}`, ...recordsOf(w, key).map((s) => `${type} (snapshot),${name}/${s}`)];
     const rows = [
-      ...Object.entries(w.incus.instances).filter(([, i]) => i.pool === pool).map(([n, i]) => `${i.type},${n}`),
-      ...Object.keys(w.incus.volumes).filter((k) => k.startsWith(pool + "/")).map((k) => `custom,${k.slice(pool.length + 1)}`),
+      ...Object.entries(w.incus.instances).filter(([, i]) => i.pool === pool).flatMap(([n, i]) => withSnapshots(i.type, n, `instance/${n}`)),
+      ...Object.keys(w.incus.volumes).filter((k) => k.startsWith(pool + "/")).flatMap((k) => withSnapshots("custom", k.slice(pool.length + 1), `volume/${k}`)),
     ].sort();
     return csv("tn", rows);
   }
@@ -671,7 +678,7 @@ function nix(argv) {
 
 // The units of nixpkgs nixos/modules/virtualisation/incus.nix (incus.service, incus.socket,
 // incus-startup.service, incus-user.service, incus-user.socket) and labgen's own.
-const UNITS = new Set(["incus.service", "incus.socket", "incus-startup.service", "incus-user.service", "incus-user.socket", "labgen-gitops.service", "labgen-gitops.timer", "traefik-renew.service"]);
+const UNITS = new Set(["incus.service", "incus.socket", "incus-startup.service", "incus-user.service", "incus-user.socket", "labgen-gitops.service", "labgen-gitops.timer"]);
 function systemctl(argv) {
   record(["systemctl", ...argv]);
   if (fs.existsSync(path.join(DIR, "fail-systemctl"))) refuse("systemctl (stand-in): failed");

@@ -11,7 +11,7 @@ import { ROLLBACK_PROGRAM, ROLLBACK_PROLOGUE } from "./program-rollback.ts";
 import { ROLLBACK_INCUS_DB } from "./program-rollback-incus.ts";
 import { ROLLBACK_RUN } from "./program-rollback-run.ts";
 import { SNAPSHOT_PROGRAM } from "./program-snapshots.ts";
-import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS } from "../../shared/gitops-unit.ts";
+import { INTERMEDIATE_FAIL_DAYS, INTERMEDIATE_WARN_DAYS, renews } from "../../shared/gitops-unit.ts";
 import { DATASETS } from "../../shared/lab.ts";
 
 /** The settings cannot make a safe script; `problems` lists every reason at once. */
@@ -304,7 +304,7 @@ function ingressFile(ing: IngressModel, role: IngressFileModel["role"]): Ingress
 
 /** labgen-cert-renew.sh (the CA host, when the lab has an ingress), or null. */
 export function renewScriptIr(model: Model, host: HostModel): ShellScriptIR | null {
-  if (host.gitops === null || !host.gitops.appliesTofu || model.ingress === null) return null;
+  if (!renews(model, host) || model.ingress === null) return null;
   const cert = ingressFile(model.ingress, "certificate");
   const key = ingressFile(model.ingress, "key");
   return {

@@ -1,9 +1,8 @@
 import { shellProgram } from "../../printers/shell/index.ts";
 
 // labgen-gitops.sh, the pull agent (after COMMON_PROGRAM and SNAPSHOT_PROGRAM). Its own assignments
-// (plan.ts): REPOSITORY BRANCH DEPLOY_KEY_FILE KNOWN_HOSTS ALLOWED_SIGNERS CHECKOUT_DIR
-// KEEP_SNAPSHOTS APPLIES_TOFU TOFU_PASSPHRASE_FILE TOFU_SUBDIR CA_FILES NETWORK_DEADLINE
-// BACKOFF_BASE BACKOFF_MAX METRICS_FILE
+// (plan.ts): REPOSITORY BRANCH DEPLOY_KEY_FILE KNOWN_HOSTS ALLOWED_SIGNERS CA_FILES
+// NETWORK_DEADLINE BACKOFF_BASE BACKOFF_MAX METRICS_FILE
 //
 // Steps, in this order; everything that can refuse runs before anything changes:
 //   lock → preflight → (unfinished rollback) → fetch → hold → backoff → fast-forward → verify →
@@ -40,12 +39,8 @@ if (( $# > 0 )); then
   exit 2
 fi
 
-CHECKOUT=$(state_path "$CHECKOUT_DIR")
-readonly CHECKOUT
 DEPLOY_KEY=$(state_path "$DEPLOY_KEY_FILE")
 readonly DEPLOY_KEY
-PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
-readonly PASSPHRASE_FILE
 METRICS=$(state_path "$METRICS_FILE")
 readonly METRICS
 readonly KNOWN_HOSTS_FILE=$GITOPS_DIR/known_hosts
@@ -196,12 +191,5 @@ apply_failed() {
   fi
   rm -f "$TOFU_PLAN"
   fail_step "$1; snapshot $SNAPSHOT holds the guests from before this deploy ($PROG retries with backoff; labgen-rollback $\{FETCHED:0:12} returns to the previous deploy)"
-}
-
-# tofu with the state passphrase in its environment only: never an argument, never logged.
-tofu_run() {
-  local passphrase
-  passphrase=$(<"$PASSPHRASE_FILE") || return 1
-  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 `;

@@ -12,8 +12,9 @@ export function joinPrograms(...parts: readonly ShellProgram[]): ShellProgram {
 
 // Shared by labgen-gitops.sh and labgen-rollback.sh: paths, logging, JSON, atomic files, the
 // deploy history and the labgen snapshots. Both scripts assign (see plan.ts):
-//   PROG (in the script's prologue) LAB_HOST STATE_DEFAULT_DIR STATUS_FILE UNDO_DATASETS INCUS_PARENTS
-//   SNAPSHOT_HOSTS
+//   PROG (in the script's prologue) and commonAssignments: LAB_HOST STATE_DEFAULT_DIR STATUS_FILE
+//   UNDO_DATASETS INCUS_PARENTS SNAPSHOT_HOSTS CHECKOUT_DIR KEEP_SNAPSHOTS APPLIES_TOFU
+//   TOFU_PASSPHRASE_FILE TOFU_SUBDIR
 // `$\{` below is bash's `${` (see shellProgram).
 export const COMMON_PROGRAM = shellProgram`
 shopt -s inherit_errexit
@@ -82,6 +83,10 @@ state_path() {
 
 STATUS=$(state_path "$STATUS_FILE")
 readonly STATUS
+CHECKOUT=$(state_path "$CHECKOUT_DIR")
+readonly CHECKOUT
+PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
+readonly PASSPHRASE_FILE
 
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ

@@ -1,7 +1,7 @@
 import { shellProgram } from "../../printers/shell/index.ts";
 
-// labgen-rollback.sh (after COMMON_PROGRAM and SNAPSHOT_PROGRAM). Its own assignments (plan.ts):
-// CHECKOUT_DIR TOFU_PASSPHRASE_FILE TOFU_SUBDIR APPLIES_TOFU KEEP_SNAPSHOTS.
+// labgen-rollback.sh (after COMMON_PROGRAM and SNAPSHOT_PROGRAM). Its own assignment (plan.ts):
+// INCUS_DB_DATASET.
 //
 // `labgen-rollback <commit>` undoes the deploy of <commit> and every later one by re-applying the
 // state of the deploy before it ("code is disposable, state is sacred: re-apply the state"):
@@ -86,10 +86,6 @@ if [[ $MODE != list && -z $TARGET ]]; then
   usage_error "which deploy? give a commit, or --list to see them"
 fi
 
-CHECKOUT=$(state_path "$CHECKOUT_DIR")
-readonly CHECKOUT
-PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
-readonly PASSPHRASE_FILE
 readonly TOFU_PLAN=$GITOPS_DIR/rollback.plan
 
 # The real run is a transient unit: it outlives the SSH session that started it.
@@ -192,12 +188,6 @@ run() {
   fi
   log "step $STEP_NO: $line$\{why:+  # $why}"
   "$@"
-}
-
-tofu_run() {
-  local passphrase
-  passphrase=$(<"$PASSPHRASE_FILE") || return 1
-  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 CHANGING=0

@@ -1,6 +1,6 @@
 import { shellProgram } from "../../printers/shell/index.ts";
 
-// Shared by both scripts: labgen itself, and the labgen snapshot sets.
+// Shared by both scripts: labgen itself, OpenTofu, and the labgen snapshot sets.
 //
 // A snapshot set, taken before anything of a deploy changes, is named labgen-<sequence>-<first 12
 // hex of the commit> and consists of (instances and volumes of every host in SNAPSHOT_HOSTS: on the
@@ -22,6 +22,13 @@ export const SNAPSHOT_PROGRAM = shellProgram`
 # The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
 labgen_run() {
   (cd "$CHECKOUT" && nix --extra-experimental-features 'nix-command flakes' run "$CHECKOUT#default" -- "$@")
+}
+
+# tofu with the state passphrase in its environment only: never an argument, never logged.
+tofu_run() {
+  local passphrase
+  passphrase=$(<"$PASSPHRASE_FILE") || return 1
+  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 readonly SNAPSHOT_RE='^labgen-([0-9]+)-([0-9a-f]{12})$'

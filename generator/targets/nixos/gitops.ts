@@ -3,11 +3,11 @@
 // packaged with writeShellApplication and their runtime inputs, a oneshot service run by a timer,
 // the rollback command on PATH, and on the CA host the certificate renewal timer.
 import { nix, type NixBinding, type NixEntry, type NixExpr } from "../../printers/nix/index.ts";
-import type { HostModel, Model } from "../../resolve/model.ts";
+import type { HostModel } from "../../resolve/model.ts";
 import { commentFor } from "./text.ts";
-import { GITOPS_UNIT, gitopsRuntimeInputs, gitopsTimerConfig, type GitopsNixInput } from "../../shared/gitops-unit.ts";
+import { GITOPS_UNIT, gitopsRuntimeInputs, gitopsTimerConfig, renews, type GitopsNixInput } from "../../shared/gitops-unit.ts";
 
-export { GITOPS_UNIT, gitopsTimerConfig };
+export { GITOPS_UNIT, gitopsTimerConfig, renews };
 
 const b = nix.bind;
 const e = nix.expr;
@@ -25,14 +25,9 @@ function inputIR(input: GitopsNixInput): NixExpr {
   }
 }
 
-/** What the scripts find on PATH (writeShellApplication's runtimeInputs); OpenTofu and zfs only on the apply host. */
+/** What the scripts find on PATH (writeShellApplication's runtimeInputs); OpenTofu only on the apply host. */
 export function runtimeInputsIr(host: HostModel): NixExpr[] {
   return gitopsRuntimeInputs(host).map(inputIR);
-}
-
-/** Whether this host runs the certificate renewal (the CA host of a lab with an ingress). */
-export function renews(model: Model, host: HostModel): boolean {
-  return host.gitops !== null && host.gitops.appliesTofu && model.ingress !== null;
 }
 
 function renewSection(): NixBinding[] {

@@ -120,6 +120,10 @@ state_path() {
 
 STATUS=$(state_path "$STATUS_FILE")
 readonly STATUS
+CHECKOUT=$(state_path "$CHECKOUT_DIR")
+readonly CHECKOUT
+PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
+readonly PASSPHRASE_FILE
 
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
@@ -255,6 +259,13 @@ load_history() {
 # The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
 labgen_run() {
   (cd "$CHECKOUT" && nix --extra-experimental-features 'nix-command flakes' run "$CHECKOUT#default" -- "$@")
+}
+
+# tofu with the state passphrase in its environment only: never an argument, never logged.
+tofu_run() {
+  local passphrase
+  passphrase=$(<"$PASSPHRASE_FILE") || return 1
+  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 readonly SNAPSHOT_RE='^labgen-([0-9]+)-([0-9a-f]{12})$'
@@ -518,12 +529,8 @@ if (( $# > 0 )); then
   exit 2
 fi
 
-CHECKOUT=$(state_path "$CHECKOUT_DIR")
-readonly CHECKOUT
 DEPLOY_KEY=$(state_path "$DEPLOY_KEY_FILE")
 readonly DEPLOY_KEY
-PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
-readonly PASSPHRASE_FILE
 METRICS=$(state_path "$METRICS_FILE")
 readonly METRICS
 readonly KNOWN_HOSTS_FILE=$GITOPS_DIR/known_hosts
@@ -674,13 +681,6 @@ apply_failed() {
   fi
   rm -f "$TOFU_PLAN"
   fail_step "$1; snapshot $SNAPSHOT holds the guests from before this deploy ($PROG retries with backoff; labgen-rollback ${FETCHED:0:12} returns to the previous deploy)"
-}
-
-# tofu with the state passphrase in its environment only: never an argument, never logged.
-tofu_run() {
-  local passphrase
-  passphrase=$(<"$PASSPHRASE_FILE") || return 1
-  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 mkdir -p "$GITOPS_DIR"

@@ -97,6 +97,10 @@ state_path() {
 
 STATUS=$(state_path "$STATUS_FILE")
 readonly STATUS
+CHECKOUT=$(state_path "$CHECKOUT_DIR")
+readonly CHECKOUT
+PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
+readonly PASSPHRASE_FILE
 
 now_utc() {
   date -u +%Y-%m-%dT%H:%M:%SZ
@@ -232,6 +236,13 @@ load_history() {
 # The labgen of the checked-out commit (the one that generated its out/), run in the checkout.
 labgen_run() {
   (cd "$CHECKOUT" && nix --extra-experimental-features 'nix-command flakes' run "$CHECKOUT#default" -- "$@")
+}
+
+# tofu with the state passphrase in its environment only: never an argument, never logged.
+tofu_run() {
+  local passphrase
+  passphrase=$(<"$PASSPHRASE_FILE") || return 1
+  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 readonly SNAPSHOT_RE='^labgen-([0-9]+)-([0-9a-f]{12})$'
@@ -533,10 +544,6 @@ if [[ $MODE != list && -z $TARGET ]]; then
   usage_error "which deploy? give a commit, or --list to see them"
 fi
 
-CHECKOUT=$(state_path "$CHECKOUT_DIR")
-readonly CHECKOUT
-PASSPHRASE_FILE=$(state_path "$TOFU_PASSPHRASE_FILE")
-readonly PASSPHRASE_FILE
 readonly TOFU_PLAN=$GITOPS_DIR/rollback.plan
 
 # The real run is a transient unit: it outlives the SSH session that started it.
@@ -639,12 +646,6 @@ run() {
   fi
   log "step $STEP_NO: $line${why:+  # $why}"
   "$@"
-}
-
-tofu_run() {
-  local passphrase
-  passphrase=$(<"$PASSPHRASE_FILE") || return 1
-  TF_VAR_state_passphrase=$passphrase TF_IN_AUTOMATION=1 tofu -chdir="$CHECKOUT/$TOFU_SUBDIR" "$@"
 }
 
 CHANGING=0
