@@ -62,7 +62,7 @@ export const secretFile = (name: string): string => `/secrets/${name}`;
 
 export const generated = (length = 32): SecretInput => ({ kind: "generated", length, alphabet: "alphanumeric" });
 
-export function base(o: AppOptions, app: string, image: string, defaults: { cpu: number; memory: string; description: string }) {
+export function base(o: AppOptions, image: string, defaults: { cpu: number; memory: string; description: string }) {
   return {
     host: o.host,
     image,
@@ -74,15 +74,12 @@ export function base(o: AppOptions, app: string, image: string, defaults: { cpu:
     nics: [{ network: o.network, ...(o.ipv4 ? { ipv4: o.ipv4 } : {}) }],
     ...(o.snapshots ? { snapshots: { ...o.snapshots } } : {}),
     environment: {} as Record<string, string>,
-    _app: app,
   };
 }
 
-/** The instance without the helper field, with the user's environment on top. */
+/** The instance with the user's environment on top of the preset's. */
 export function finish(o: AppOptions, i: ReturnType<typeof base> & Record<string, unknown>): InstanceInput {
-  const { _app, ...rest } = i;
-  void _app;
-  return { ...rest, environment: { ...i.environment, ...(o.environment ?? {}) } } as InstanceInput;
+  return { ...i, environment: { ...i.environment, ...(o.environment ?? {}) } } as InstanceInput;
 }
 
 export function hostOf(url: string): string {
