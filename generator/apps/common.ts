@@ -1,5 +1,6 @@
 // What every preset shares: the types of what they take and return, and small helpers.
 import type { InstanceInput, SecretInput } from "../config/schema.ts";
+import { SECRETS_LAYOUT } from "../shared/secrets.ts";
 
 /** What a preset returns: instances by name, and the secrets they read by name. */
 export interface App {
@@ -58,7 +59,7 @@ export function apps(...list: App[]): App {
 }
 
 /** Where an instance finds a secret it lists (labgen mounts them read-only there). */
-export const secretFile = (name: string): string => `/secrets/${name}`;
+export const secretFile = (name: string): string => `${SECRETS_LAYOUT.mount}/${name}`;
 
 export const generated = (length = 32): SecretInput => ({ kind: "generated", length, alphabet: "alphanumeric" });
 
