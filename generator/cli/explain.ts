@@ -3,6 +3,7 @@
 import type { Model } from "../resolve/model.ts";
 import type { OutputFile } from "../targets/types.ts";
 import type { PathSegment } from "../shared/diagnostics.ts";
+import { editDistance } from "../shared/text.ts";
 
 /** Where the config is, and how to turn a config path into a line in it. */
 export interface SourceWhere {
@@ -126,20 +127,6 @@ export function explainJson(model: Model, files: readonly OutputFile[], name: st
   return found.length === 0 ? null : found.length === 1 ? found[0] : found;
 }
 
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
-
 /** Known names close to `name` (edit distance ≤ 2, or one contains the other), closest first. */
 export function suggestNames(model: Model, name: string): string[] {
   const all = new Set([
@@ -153,7 +140,7 @@ export function suggestNames(model: Model, name: string): string[] {
   ]);
   const wanted = name.toLowerCase();
   return [...all]
-    .map((n) => ({ n, d: distance(wanted, n.toLowerCase()) }))
+    .map((n) => ({ n, d: editDistance(wanted, n) }))
     .filter(({ n, d }) => d <= Math.min(2, Math.max(1, Math.floor(name.length / 3))) || (wanted.length >= 3 && n.toLowerCase().includes(wanted)))
     .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
     .slice(0, 3)
