@@ -4,20 +4,13 @@ import type { Model } from "../resolve/model.ts";
 import type { OutputFile } from "../targets/types.ts";
 import type { PathSegment } from "../shared/diagnostics.ts";
 import { editDistance } from "../shared/text.ts";
+// The config-path notation of diagnostics, parsed as `labgen set` parses it (a small module with no dependencies).
+import { parsePath } from "../edit/path.ts";
 
 /** Where the config is, and how to turn a config path into a line in it. */
 export interface SourceWhere {
   readonly file: string;
   readonly locate: (path: readonly PathSegment[]) => { line: number; column: number } | null;
-}
-
-/** "instances.forgejo.volumes[0]" → ["instances", "forgejo", "volumes", 0]. */
-export function parseSourcePath(source: string): PathSegment[] {
-  const out: PathSegment[] = [];
-  const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(source))) out.push(m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? (JSON.parse(`"${m[3]}"`) as string) : m[1]);
-  return out;
 }
 
 function producedBy(files: readonly OutputFile[], source: string): string[] {
@@ -47,7 +40,7 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
   const out: Explained[] = [];
   const entry = (kind: Explained["kind"], thing: { name: string; source: string }, summary: string, details: string[], extraSources: string[] = []): Explained => {
     const source = thing.source;
-    const at = where.locate(parseSourcePath(source));
+    const at = where.locate(parsePath(source));
     const made = new Set([source, ...extraSources].flatMap((s) => producedBy(files, s)));
     return { kind, name: thing.name, summary, details, path: source, file: where.file, line: at?.line ?? null, column: at?.column ?? null, files: [...made].sort(), model: thing };
   };
