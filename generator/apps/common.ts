@@ -1,5 +1,6 @@
 // What every preset shares: the types of what they take and return, and small helpers.
 import type { InstanceInput, SecretInput } from "../config/schema.ts";
+import { SECRETS_LAYOUT } from "../shared/secrets.ts";
 
 /** What a preset returns: instances by name, and the secrets they read by name. */
 export interface App {
@@ -58,11 +59,11 @@ export function apps(...list: App[]): App {
 }
 
 /** Where an instance finds a secret it lists (labgen mounts them read-only there). */
-export const secretFile = (name: string): string => `/secrets/${name}`;
+export const secretFile = (name: string): string => `${SECRETS_LAYOUT.mount}/${name}`;
 
 export const generated = (length = 32): SecretInput => ({ kind: "generated", length, alphabet: "alphanumeric" });
 
-export function base(o: AppOptions, app: string, image: string, defaults: { cpu: number; memory: string; description: string }) {
+export function base(o: AppOptions, image: string, defaults: { cpu: number; memory: string; description: string }) {
   return {
     host: o.host,
     image,
@@ -74,15 +75,12 @@ export function base(o: AppOptions, app: string, image: string, defaults: { cpu:
     nics: [{ network: o.network, ...(o.ipv4 ? { ipv4: o.ipv4 } : {}) }],
     ...(o.snapshots ? { snapshots: { ...o.snapshots } } : {}),
     environment: {} as Record<string, string>,
-    _app: app,
   };
 }
 
-/** The instance without the helper field, with the user's environment on top. */
+/** The instance with the user's environment on top of the preset's. */
 export function finish(o: AppOptions, i: ReturnType<typeof base> & Record<string, unknown>): InstanceInput {
-  const { _app, ...rest } = i;
-  void _app;
-  return { ...rest, environment: { ...i.environment, ...(o.environment ?? {}) } } as InstanceInput;
+  return { ...i, environment: { ...i.environment, ...(o.environment ?? {}) } } as InstanceInput;
 }
 
 export function hostOf(url: string): string {

@@ -5,7 +5,7 @@ import { type App, type AppOptions, type WebAppOptions, base, finish, generated,
 /** PostgreSQL for one app: the database and owner named `database`, the password a generated secret (declared here). */
 export function postgres(o: AppOptions & { readonly database: string; readonly passwordSecret: string }): App {
   const name = o.name ?? "postgres";
-  const i = base(o, "postgres", `docker:postgres:${o.version ?? VERSIONS.postgres}`, { cpu: 1, memory: "1GiB", description: `PostgreSQL for ${o.database}` });
+  const i = base(o, `docker:postgres:${o.version ?? VERSIONS.postgres}`, { cpu: 1, memory: "1GiB", description: `PostgreSQL for ${o.database}` });
   i.environment = {
     // docker-library/postgres docker-entrypoint.sh: file_env POSTGRES_PASSWORD, POSTGRES_USER, POSTGRES_DB.
     POSTGRES_DB: o.database,
@@ -39,7 +39,7 @@ export function nextcloud(o: WebAppOptions & { readonly trustedProxies: readonly
   const dbName = `${name}-db`;
   const dbPassword = `${name}-db-password`;
   const adminPassword = `${name}-admin-password`;
-  const i = base(o, "nextcloud", `docker:nextcloud:${o.version ?? VERSIONS.nextcloud}`, { cpu: 2, memory: "2GiB", description: "Nextcloud: files and calendars" });
+  const i = base(o, `docker:nextcloud:${o.version ?? VERSIONS.nextcloud}`, { cpu: 2, memory: "2GiB", description: "Nextcloud: files and calendars" });
   i.environment = {
     // nextcloud/docker docker-entrypoint.sh: file_env POSTGRES_DB/USER/PASSWORD, POSTGRES_HOST; the
     // host is the database instance's name, which the bridge's DNS resolves (Incus hands OCI

@@ -5,7 +5,7 @@ import { type App, type AppOptions, type WebAppOptions, base, finish, generated,
 /** Traefik v3, the lab's ingress (configuration from labgen's Traefik target, pushed as files). */
 export function traefik(o: AppOptions): App {
   const name = o.name ?? "traefik";
-  const i = base(o, "traefik", `docker:traefik:${o.version ?? VERSIONS.traefik}`, { cpu: 1, memory: "512MiB", description: "Traefik: the lab's ingress" });
+  const i = base(o, `docker:traefik:${o.version ?? VERSIONS.traefik}`, { cpu: 1, memory: "512MiB", description: "Traefik: the lab's ingress" });
   return {
     instances: {
       [name]: finish(o, {
@@ -28,7 +28,7 @@ export function traefik(o: AppOptions): App {
 export function forgejo(o: WebAppOptions & { readonly sshPort?: number }): App {
   const name = o.name ?? "forgejo";
   const sshPort = o.sshPort ?? 2222;
-  const i = base(o, "forgejo", `codeberg:forgejo/forgejo:${o.version ?? VERSIONS.forgejo}`, { cpu: 2, memory: "2GiB", description: "Forgejo: Git forge" });
+  const i = base(o, `codeberg:forgejo/forgejo:${o.version ?? VERSIONS.forgejo}`, { cpu: 2, memory: "2GiB", description: "Forgejo: Git forge" });
   i.environment = {
     // Forgejo's environment-to-ini (modules/setting/config_env.go) maps GITEA__<section>__<KEY>
     // into app.ini at every start (docker/root/etc/s6/gitea/setup).
@@ -60,7 +60,7 @@ export function forgejo(o: WebAppOptions & { readonly sshPort?: number }): App {
 /** Jellyfin, a media server on 8096; media on its own volume at /media. */
 export function jellyfin(o: WebAppOptions & { readonly mediaSize?: string; readonly mediaStorage?: string }): App {
   const name = o.name ?? "jellyfin";
-  const i = base(o, "jellyfin", `docker:jellyfin/jellyfin:${o.version ?? VERSIONS.jellyfin}`, { cpu: 4, memory: "4GiB", description: "Jellyfin: media server" });
+  const i = base(o, `docker:jellyfin/jellyfin:${o.version ?? VERSIONS.jellyfin}`, { cpu: 4, memory: "4GiB", description: "Jellyfin: media server" });
   const data = o.dataStorage ? { storage: o.dataStorage } : {};
   return {
     instances: {
@@ -87,7 +87,7 @@ export function jellyfin(o: WebAppOptions & { readonly mediaSize?: string; reado
 export function grafana(o: WebAppOptions): App {
   const name = o.name ?? "grafana";
   const admin = `${name}-admin-password`;
-  const i = base(o, "grafana", `docker:grafana/grafana:${o.version ?? VERSIONS.grafana}`, { cpu: 1, memory: "1GiB", description: "Grafana: dashboards" });
+  const i = base(o, `docker:grafana/grafana:${o.version ?? VERSIONS.grafana}`, { cpu: 1, memory: "1GiB", description: "Grafana: dashboards" });
   i.environment = {
     // conf/defaults.ini [server] root_url, as GF_<SECTION>_<KEY> (docs: setup-grafana/configure-docker.md).
     GF_SERVER_ROOT_URL: o.url,
@@ -120,7 +120,7 @@ export function grafana(o: WebAppOptions): App {
  */
 export function homeassistant(o: WebAppOptions & { readonly trustedProxies: readonly string[]; readonly timezone?: string; readonly configuration?: Record<string, unknown> }): App {
   const name = o.name ?? "homeassistant";
-  const i = base(o, "homeassistant", `ghcr:home-assistant/home-assistant:${o.version ?? VERSIONS.homeassistant}`, {
+  const i = base(o, `ghcr:home-assistant/home-assistant:${o.version ?? VERSIONS.homeassistant}`, {
     cpu: 2,
     memory: "2GiB",
     description: "Home Assistant: home automation",
@@ -158,7 +158,7 @@ export function homeassistant(o: WebAppOptions & { readonly trustedProxies: read
 export function vaultwarden(o: WebAppOptions): App {
   const name = o.name ?? "vaultwarden";
   const token = `${name}-admin-token`;
-  const i = base(o, "vaultwarden", `docker:vaultwarden/server:${o.version ?? VERSIONS.vaultwarden}`, { cpu: 1, memory: "512MiB", description: "Vaultwarden: passwords" });
+  const i = base(o, `docker:vaultwarden/server:${o.version ?? VERSIONS.vaultwarden}`, { cpu: 1, memory: "512MiB", description: "Vaultwarden: passwords" });
   i.environment = {
     // .env.template: DOMAIN=https://vw.domain.tld (the public URL, scheme included).
     DOMAIN: o.url,
@@ -192,7 +192,7 @@ export function navidrome(
   },
 ): App {
   const name = o.name ?? "navidrome";
-  const i = base(o, "navidrome", `ghcr:navidrome/navidrome:${o.version ?? VERSIONS.navidrome}`, { cpu: 1, memory: "1GiB", description: "Navidrome: music" });
+  const i = base(o, `ghcr:navidrome/navidrome:${o.version ?? VERSIONS.navidrome}`, { cpu: 1, memory: "1GiB", description: "Navidrome: music" });
   const data = o.dataStorage ? { storage: o.dataStorage } : {};
   return {
     instances: {
@@ -218,7 +218,7 @@ export function navidrome(
 /** Uptime Kuma, a status monitor on 3001. */
 export function uptimeKuma(o: WebAppOptions): App {
   const name = o.name ?? "uptime-kuma";
-  const i = base(o, "uptimeKuma", `docker:louislam/uptime-kuma:${o.version ?? VERSIONS.uptimeKuma}`, { cpu: 1, memory: "512MiB", description: "Uptime Kuma: status monitor" });
+  const i = base(o, `docker:louislam/uptime-kuma:${o.version ?? VERSIONS.uptimeKuma}`, { cpu: 1, memory: "512MiB", description: "Uptime Kuma: status monitor" });
   return {
     instances: {
       [name]: finish(o, {

@@ -3,20 +3,14 @@
 import type { Model } from "../resolve/model.ts";
 import type { OutputFile } from "../targets/types.ts";
 import type { PathSegment } from "../shared/diagnostics.ts";
+import { editDistance } from "../shared/text.ts";
+// The config-path notation of diagnostics, parsed as `labgen set` parses it (a small module with no dependencies).
+import { parsePath } from "../edit/path.ts";
 
 /** Where the config is, and how to turn a config path into a line in it. */
 export interface SourceWhere {
   readonly file: string;
   readonly locate: (path: readonly PathSegment[]) => { line: number; column: number } | null;
-}
-
-/** "instances.forgejo.volumes[0]" → ["instances", "forgejo", "volumes", 0]. */
-export function parseSourcePath(source: string): PathSegment[] {
-  const out: PathSegment[] = [];
-  const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(source))) out.push(m[2] !== undefined ? Number(m[2]) : m[3] !== undefined ? (JSON.parse(`"${m[3]}"`) as string) : m[1]);
-  return out;
 }
 
 function producedBy(files: readonly OutputFile[], source: string): string[] {
@@ -46,7 +40,7 @@ function find(model: Model, files: readonly OutputFile[], name: string, where: S
   const out: Explained[] = [];
   const entry = (kind: Explained["kind"], thing: { name: string; source: string }, summary: string, details: string[], extraSources: string[] = []): Explained => {
     const source = thing.source;
-    const at = where.locate(parseSourcePath(source));
+    const at = where.locate(parsePath(source));
     const made = new Set([source, ...extraSources].flatMap((s) => producedBy(files, s)));
     return { kind, name: thing.name, summary, details, path: source, file: where.file, line: at?.line ?? null, column: at?.column ?? null, files: [...made].sort(), model: thing };
   };
@@ -126,20 +120,6 @@ export function explainJson(model: Model, files: readonly OutputFile[], name: st
   return found.length === 0 ? null : found.length === 1 ? found[0] : found;
 }
 
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
-
 /** Known names close to `name` (edit distance ≤ 2, or one contains the other), closest first. */
 export function suggestNames(model: Model, name: string): string[] {
   const all = new Set([
@@ -153,7 +133,7 @@ export function suggestNames(model: Model, name: string): string[] {
   ]);
   const wanted = name.toLowerCase();
   return [...all]
-    .map((n) => ({ n, d: distance(wanted, n.toLowerCase()) }))
+    .map((n) => ({ n, d: editDistance(wanted, n) }))
     .filter(({ n, d }) => d <= Math.min(2, Math.max(1, Math.floor(name.length / 3))) || (wanted.length >= 3 && n.toLowerCase().includes(wanted)))
     .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
     .slice(0, 3)

@@ -77,3 +77,18 @@ export function subjectProblem(value: string): string | null {
   if (CONTROL.test(value)) return "must not contain control characters";
   return null;
 }
+
+/** Levenshtein distance, ignoring case: how far a misspelt name is from a known one (did-you-mean). */
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}

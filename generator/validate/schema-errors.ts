@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { LabSchema } from "../config/schema.ts";
 import type { Diagnostic, PathSegment } from "../shared/diagnostics.ts";
+import { editDistance } from "../shared/text.ts";
 import { secretKind, secretMessage } from "./rules/secrets.ts";
 
 type AnySchema = z.ZodType & { _zod: { def: Record<string, any> } };
@@ -66,20 +67,6 @@ function getAt(input: unknown, path: readonly PathSegment[]): unknown {
   let v: any = input;
   for (const seg of path) v = v == null ? undefined : v[seg as any];
   return v;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
 }
 
 const FOUNDATION = "ZFS, Incus, OpenSSH, Tailscale and the GitOps agent";

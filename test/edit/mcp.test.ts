@@ -227,6 +227,31 @@ describe("labgen mcp over stdio", () => {
     expect(await read("labgen://out/AGENTS.md")).toMatch(/^# AGENTS\.md: working on the homelab lab\n/);
   });
 
+  // AGENTS.md is written by the docs target, apart from the server: each tool, apply_edits op and
+  // resource its table tells an agent to use must be one this server offers.
+  test("every MCP tool, op and resource AGENTS.md names is one the server has", async () => {
+    const agents = ((await client.readResource({ uri: "labgen://out/AGENTS.md" })).contents[0] as { text: string }).text;
+    const column = agents
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| task ") && !l.startsWith("| ---"))
+      .map((l) => l.split(" | ")[2]);
+    expect(column.length).toBeGreaterThan(5);
+    const text = column.join(" ");
+    const { tools } = await client.listTools();
+    const { resources } = await client.listResources();
+    const named = [...text.matchAll(/(?<!op |resource )`([a-z_]+)`/g)].map((m) => m[1]);
+    const ops = [...text.matchAll(/op `([a-z]+)`/g)].map((m) => m[1]);
+    const uris = [...text.matchAll(/resource `([^`]+)`/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter((t) => !tools.some((x) => x.name === t))).toEqual([]);
+    const apply = tools.find((t) => t.name === "apply_edits")!;
+    // The ops of the edits' union, however the SDK spells it in JSON Schema (anyOf or oneOf).
+    const known = [...JSON.stringify(apply.inputSchema).matchAll(/"op":\{[^}]*"const":"([a-z]+)"/g)].map((m) => m[1]);
+    expect(known).toEqual(expect.arrayContaining(["set", "add", "remove", "rename"]));
+    expect(ops.filter((o) => !known.includes(o))).toEqual([]);
+    expect(uris.filter((u) => !resources.some((r) => r.uri === u))).toEqual([]);
+  });
+
   test("no tool ran tofu, nixos-rebuild, incus, ssh, systemctl or zfs", () => {
     expect(existsSync(trips) ? readFileSync(trips, "utf8") : "").toBe("");
   });

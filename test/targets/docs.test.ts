@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: the bench's synthetic labs are plain JavaScript
 import { syntheticLab } from "../../bench/synthetic.mjs";
+import { findCommand, optionsOf } from "../../generator/cli/help.ts";
 import { compile, type CompileOk } from "../../generator/pipeline.ts";
 import { LAB_JSON_FORMAT, README_DETAIL_LIMIT } from "../../generator/targets/docs/docs.ts";
 import { mkTmp, rmTmp, writeConfig } from "../support/lab-fixtures.ts";
@@ -55,5 +56,23 @@ describe("a lab past the README's detail limit", () => {
     expect(agents).toContain(`${README_DETAIL_LIMIT + 50} Incus instance(s) (every one in \`out/lab.json\`)`);
     expect(agents).toContain("63 custom volume(s) (`volume:<instance>-<volume>`)");
     expect(agents).not.toContain("app17");
+  });
+
+  // AGENTS.md is written apart from the CLI: every command and option it tells an agent to run must
+  // be one `labgen` has (its help table, which the CLI parses its arguments by).
+  it("every `labgen …` command and option AGENTS.md names is one the CLI has", () => {
+    const runs = [...file("AGENTS.md").matchAll(/`labgen ([^`]+)`/g)].map((m) => m[1]);
+    expect(runs.length).toBeGreaterThan(5);
+    const missing: string[] = [];
+    for (const run of runs) {
+      // "set/add/rm/mv" names four commands at once.
+      const [first, ...rest] = run.split(" ");
+      for (const name of first.split("/")) {
+        const c = findCommand([name, ...rest]);
+        if (!c) missing.push(`labgen ${name}`);
+        else for (const flag of run.match(/--[a-z-]+/g) ?? []) if (!optionsOf(c).some((o) => o.flag === flag)) missing.push(`labgen ${c.name} ${flag}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -851,7 +851,8 @@ describe("nixos target: configuration.nix evaluates (stub pkgs/lib/config)", () 
 
     // Run the unit's script against stand-ins of mountpoint(1) and mount(8) that refuse what the
     // real ones refuse: mountpoint -q exits 32 for a directory that is not a mount point and 1 for
-    // a missing path; mount --bind needs an existing source and target directory.
+    // a missing path (util-linux/util-linux sys-utils/mountpoint.1.adoc, EXIT STATUS); mount --bind
+    // needs an existing source and target directory.
     const tmp = mkdtempSync(join(tmpdir(), "labgen-esp-"));
     try {
       const bin = join(tmp, "util-linux", "bin");

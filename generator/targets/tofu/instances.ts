@@ -1,7 +1,7 @@
 // instances.tf: every instance with its devices, the files the ingress contract pushes, and the ingress restart.
 import { hcl } from "../../printers/hcl/index.ts";
 import type { BodyItem, Expr } from "../../printers/hcl/index.ts";
-import type { ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
+import type { ConfigPath, ExposedPortModel, HostModel, InstanceModel, Model } from "../../resolve/model.ts";
 import { SECRETS_LAYOUT } from "../../shared/secrets.ts";
 import { providerImage } from "../../shared/image.ts";
 import { byKey, resource, type TofuFile } from "./file.ts";
@@ -241,14 +241,7 @@ function ingressFiles(model: Model): BodyItem[][] {
 function ingressRestart(model: Model): BodyItem[] {
   const ing = model.ingress;
   if (!ing || !ing.files.some((f) => f.onChange === "restart")) return [];
-  const ref = `incus_instance.${ing.instance}`;
-  return resource("terraform_data", `${ing.instance}_restart`, ing.source, [
-    hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
-    hcl.blank(),
-    hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${ing.instance}`)]),
-    hcl.blank(),
-    hcl.block("lifecycle", [], [hcl.attr("replace_triggered_by", hcl.tuple([hcl.ref(ref)]))]),
-  ]);
+  return restartAfterPush(ing.instance, ing.instance, ing.source);
 }
 
 /**
@@ -257,9 +250,14 @@ function ingressRestart(model: Model): BodyItem[] {
  * files included). `incus restart` runs on the apply host, through its remote of the instance's host.
  */
 function fileRestart(model: Model, inst: InstanceModel): BodyItem[] {
-  const ref = `incus_instance.${inst.name}`;
   const target = inst.host === model.tofu.host ? inst.name : `${inst.host}:${inst.name}`;
-  return resource("terraform_data", `${inst.name}_restart`, inst.source, [
+  return restartAfterPush(inst.name, target, inst.source);
+}
+
+/** terraform_data.<instance>_restart: `incus restart <target>` after the instance is created or replaced. */
+function restartAfterPush(instance: string, target: string, source: ConfigPath): BodyItem[] {
+  const ref = `incus_instance.${instance}`;
+  return resource("terraform_data", `${instance}_restart`, source, [
     hcl.attr("depends_on", hcl.tuple([hcl.ref(ref)])),
     hcl.blank(),
     hcl.block("provisioner", ["local-exec"], [hcl.attr("command", `incus restart ${target}`)]),
