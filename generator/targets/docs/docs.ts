@@ -5,7 +5,7 @@ import type { Model } from "../../resolve/model.ts";
 import type { OutputFile } from "../types.ts";
 import { deploysSection, renewalParagraph } from "./deploys.ts";
 import { md } from "./markdown.ts";
-import { instanceNamed, networkNamed, networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
+import { networksOn, storagePoolNamed } from "../../resolve/lookup.ts";
 
 /**
  * @2: one resource per line, and no inverse provenance index (config path → files: derive it
@@ -133,7 +133,7 @@ function mermaidSummary(model: Model): string {
     lines.push("  end");
   }
   if (model.ingress) {
-    const ingressNet = instanceNamed(model, model.ingress.instance)?.nics[0].network;
+    const ingressNet = model.instances.find((i) => i.name === model.ingress!.instance)?.nics[0].network;
     if (ingressNet) lines.push(`  clients -- "https :443 (${model.ingress.routes.length} routes)" --> ${id("net", ingressNet)}`);
   }
   return lines.join("\n");
@@ -355,8 +355,9 @@ function renderReadme(model: Model, files: readonly OutputFile[]): string {
   if (model.ingress) {
     d.h(2, "Internal DNS");
     const ing = model.ingress;
-    const ingressNet = instanceNamed(model, ing.instance)?.nics[0].network;
-    const traefikNet = ingressNet === undefined ? undefined : networkNamed(model, ingressNet);
+    // The ingress instance is looked up once, not once per network (100 networks × 10,000 instances).
+    const ingressNet = model.instances.find((i) => i.name === ing.instance)?.nics[0].network;
+    const traefikNet = model.networks.find((n) => n.name === ingressNet);
     const host = model.hosts.find((h) => h.name === ing.host);
     d.p(
       `The route names resolve through the DNS server Incus runs on each bridge (dnsmasq), from host records in ${code("tofu/networks.tf")}; the guests ask it. ` +
