@@ -1,6 +1,6 @@
 import { printShellScript } from "../../printers/shell/index.ts";
 import type { ShellAssignment, ShellScriptIR } from "../../printers/shell/index.ts";
-import { branchProblem, knownHostsProblem, SSH_KEY_TYPE } from "../../shared/text.ts";
+import { branchProblem, CONTROL, knownHostsProblem, SSH_KEY_TYPE } from "../../shared/text.ts";
 import type { HostModel, Model } from "../../resolve/model.ts";
 import type { IngressFileModel, IngressModel } from "../../resolve/model.ts";
 import { AGENT_PROGRAM, AGENT_PROLOGUE } from "./program-agent.ts";
@@ -74,7 +74,6 @@ export interface GitopsScriptInput {
   readonly metricsFile: string;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // ZFS dataset names: no '@' or '#' (snapshot/bookmark separators), no whitespace.
 const DATASET = /^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/;
 // What the flake fragment `<checkout>#<host>` can carry without quoting.
